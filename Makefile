@@ -1,0 +1,69 @@
+# Infusion Clinic: the two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.install-stamp
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/infusion_clinic
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run install migrate seed test test-fast bench lint check-services clean help
+
+help:
+	@echo "make run    - set up a virtualenv, migrate, seed the demo clinic, serve on http://127.0.0.1:8000"
+	@echo "make test   - the whole suite on PostgreSQL and Redis, with browser tests in Chromium"
+	@echo "make bench  - benchmarks (bench/); make lint - ruff"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
+
+seed: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+
+# The demo: SQLite and in-process tasks unless DATABASE_URL / CELERY_BROKER_URL are set.
+# Ctrl-C stops the web server and the Celery worker together.
+run: seed
+	@export DEBUG=$${DEBUG:-true}; \
+	trap 'kill 0' INT TERM EXIT; \
+	if [ -n "$$CELERY_BROKER_URL" ]; then \
+	  echo "Starting a Celery worker with beat on $$CELERY_BROKER_URL"; \
+	  $(VENV)/bin/celery -A infusion_clinic worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler -l INFO & \
+	else \
+	  echo "No CELERY_BROKER_URL: tasks run in-process; 'python manage.py run_due_work' runs the periodic work once."; \
+	fi; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+check-services:
+	@$(PY) -c "import psycopg2,sys; psycopg2.connect('$(TEST_DATABASE_URL)'.rsplit('/',1)[0] + '/postgres').close()" 2>/dev/null || { \
+	  echo "PostgreSQL does not answer at $(TEST_DATABASE_URL)."; \
+	  echo "Start it with: pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start"; exit 1; }
+	@$(PY) -c "import redis; redis.Redis.from_url('$(TEST_BROKER_URL)').ping()" 2>/dev/null || { \
+	  echo "Redis does not answer at $(TEST_BROKER_URL)."; \
+	  echo "Start it with: redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no"; exit 1; }
+	@test -x $${CHROMIUM_PATH:-/usr/bin/chromium} || { echo "Chromium is missing: apt-get install -y chromium"; exit 1; }
+
+test: install check-services
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$(TEST_BROKER_URL) \
+	  $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=sqlite://:memory: DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+bench: install check-services
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest bench -p no:cacheprovider -s -o testpaths=bench -o python_files='bench_*.py' $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles tests/artifacts

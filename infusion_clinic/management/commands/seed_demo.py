@@ -1,0 +1,52 @@
+"""Seed a believable demo clinic. Idempotent: running it again changes nothing that exists."""
+
+from importlib import import_module
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from infusion_clinic.roles import CLINIC_ADMIN, NURSE, RECEPTION, SPECIALIST
+
+# username, password, first name, last name, role. Listed in README.md; demo only.
+DEMO_USERS = [
+    ("reception", "reception-demo", "Rita", "Hughes", RECEPTION),
+    ("nurse", "nurse-demo", "Nadia", "Okafor", NURSE),
+    ("specialist", "specialist-demo", "Dr Samuel", "Patel", SPECIALIST),
+    ("admin", "admin-demo", "Alex", "Morgan", CLINIC_ADMIN),
+]
+
+# Each app seeds its own part, in this order; a module that does not exist yet is skipped.
+SEEDERS = ["billing.demo", "protocols.demo", "sessions.demo", "patients.demo"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic: a user per role, chairs, hours, protocols and a few patients."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {}
+        User = get_user_model()
+        for username, password, first, last, role in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org"},
+            )
+            if created:
+                user.set_password(password)
+                user.is_staff = role == CLINIC_ADMIN  # Django admin for user management
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+            users[role] = user
+        for module_name in SEEDERS:
+            try:
+                module = import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                continue
+            module.seed(users=users, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000/ with:"))
+        for username, password, _first, _last, role in DEMO_USERS:
+            self.stdout.write(f"  {role:<16} {username:<11} password: {password}")

@@ -1,0 +1,29 @@
+"""Settings for the test suite: the real settings with a test key and fast hashing."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-9f2c1e7b5a3d8f6e4c2b0a9f8e7d6c5b4a3f2e1d0c9b8a7f")
+os.environ.setdefault("DEBUG", "false")
+
+from .settings import *  # noqa: E402,F403
+from .settings import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_CONFIGURED = True
+# Tests run tasks in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
+CELERY_TASK_ALWAYS_EAGER = True
+CONN_MAX_AGE = 0
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+MEDIA_ROOT = os.path.join(os.environ.get("TMPDIR", "/tmp"), "infusion-clinic-test-media")
+# Serve static files from the app folders (no collectstatic in tests).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

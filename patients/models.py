@@ -1,0 +1,272 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .validators import format_nhs_number, validate_nhs_number
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "O", "Other"
+    UNKNOWN = "U", "Not known"
+
+
+class Patient(models.Model):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    nhs_number = models.CharField(
+        "NHS number",
+        max_length=10,
+        blank=True,
+        default="",
+        validators=[validate_nhs_number],
+        help_text="Optional for private patients. 10 digits; spaces are ignored.",
+    )
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    phone = models.CharField("UK phone", max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    consent_sms = models.BooleanField("consents to SMS reminders", default=False)
+    consent_email = models.BooleanField("consents to email reminders", default=False)
+    gp_practice_name = models.CharField("GP practice", max_length=200, blank=True)
+    gp_practice_ods = models.CharField("GP practice ODS code", max_length=6, blank=True)
+    allergies = models.TextField(blank=True)
+    notes = models.TextField("clinical notes", blank=True)
+    news2_spo2_scale2 = models.BooleanField(
+        "NEWS2 SpO2 scale 2",
+        default=False,
+        help_text="Only for a prescribed target of 88-92% (hypercapnic respiratory failure), set by a clinician.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nhs_number"],
+                condition=~models.Q(nhs_number=""),
+                name="patient_nhs_number_unique_when_present",
+                violation_error_message="A patient with this NHS number is already registered.",
+            ),
+        ]
+        permissions = [("view_clinical", "Can see labs and clinical notes")]
+
+    def __str__(self):
+        return f"{self.last_name.upper()}, {self.first_name}"
+
+    def get_absolute_url(self):
+        return reverse("patients:patient_detail", args=[self.pk])
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def nhs_number_display(self):
+        return format_nhs_number(self.nhs_number)
+
+
+class WeightRecord(models.Model):
+    """A dated weight (and height). Doses never guess a weight: they use a recorded one."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="weights")
+    recorded_on = models.DateField()
+    weight_kg = models.DecimalField(
+        "weight (kg)",
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(20), MaxValueValidator(300)],
+    )
+    height_cm = models.DecimalField(
+        "height (cm)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(100), MaxValueValidator(250)],
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]
+        get_latest_by = ["recorded_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weight_kg__gte=20, weight_kg__lte=300), name="weight_in_adult_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.weight_kg} kg on {self.recorded_on:%d %b %Y}"
+
+
+class Condition(models.TextChoices):
+    NEUROPATHIC = "neuropathic", "Neuropathic pain"
+    CRPS = "crps", "CRPS"
+    FIBROMYALGIA = "fibromyalgia", "Fibromyalgia"
+    CHRONIC_MIGRAINE = "chronic_migraine", "Chronic migraine"
+    CANCER_BONE = "cancer_bone", "Cancer-related bone pain"
+    FBSS = "fbss", "Failed back surgery syndrome"
+    DIABETIC_NEUROPATHY = "diabetic_neuropathy", "Diabetic neuropathy"
+    OTHER = "other", "Other"
+
+
+class FundingRoute(models.TextChoices):
+    NHS = "nhs", "NHS"
+    SELF_PAY = "self_pay", "Private self-pay"
+    INSURED = "insured", "Insured"
+
+
+class ReferralSource(models.TextChoices):
+    GP = "gp", "GP practice"
+    SELF = "self", "Self-referral"
+
+
+class ReferralStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    TRIAGED = "triaged", "Triaged"
+    AWAITING_ASSESSMENT = "awaiting_assessment", "Awaiting assessment"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    IN_TREATMENT = "in_treatment", "In treatment"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class Referral(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=10, choices=ReferralSource.choices, default=ReferralSource.GP)
+    gp_practice_name = models.CharField("referring GP practice", max_length=200, blank=True)
+    gp_practice_ods = models.CharField("referring practice ODS code", max_length=6, blank=True)
+    received_on = models.DateField()
+    condition = models.CharField(max_length=30, choices=Condition.choices)
+    condition_other = models.CharField("other condition", max_length=200, blank=True)
+    prior_treatments = models.TextField(blank=True)
+    letter_text = models.TextField("referral letter", blank=True)
+    letter_file = models.FileField("referral letter (upload)", upload_to="referrals/%Y/%m/", blank=True)
+    funding_route = models.CharField(max_length=10, choices=FundingRoute.choices, default=FundingRoute.NHS)
+    insurer = models.ForeignKey(
+        "billing.Insurer", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    policy_number = models.CharField(max_length=50, blank=True)
+    preauth_number = models.CharField("pre-authorisation number", max_length=50, blank=True)
+    commissioner = models.ForeignKey(
+        "billing.Commissioner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text="The Integrated Care Board that funds NHS care.",
+    )
+    status = models.CharField(max_length=30, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The NHS 18-week referral-to-treatment clock: it starts at received_on and stops here.
+    rtt_stopped_on = models.DateField("RTT clock stopped on", null=True, blank=True)
+    rtt_stop_reason = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        permissions = [("triage_referral", "Can triage referrals and decide eligibility")]
+        indexes = [models.Index(fields=["status", "received_on"], name="referral_status_received")]
+
+    def __str__(self):
+        return f"Referral {self.pk}: {self.patient} ({self.get_condition_display()})"
+
+    def get_absolute_url(self):
+        return reverse("patients:referral_detail", args=[self.pk])
+
+
+class ReferralEvent(models.Model):
+    """One step of the referral status machine: the timeline."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=30, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=ReferralStatus.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class EcgResult(models.TextChoices):
+    NOT_DONE = "not_done", "Not done"
+    NORMAL = "normal", "Normal"
+    ABNORMAL = "abnormal", "Abnormal"
+
+
+class Pregnancy(models.TextChoices):
+    NOT_APPLICABLE = "na", "Not applicable"
+    NOT_PREGNANT = "not_pregnant", "Not pregnant (confirmed)"
+    PREGNANT = "pregnant", "Pregnant or breastfeeding"
+
+
+class EligibilityDecision(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible"
+    DECLINED = "declined", "Declined"
+
+
+class EligibilityAssessment(models.Model):
+    """A specialist's decision for one protocol family; it lapses (see patients.eligibility)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="eligibility_assessments")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="eligibility_assessments"
+    )
+    protocol_family = models.ForeignKey(
+        "protocols.ProtocolFamily", on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_on = models.DateField()
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    weight_kg = models.DecimalField(
+        "weight (kg)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(20), MaxValueValidator(300)],
+    )
+    egfr = models.PositiveSmallIntegerField(
+        "eGFR (mL/min/1.73m²)", null=True, blank=True, validators=[MaxValueValidator(200)]
+    )
+    corrected_calcium = models.DecimalField(
+        "corrected calcium (mmol/L)",
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    ecg_result = models.CharField("ECG", max_length=10, choices=EcgResult.choices, default=EcgResult.NOT_DONE)
+    qtc_ms = models.PositiveSmallIntegerField(
+        "QTc (ms)", null=True, blank=True, validators=[MinValueValidator(300), MaxValueValidator(700)]
+    )
+    pregnancy = models.CharField(max_length=15, choices=Pregnancy.choices, default=Pregnancy.NOT_APPLICABLE)
+    # {contraindication text: True when present} for the family's checklist at the time.
+    checklist = models.JSONField(default=dict, blank=True)
+    decision = models.CharField(max_length=10, choices=EligibilityDecision.choices)
+    reasons = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+
+    def __str__(self):
+        return f"{self.patient} / {self.protocol_family}: {self.get_decision_display()}"

@@ -1,0 +1,218 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from . import factories
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+# --- a skipped test fails the run: CI must never pass on tests that did not run -----------------
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = len(reporter.stats.get("skipped", []))
+    if skipped and os.environ.get("ALLOW_SKIPS") != "1":
+        reporter.write_line(f"FAILED: {skipped} test(s) skipped; every test must run.", red=True)
+        session.exitstatus = 1
+
+
+# --- users per role --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reception(db):
+    return factories.reception_user(username="reception")
+
+
+@pytest.fixture
+def nurse(db):
+    return factories.nurse_user(username="nurse")
+
+
+@pytest.fixture
+def specialist(db):
+    return factories.specialist_user(username="specialist")
+
+
+@pytest.fixture
+def clinic_admin(db):
+    return factories.admin_user(username="clinicadmin")
+
+
+def _client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def reception_client(reception):
+    return _client_for(reception)
+
+
+@pytest.fixture
+def nurse_client(nurse):
+    return _client_for(nurse)
+
+
+@pytest.fixture
+def specialist_client(specialist):
+    return _client_for(specialist)
+
+
+@pytest.fixture
+def admin_client_role(clinic_admin):
+    """A client signed in as a Clinic admin (not a superuser)."""
+    return _client_for(clinic_admin)
+
+
+# --- Celery through real Redis ---------------------------------------------------------------
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start a real Celery worker in a separate process, consuming a queue unique to this test
+    from real Redis, with the test database. Yields the configured Celery app."""
+    from django.db import connection
+
+    from infusion_clinic.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail("The Celery worker tests need PostgreSQL (make test sets DATABASE_URL).")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "infusion_clinic.settings_test",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_RESULT_BACKEND": REDIS_URL,
+    }
+    saved = {
+        k: app.conf.get(k)
+        for k in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    }
+    app.conf.update(
+        broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False, task_default_queue=queue
+    )
+    log = ARTIFACTS / f"celery-{queue}.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "infusion_clinic",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
+            "-n",
+            f"{queue}@%h",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        from infusion_clinic.tasks import ping
+
+        deadline = time.monotonic() + 60
+        while True:  # wait until the worker answers through Redis
+            try:
+                ping.apply_async(args=["ready"], queue=queue).get(timeout=5)
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"Celery worker did not start; see {log}:\n{log.read_text()[-3000:]}")
+        app.queue_for_test = queue
+        yield app
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        app.conf.update(saved)
+
+
+# --- Playwright with Debian's Chromium -------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + Django's ORM in tests
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test and .ci/run do this).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="en-GB",
+        timezone_id="Europe/London",
+        viewport={"width": 1366, "height": 900},
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/artifacts/ (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page, username: str, password: str = "correct-horse-battery"):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
