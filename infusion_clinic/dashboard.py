@@ -17,7 +17,14 @@ from importlib import import_module
 
 from .roles import CLINIC_ADMIN, NURSE, RECEPTION, ROLE_KEYS, SPECIALIST
 
-DASHBOARD_MODULES = ("patients.dashboard", "protocols.dashboard", "sessions.dashboard", "billing.dashboard")
+DASHBOARD_MODULES = (
+    "patients.dashboard",
+    "patients.followup_dashboard",
+    "protocols.dashboard",
+    "sessions.dashboard",
+    "sessions.record_dashboard",
+    "billing.dashboard",
+)
 
 
 @dataclass

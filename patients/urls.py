@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "patients"
 
-urlpatterns = []
+urlpatterns = [
+    # Follow-up (pain diaries, outcome reviews) lives in its own module; same "patients:" namespace.
+    path("", include("patients.followup_urls")),
+]

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "infusion_sessions"
 
-urlpatterns = []
+urlpatterns = [
+    # The session record (charting, sign-off) and reminders have their own modules; same namespace.
+    path("", include("sessions.record_urls")),
+    path("", include("sessions.reminder_urls")),
+]
