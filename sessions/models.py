@@ -144,6 +144,20 @@ ACTIVE_STATUSES = (
 )
 
 
+class InfusionSessionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def occupying(self, *, start, end, chair=None, patient=None):
+        """Active sessions that overlap [start, end) on the chair and/or for the patient."""
+        qs = self.active().filter(start__lt=end, end__gt=start)
+        if chair is not None:
+            qs = qs.filter(chair=chair)
+        if patient is not None:
+            qs = qs.filter(patient=patient)
+        return qs
+
+
 class InfusionSession(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="infusion_sessions"
@@ -177,6 +191,8 @@ class InfusionSession(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = InfusionSessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "chair"]
         constraints = [
@@ -202,3 +218,11 @@ class InfusionSession(models.Model):
 
     def get_absolute_url(self):
         return reverse("infusion_sessions:session_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
