@@ -183,3 +183,5 @@ LOGGING = {
 
 # Clinic-wide settings (each can be overridden from the environment).
 CLINIC_NAME = env("CLINIC_NAME", default="Riverside Pain Clinic")
+# An eligibility assessment lapses after this many days (about 6 months) or on a >10% weight change.
+ELIGIBILITY_VALID_DAYS = env.int("ELIGIBILITY_VALID_DAYS", default=183)
