@@ -226,3 +226,6 @@ class InfusionSession(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.end - self.start).total_seconds() // 60)
+
+
+from .record_models import *  # noqa: E402,F401,F403

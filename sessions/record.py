@@ -1,0 +1,465 @@
+"""Writes to the session record: start the infusion, chart, change the rate, record adverse
+events, complete, sign off and amend.
+
+Every function takes keyword arguments, runs in one transaction, locks the session row first (so a
+sign-off and a late observation cannot interleave) and raises ValidationError keyed by form field.
+A record is open for charting while the patient is checked in or the infusion is in progress; once
+the nurse completes it, it is locked, and after that a correction is an amendment with a reason.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from protocols import dosing
+
+from .models import InfusionSession, SessionStatus
+from .record_models import (
+    VITAL_FIELDS,
+    AdverseEvent,
+    AdverseEventAction,
+    Amendment,
+    DoseVerdict,
+    InfusionRecord,
+    InfusionState,
+    RateChange,
+    RateChangeKind,
+    VitalSigns,
+)
+
+OPEN_STATUSES = (SessionStatus.CHECKED_IN, SessionStatus.IN_PROGRESS)
+LOCKED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
+
+LOCKED_MESSAGE = {
+    SessionStatus.COMPLETED: "This record is completed and read-only: a correction is an amendment with a reason.",
+    SessionStatus.SIGNED_OFF: "This record is signed off and read-only: a correction is an amendment with a reason.",
+}
+
+
+def _refuse(field, message):
+    raise ValidationError({field: message})
+
+
+def _lock(session) -> InfusionSession:
+    """Lock the session row and return it fresh, with what the checks need."""
+    return (
+        InfusionSession.objects.select_for_update(of=("self",))
+        .select_related("patient", "protocol_version")
+        .get(pk=session.pk)
+    )
+
+
+def _record(session) -> InfusionRecord | None:
+    return InfusionRecord.objects.filter(session=session).first()
+
+
+def _ensure_open(session):
+    if session.status in LOCKED_STATUSES:
+        _refuse(NON_FIELD_ERRORS, LOCKED_MESSAGE[session.status])
+    if session.status == SessionStatus.BOOKED:
+        _refuse(NON_FIELD_ERRORS, "Check the patient in before charting.")
+    if session.status not in OPEN_STATUSES:
+        _refuse(NON_FIELD_ERRORS, f"This session is {session.get_status_display().lower()}: nothing can be charted.")
+
+
+def _floor_minute(moment):
+    return moment.replace(second=0, microsecond=0)
+
+
+def charting_starts_at(session, record=None):
+    """The earliest time an entry may carry: check-in, or the infusion start if there was no check-in."""
+    candidates = [t for t in (session.checked_in_at, record.started_at if record else None) if t]
+    return min(candidates) if candidates else None
+
+
+def _check_time(field, moment, *, not_before, not_before_label):
+    """Times are entered to the minute, so bounds are compared to the minute too."""
+    if moment is None:
+        _refuse(field, "Enter the time.")
+    if moment > timezone.now():
+        _refuse(field, "This time is in the future.")
+    if not_before is not None and _floor_minute(moment) < _floor_minute(not_before):
+        local = timezone.localtime(not_before)
+        _refuse(field, f"This time is before {not_before_label} ({local:%H:%M}).")
+
+
+def _start_treatment_clock(*, session, by, on_date):
+    """Stop the referral's RTT clock on the first infusion of a referral (patients app, when present)."""
+    if session.referral_id is None:
+        return
+    earlier = InfusionRecord.objects.filter(session__referral_id=session.referral_id).exclude(session=session)
+    if earlier.exists():
+        return
+    try:
+        from patients import services as patient_services
+    except ImportError:
+        return
+    if hasattr(patient_services, "start_treatment"):
+        patient_services.start_treatment(referral=session.referral, by=by, on_date=on_date)
+
+
+def _prescribed_dose(session):
+    """The specialist's prescribed dose for this protocol family, when the protocols app has one."""
+    try:
+        from protocols import selectors as protocol_selectors
+    except ImportError:
+        return None
+    if not hasattr(protocol_selectors, "current_prescription"):
+        return None
+    prescription = protocol_selectors.current_prescription(
+        patient=session.patient, family=session.protocol_version.protocol.family
+    )
+    if prescription is None:
+        return None
+    if getattr(prescription, "protocol_version_id", session.protocol_version_id) != session.protocol_version_id:
+        return None
+    for name in ("dose", "override_dose", "prescribed_dose", "basis_dose"):
+        value = getattr(prescription, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def dose_for(*, session, override_dose=None):
+    """What the calculator says for this session today (used for the start form's preview too)."""
+    weight = session.patient.weights.order_by("-recorded_on", "-id").first()
+    if override_dose is None:
+        override_dose = _prescribed_dose(session)
+    return dosing.calculate_dose(
+        version=session.protocol_version,
+        weight_kg=weight.weight_kg if weight else None,
+        weight_recorded_on=weight.recorded_on if weight else None,
+        on_date=timezone.localdate(),
+        override_dose=override_dose,
+        max_weight_age_days=dosing.default_max_weight_age_days(),
+    ), weight
+
+
+@transaction.atomic
+def start_infusion(
+    *, session, by, started_at=None, override_dose=None, soft_limit_reason: str = ""
+) -> InfusionRecord:
+    """Start the infusion at the calculator's dose; a refused dose cannot start, a soft one needs a reason."""
+    session = _lock(session)
+    _ensure_open(session)
+    if session.status != SessionStatus.CHECKED_IN or _record(session) is not None:
+        _refuse(NON_FIELD_ERRORS, "The infusion has already been started.")
+    started_at = started_at or timezone.now()
+    _check_time("started_at", started_at, not_before=session.checked_in_at, not_before_label="check-in")
+
+    result, weight = dose_for(session=session, override_dose=override_dose)
+    if result.verdict == dosing.REFUSED:
+        field = "dose" if result.refused_field == dosing.FIELD_DOSE else NON_FIELD_ERRORS
+        raise ValidationError({field: list(result.messages[:1]) or ["The dose is refused."]})
+    reason = (soft_limit_reason or "").strip()
+    if result.requires_reason and not reason:
+        _refuse("soft_limit_reason", "The dose is above the soft limit: record the reason to go on.")
+
+    record = InfusionRecord(
+        session=session,
+        weight_kg=weight.weight_kg if weight and result.dose_per_kg is not None else None,
+        basis_dose=result.basis_dose,
+        basis_unit=result.basis_unit,
+        dose_mg=result.dose_mg,
+        volume_ml=result.volume_ml,
+        rate_ml_per_h=result.rate_ml_per_h,
+        current_rate_ml_per_h=result.rate_ml_per_h,
+        duration_minutes=result.duration_minutes,
+        dose_verdict=DoseVerdict.SOFT if result.requires_reason else DoseVerdict.OK,
+        dose_reason=reason if result.requires_reason else "",
+        dose_messages=list(result.messages),
+        started_at=started_at,
+        started_by=by,
+    )
+    record.full_clean()
+    record._history_user = by
+    record.save()
+    _add_rate_change(
+        session=session, by=by, kind=RateChangeKind.START, at=started_at, rate=result.rate_ml_per_h, reason=""
+    )
+    session.status = SessionStatus.IN_PROGRESS
+    session._history_user = by
+    session.save(update_fields=["status"])
+    _start_treatment_clock(session=session, by=by, on_date=timezone.localdate(started_at))
+    return record
+
+
+def _add_rate_change(*, session, by, kind, at, rate, reason):
+    change = RateChange(session=session, kind=kind, changed_at=at, rate_ml_per_h=rate, reason=reason, changed_by=by)
+    change.full_clean()
+    change._history_user = by
+    change.save()
+    return change
+
+
+def _running_record(session, *, states, field="reason") -> InfusionRecord:
+    record = _record(session)
+    if record is None:
+        _refuse(NON_FIELD_ERRORS, "Start the infusion first.")
+    if record.state not in states:
+        _refuse(NON_FIELD_ERRORS, f"The infusion is {record.get_state_display().lower()}.")
+    return record
+
+
+def _check_change_time(field, at, session, record):
+    last = RateChange.objects.filter(session=session).order_by("-changed_at", "-id").first()
+    bound, label = record.started_at, "the infusion started"
+    if last is not None and last.changed_at > bound:
+        bound, label = last.changed_at, "the last change to the infusion"
+    _check_time(field, at, not_before=bound, not_before_label=label)
+
+
+def _required_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        _refuse("reason", "Give a reason.")
+    return reason
+
+
+@transaction.atomic
+def change_rate(*, session, by, rate_ml_per_h, reason: str, changed_at=None) -> RateChange:
+    session = _lock(session)
+    _ensure_open(session)
+    record = _running_record(session, states=(InfusionState.RUNNING,))
+    reason = _required_reason(reason)
+    rate = Decimal(rate_ml_per_h)
+    if rate <= 0:
+        _refuse("rate_ml_per_h", "The rate must be above 0 mL/h; to stop the flow, pause the infusion.")
+    if rate == record.current_rate_ml_per_h:
+        _refuse("rate_ml_per_h", f"The infusion already runs at {rate} mL/h.")
+    changed_at = changed_at or timezone.now()
+    _check_change_time("changed_at", changed_at, session, record)
+    change = _add_rate_change(session=session, by=by, kind=RateChangeKind.RATE, at=changed_at, rate=rate, reason=reason)
+    record.current_rate_ml_per_h = rate
+    record._history_user = by
+    record.save(update_fields=["current_rate_ml_per_h"])
+    return change
+
+
+@transaction.atomic
+def pause_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
+    session = _lock(session)
+    _ensure_open(session)
+    record = _running_record(session, states=(InfusionState.RUNNING,))
+    reason = _required_reason(reason)
+    changed_at = changed_at or timezone.now()
+    _check_change_time("changed_at", changed_at, session, record)
+    change = _add_rate_change(session=session, by=by, kind=RateChangeKind.PAUSE, at=changed_at, rate=0, reason=reason)
+    record.state = InfusionState.PAUSED
+    record._history_user = by
+    record.save(update_fields=["state"])
+    return change
+
+
+@transaction.atomic
+def resume_infusion(*, session, by, rate_ml_per_h=None, reason: str = "", changed_at=None) -> RateChange:
+    session = _lock(session)
+    _ensure_open(session)
+    record = _running_record(session, states=(InfusionState.PAUSED,))
+    rate = Decimal(rate_ml_per_h) if rate_ml_per_h not in (None, "") else record.current_rate_ml_per_h
+    if rate <= 0:
+        _refuse("rate_ml_per_h", "The rate must be above 0 mL/h.")
+    changed_at = changed_at or timezone.now()
+    _check_change_time("changed_at", changed_at, session, record)
+    change = _add_rate_change(
+        session=session, by=by, kind=RateChangeKind.RESUME, at=changed_at, rate=rate, reason=(reason or "").strip()
+    )
+    record.state = InfusionState.RUNNING
+    record.current_rate_ml_per_h = rate
+    record._history_user = by
+    record.save(update_fields=["state", "current_rate_ml_per_h"])
+    return change
+
+
+@transaction.atomic
+def stop_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
+    session = _lock(session)
+    _ensure_open(session)
+    record = _running_record(session, states=(InfusionState.RUNNING, InfusionState.PAUSED))
+    reason = _required_reason(reason)
+    changed_at = changed_at or timezone.now()
+    _check_change_time("changed_at", changed_at, session, record)
+    change = _add_rate_change(session=session, by=by, kind=RateChangeKind.STOP, at=changed_at, rate=0, reason=reason)
+    record.state = InfusionState.STOPPED
+    record.stopped_at = changed_at
+    record.stop_reason = reason
+    record._history_user = by
+    record.save(update_fields=["state", "stopped_at", "stop_reason"])
+    return change
+
+
+@transaction.atomic
+def record_vital_signs(*, session, by, observed_at, **values) -> VitalSigns:
+    """Chart one set of observations; NEWS2 is computed as the row is saved."""
+    session = _lock(session)
+    _ensure_open(session)
+    unknown = set(values) - set(VITAL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown vital signs: {sorted(unknown)}")
+    vitals = VitalSigns(
+        session=session,
+        observed_at=observed_at,
+        recorded_by=by,
+        spo2_scale2=session.patient.news2_spo2_scale2,
+        **values,
+    )
+    vitals.full_clean()
+    record = _record(session)
+    _check_time(
+        "observed_at",
+        observed_at,
+        not_before=charting_starts_at(session, record),
+        not_before_label="check-in" if session.checked_in_at else "the infusion started",
+    )
+    vitals._history_user = by
+    vitals.save()
+    return vitals
+
+
+@transaction.atomic
+def record_adverse_event(
+    *, session, by, occurred_at, event_type, severity, action_taken, other_text: str = "", notes: str = ""
+) -> AdverseEvent:
+    """Record an adverse event. 'Paused' or 'stopped' as the action also pauses or stops the infusion."""
+    session = _lock(session)
+    _ensure_open(session)
+    event = AdverseEvent(
+        session=session,
+        occurred_at=occurred_at,
+        event_type=event_type,
+        other_text=(other_text or "").strip(),
+        severity=severity,
+        action_taken=action_taken,
+        notes=notes or "",
+        recorded_by=by,
+    )
+    event.full_clean()
+    record = _record(session)
+    _check_time(
+        "occurred_at",
+        occurred_at,
+        not_before=charting_starts_at(session, record),
+        not_before_label="check-in" if session.checked_in_at else "the infusion started",
+    )
+    event._history_user = by
+    event.save()
+    reason = f"Adverse event: {event.label}"
+    if record is not None and action_taken == AdverseEventAction.PAUSED and record.state == InfusionState.RUNNING:
+        pause_infusion(session=session, by=by, reason=reason, changed_at=max(occurred_at, _last_change_time(session)))
+    elif action_taken == AdverseEventAction.STOPPED and record is not None and record.state != InfusionState.STOPPED:
+        stop_infusion(session=session, by=by, reason=reason, changed_at=max(occurred_at, _last_change_time(session)))
+    return event
+
+
+def _last_change_time(session):
+    last = RateChange.objects.filter(session=session).order_by("-changed_at", "-id").first()
+    return last.changed_at if last else timezone.now() - timedelta(days=1)
+
+
+@transaction.atomic
+def complete_session(*, session, by, note: str = "") -> InfusionRecord:
+    """The nurse completes the session: the record locks and billing hears of it in this transaction."""
+    session = _lock(session)
+    _ensure_open(session)
+    record = _record(session)
+    if record is None:
+        _refuse(NON_FIELD_ERRORS, "The infusion was never started: there is nothing to complete.")
+    if record.state != InfusionState.STOPPED:
+        _refuse(NON_FIELD_ERRORS, "Stop the infusion before completing the session.")
+    if not VitalSigns.objects.filter(session=session).exists():
+        _refuse(NON_FIELD_ERRORS, "Chart at least one set of observations before completing.")
+    record.completed_at = timezone.now()
+    record.completed_by = by
+    record.completion_note = (note or "").strip()
+    record._history_user = by
+    record.save(update_fields=["completed_at", "completed_by", "completion_note"])
+    session.status = SessionStatus.COMPLETED
+    session._history_user = by
+    session.save(update_fields=["status"])
+
+    from billing import services as billing_services
+
+    billing_services.session_completed(session=session)
+    return record
+
+
+@transaction.atomic
+def sign_off_session(*, session, by, note: str = "") -> InfusionRecord:
+    session = _lock(session)
+    if session.status == SessionStatus.SIGNED_OFF:
+        _refuse(NON_FIELD_ERRORS, "This record is already signed off.")
+    if session.status != SessionStatus.COMPLETED:
+        _refuse(NON_FIELD_ERRORS, "Only a completed session can be signed off.")
+    record = _record(session)
+    record.signed_off_at = timezone.now()
+    record.signed_off_by = by
+    record.signoff_note = (note or "").strip()
+    record._history_user = by
+    record.save(update_fields=["signed_off_at", "signed_off_by", "signoff_note"])
+    session.status = SessionStatus.SIGNED_OFF
+    session._history_user = by
+    session.save(update_fields=["status"])
+    return record
+
+
+def _display(vitals, field_name):
+    field = VitalSigns._meta.get_field(field_name)
+    value = getattr(vitals, field_name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+@transaction.atomic
+def amend_vital_signs(*, vital_signs, by, field: str, value, reason: str) -> Amendment:
+    """Correct one value of a locked record; the history keeps the original and the reason."""
+    session = _lock(vital_signs.session)
+    reason = (reason or "").strip()
+    if not reason:
+        _refuse("reason", "An amendment needs a reason.")
+    if session.status not in LOCKED_STATUSES:
+        _refuse(NON_FIELD_ERRORS, "Only a completed or signed-off record is amended; chart a new observation instead.")
+    if field not in VITAL_FIELDS:
+        _refuse("field", "Choose a value to amend.")
+    vitals = VitalSigns.objects.select_for_update().get(pk=vital_signs.pk, session=session)
+    model_field = VitalSigns._meta.get_field(field)
+    try:
+        new_value = model_field.clean(value, vitals)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
+    if getattr(vitals, field) == new_value:
+        _refuse("value", "This is the value already recorded.")
+    old_display = _display(vitals, field)
+    setattr(vitals, field, new_value)
+    try:
+        vitals.full_clean()
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
+    vitals._history_user = by
+    vitals._change_reason = f"Amendment: {reason}"
+    vitals.save()
+    amendment = Amendment(
+        session=session,
+        vital_signs=vitals,
+        field_name=field,
+        field_label=str(model_field.verbose_name),
+        old_value=old_display,
+        new_value=_display(vitals, field),
+        reason=reason,
+        amended_by=by,
+    )
+    amendment.full_clean()
+    amendment.save()
+    return amendment
+
+
+def check_in_from_record(*, session, by):
+    """The record page's own check-in button calls the scheduling service (sessions.booking)."""
+    from . import booking
+
+    return booking.check_in(session=session, by=by)
