@@ -185,3 +185,5 @@ LOGGING = {
 CLINIC_NAME = env("CLINIC_NAME", default="Riverside Pain Clinic")
 # An eligibility assessment lapses after this many days (about 6 months) or on a >10% weight change.
 ELIGIBILITY_VALID_DAYS = env.int("ELIGIBILITY_VALID_DAYS", default=183)
+# A weight-based dose (mg/kg, mg/kg/h) needs a weight recorded within this many days.
+DOSE_WEIGHT_MAX_AGE_DAYS = env.int("DOSE_WEIGHT_MAX_AGE_DAYS", default=90)

@@ -1,8 +1,19 @@
 from datetime import timedelta
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+POSITIVE = MinValueValidator(Decimal("0.001"), "Must be greater than zero.")
+AT_LEAST_ONE = MinValueValidator(1, "Must be at least 1.")
+# A heavy adult for the "would the hard limit pass the absolute maximum?" warning on mg/kg versions.
+REFERENCE_MAX_WEIGHT_KG = Decimal("150")
 
 
 class ProtocolFamily(models.Model):
@@ -52,36 +63,88 @@ class DoseBasis(models.TextChoices):
     FIXED_MG = "fixed_mg", "fixed mg"
 
 
+# The clinical content of a version: never changed once saved (a change is a new version).
+CLINICAL_FIELDS = (
+    "protocol_id",
+    "version",
+    "name",
+    "drug",
+    "concentration_mg_per_ml",
+    "dose_basis",
+    "default_dose",
+    "soft_limit",
+    "hard_limit",
+    "absolute_max_mg",
+    "max_rate_mg_per_hour",
+    "infusion_minutes",
+    "diluent",
+    "diluent_volume_ml",
+    "setup_minutes",
+    "observation_minutes",
+    "observation_interval_minutes",
+    "requires_ecg",
+    "monitoring",
+    "contraindications",
+    "course_sessions",
+    "course_interval_days",
+    "note",
+    "is_example",
+)
+
+
 class ProtocolVersion(models.Model):
-    """One version of a protocol. A version a session has used is never edited: edit = new version."""
+    """One version of a protocol. A version is never edited once saved: an edit is a new version.
+
+    Only the status fields (is_current, verified_at, verified_by) change after creation; save()
+    refuses anything else, so a session or prescription always points at what was prescribed.
+    """
 
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
     name = models.CharField(max_length=120, help_text="e.g. 'Lidocaine 5 mg/kg over 60 min'")
     drug = models.CharField(max_length=100)
     concentration_mg_per_ml = models.DecimalField(
-        "concentration (mg/mL)", max_digits=8, decimal_places=3, null=True, blank=True
+        "concentration (mg/mL)",
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[POSITIVE],
     )
     dose_basis = models.CharField(max_length=20, choices=DoseBasis.choices)
     # Doses: mg/kg, mg/kg/h or mg according to dose_basis (magnesium's grams are stored as mg).
-    default_dose = models.DecimalField(max_digits=8, decimal_places=3)
-    soft_limit = models.DecimalField(max_digits=8, decimal_places=3)
-    hard_limit = models.DecimalField(max_digits=8, decimal_places=3)
-    absolute_max_mg = models.DecimalField("absolute maximum per session (mg)", max_digits=9, decimal_places=2)
-    max_rate_mg_per_hour = models.DecimalField(
-        "maximum rate (mg/h)", max_digits=8, decimal_places=2, null=True, blank=True
+    default_dose = models.DecimalField(max_digits=8, decimal_places=3, validators=[POSITIVE])
+    soft_limit = models.DecimalField(max_digits=8, decimal_places=3, validators=[POSITIVE])
+    hard_limit = models.DecimalField(max_digits=8, decimal_places=3, validators=[POSITIVE])
+    absolute_max_mg = models.DecimalField(
+        "absolute maximum per session (mg)", max_digits=9, decimal_places=2, validators=[POSITIVE]
     )
-    infusion_minutes = models.PositiveIntegerField("infusion duration (min)")
+    max_rate_mg_per_hour = models.DecimalField(
+        "maximum rate (mg/h)",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[POSITIVE],
+        help_text="Leave empty when the drug has no rate limit (pamidronate: 60 mg/h).",
+    )
+    infusion_minutes = models.PositiveIntegerField("infusion duration (min)", validators=[AT_LEAST_ONE])
     diluent = models.CharField(max_length=100, default="NaCl 0.9%")
-    diluent_volume_ml = models.PositiveIntegerField("diluent volume (mL)")
+    diluent_volume_ml = models.PositiveIntegerField("diluent volume (mL)", validators=[AT_LEAST_ONE])
     setup_minutes = models.PositiveIntegerField("setup (min)", default=15)
     observation_minutes = models.PositiveIntegerField("post-infusion observation (min)", default=30)
-    observation_interval_minutes = models.PositiveIntegerField("observations every (min)", default=15)
+    observation_interval_minutes = models.PositiveIntegerField(
+        "observations every (min)", default=15, validators=[AT_LEAST_ONE]
+    )
     requires_ecg = models.BooleanField("ECG monitoring required", default=False)
     monitoring = models.TextField("required monitoring", blank=True)
-    contraindications = models.TextField(blank=True)
-    course_sessions = models.PositiveSmallIntegerField("sessions per course", default=1)
-    course_interval_days = models.PositiveSmallIntegerField("days between sessions", default=1)
+    contraindications = models.TextField(
+        blank=True, help_text="Version-specific notes; the family's checklist is used for eligibility."
+    )
+    course_sessions = models.PositiveSmallIntegerField("sessions per course", default=1, validators=[AT_LEAST_ONE])
+    course_interval_days = models.PositiveSmallIntegerField(
+        "days between sessions", default=1, validators=[AT_LEAST_ONE]
+    )
     note = models.TextField("protocol note", blank=True)
     is_current = models.BooleanField(default=True)
     is_example = models.BooleanField(
@@ -97,6 +160,7 @@ class ProtocolVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["protocol__family__display_order", "protocol__name", "-version"]
@@ -116,6 +180,17 @@ class ProtocolVersion(models.Model):
             models.CheckConstraint(
                 condition=models.Q(diluent_volume_ml__gt=0), name="diluent_volume_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(default_dose__gt=0, soft_limit__gt=0, absolute_max_mg__gt=0),
+                name="doses_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(default_dose__lte=models.F("hard_limit")), name="default_le_hard"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(dose_basis="fixed_mg") | models.Q(hard_limit__lte=models.F("absolute_max_mg")),
+                name="fixed_hard_le_absolute_max",
+            ),
         ]
 
     def __str__(self):
@@ -124,9 +199,85 @@ class ProtocolVersion(models.Model):
     def get_absolute_url(self):
         return reverse("protocols:version_detail", args=[self.pk])
 
+    def clean(self):
+        errors = {}
+        soft, hard, default = self.soft_limit, self.hard_limit, self.default_dose
+        unit = DoseBasis(self.dose_basis).label if self.dose_basis in DoseBasis.values else ""
+        if soft is not None and hard is not None and soft > hard:
+            errors["soft_limit"] = f"The soft limit ({soft.normalize():f} {unit}) must not be above the hard limit ({hard.normalize():f} {unit})."
+        if default is not None and hard is not None and default > hard:
+            errors["default_dose"] = "The default dose must not be above the hard limit."
+        if (
+            self.dose_basis == DoseBasis.FIXED_MG
+            and hard is not None
+            and self.absolute_max_mg is not None
+            and hard > self.absolute_max_mg
+        ):
+            errors["hard_limit"] = (
+                f"For a fixed dose the hard limit ({hard.normalize():f} mg) must not be above the "
+                f"absolute maximum ({self.absolute_max_mg.normalize():f} mg)."
+            )
+        if (
+            self.dose_basis == DoseBasis.FIXED_MG
+            and self.max_rate_mg_per_hour
+            and hard is not None
+            and self.infusion_minutes
+            and "hard_limit" not in errors
+        ):
+            rate = hard / (Decimal(self.infusion_minutes) / 60)
+            if rate > self.max_rate_mg_per_hour:
+                needed = -(-hard * 60 // self.max_rate_mg_per_hour)
+                errors["infusion_minutes"] = (
+                    f"At the hard limit ({hard.normalize():f} mg) this runs at {rate.quantize(Decimal('0.1'))} mg/h, "
+                    f"above the maximum rate of {self.max_rate_mg_per_hour.normalize():f} mg/h: "
+                    f"make the infusion at least {needed} minutes."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def warnings(self) -> list[str]:
+        """Checks that are not errors: shown to the admin who creates the version."""
+        found = []
+        if self.dose_basis == DoseBasis.MG_PER_KG and self.hard_limit and self.absolute_max_mg:
+            at_heavy = self.hard_limit * REFERENCE_MAX_WEIGHT_KG
+            if at_heavy > self.absolute_max_mg:
+                found.append(
+                    f"At the hard limit a {REFERENCE_MAX_WEIGHT_KG} kg patient would get {at_heavy.normalize():f} mg, "
+                    f"above the absolute maximum: such doses are capped at {self.absolute_max_mg.normalize():f} mg."
+                )
+        if self.dose_basis == DoseBasis.MG_PER_KG_PER_HOUR and self.hard_limit and self.infusion_minutes:
+            at_heavy = self.hard_limit * REFERENCE_MAX_WEIGHT_KG * Decimal(self.infusion_minutes) / 60
+            if at_heavy > self.absolute_max_mg:
+                found.append(
+                    f"At the hard limit a {REFERENCE_MAX_WEIGHT_KG} kg patient would get {at_heavy.normalize():f} mg "
+                    f"over the infusion, above the absolute maximum: such doses are capped at "
+                    f"{self.absolute_max_mg.normalize():f} mg."
+                )
+        return found
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values(*CLINICAL_FIELDS).first()
+            if stored is not None:
+                changed = [f for f in CLINICAL_FIELDS if stored[f] != getattr(self, f)]
+                if changed:
+                    raise ValidationError(
+                        "A protocol version is never edited: create a new version instead "
+                        f"(changed: {', '.join(changed)})."
+                    )
+        super().save(*args, **kwargs)
+
     @property
     def family(self):
         return self.protocol.family
+
+    @property
+    def unit(self) -> str:
+        return DoseBasis(self.dose_basis).label
+
+    @property
+    def is_weight_based(self) -> bool:
+        return self.dose_basis in (DoseBasis.MG_PER_KG, DoseBasis.MG_PER_KG_PER_HOUR)
 
     @property
     def chair_minutes(self) -> int:
@@ -139,3 +290,68 @@ class ProtocolVersion(models.Model):
     @property
     def needs_verification(self) -> bool:
         return self.is_example and self.verified_at is None
+
+
+class Verdict(models.TextChoices):
+    WITHIN_LIMITS = "ok", "Within limits"
+    OVER_SOFT_LIMIT = "soft", "Over the soft limit (reason recorded)"
+
+
+class Prescription(models.Model):
+    """A specialist's choice of protocol version and dose for a patient.
+
+    Never edited: prescribing again for the same family replaces it (the old one becomes inactive).
+    The figures are stored as calculated at prescribing, with the weight record they used.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="prescriptions")
+    referral = models.ForeignKey(
+        "patients.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="prescriptions"
+    )
+    family = models.ForeignKey(ProtocolFamily, on_delete=models.PROTECT, related_name="prescriptions")
+    protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="prescriptions")
+    weight_record = models.ForeignKey(
+        "patients.WeightRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prescriptions",
+        help_text="The weight the dose was calculated from; empty for fixed doses.",
+    )
+    basis_dose = models.DecimalField("dose (version unit)", max_digits=8, decimal_places=3)
+    dose_mg = models.DecimalField("dose (mg)", max_digits=9, decimal_places=1)
+    volume_ml = models.DecimalField("volume (mL)", max_digits=7, decimal_places=1)
+    rate_ml_per_h = models.DecimalField("rate (mL/h)", max_digits=7, decimal_places=1)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    soft_limit_reason = models.TextField("reason for a dose over the soft limit", blank=True)
+    prescribed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prescribed_at = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-prescribed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(verdict="soft") | ~models.Q(soft_limit_reason=""),
+                name="prescription_soft_needs_reason",
+                violation_error_message="A dose over the soft limit needs a recorded reason.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=["ok", "soft"]), name="prescription_verdict_allowed"
+            ),
+            models.CheckConstraint(condition=models.Q(dose_mg__gt=0), name="prescription_dose_positive"),
+            models.UniqueConstraint(
+                fields=["patient", "family"],
+                condition=models.Q(is_active=True),
+                name="one_active_prescription_per_family",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "is_active"], name="prescription_patient_active")]
+
+    def __str__(self):
+        return f"{self.protocol_version.name}: {self.dose_mg} mg for {self.patient}"
+
+    @property
+    def requires_reason(self) -> bool:
+        return self.verdict == Verdict.OVER_SOFT_LIMIT

@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import models
 from django.utils import timezone
 
 from billing.models import Commissioner, Insurer
@@ -153,7 +154,10 @@ class ProtocolVersionFactory(factory.django.DjangoModelFactory):
         model = ProtocolVersion
 
     protocol = factory.SubFactory(ProtocolFactory)
-    version = factory.Sequence(lambda n: n + 1)
+    # The next number for the protocol: the library seeded by migration may already hold v1.
+    version = factory.LazyAttribute(
+        lambda v: (v.protocol.versions.aggregate(m=models.Max("version"))["m"] or 0) + 1
+    )
     name = "Lidocaine 5 mg/kg over 60 min"
     drug = "Lidocaine 1%"
     concentration_mg_per_ml = Decimal("10")
@@ -171,6 +175,14 @@ class ProtocolVersionFactory(factory.django.DjangoModelFactory):
     course_sessions = 1
     course_interval_days = 28
     is_current = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A new current version supersedes the current one (as protocols.services.create_version
+        # does), so the factory works whether or not the seeded library is in the database.
+        if kwargs.get("is_current", True):
+            model_class.objects.filter(protocol=kwargs["protocol"], is_current=True).update(is_current=False)
+        return super()._create(model_class, *args, **kwargs)
 
 
 class LocationFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,78 @@
+"""Reads of the protocol library and of prescriptions, for pages and for other apps."""
+
+from django.db.models import Prefetch
+
+from .models import Prescription, Protocol, ProtocolFamily, ProtocolVersion
+
+
+def checklist_for(family) -> list[str]:
+    """The contraindication checklist of a family (a ProtocolFamily or its slug), as a list of strings."""
+    if isinstance(family, str):
+        family = ProtocolFamily.objects.only("contraindications").get(slug=family)
+    return [str(item) for item in (family.contraindications or [])]
+
+
+def library() -> list[ProtocolFamily]:
+    """Families with their protocols and each protocol's current version, in display order."""
+    current = ProtocolVersion.objects.filter(is_current=True).select_related("verified_by")
+    protocols = Protocol.objects.order_by("name").prefetch_related(
+        Prefetch("versions", queryset=current, to_attr="current_versions")
+    )
+    families = ProtocolFamily.objects.prefetch_related(Prefetch("protocols", queryset=protocols))
+    return list(families)
+
+
+def current_versions():
+    """Current versions of active protocols, for choosing one to prescribe."""
+    return (
+        ProtocolVersion.objects.filter(is_current=True, protocol__is_active=True)
+        .select_related("protocol__family")
+        .order_by("protocol__family__display_order", "protocol__name")
+    )
+
+
+def version_with_history(*, pk) -> tuple[ProtocolVersion, list[ProtocolVersion]]:
+    """A version and every version of the same protocol, newest first."""
+    version = ProtocolVersion.objects.select_related(
+        "protocol__family", "created_by", "verified_by"
+    ).get(pk=pk)
+    history = list(
+        ProtocolVersion.objects.filter(protocol_id=version.protocol_id)
+        .select_related("created_by", "verified_by")
+        .order_by("-version")
+    )
+    return version, history
+
+
+def versions_awaiting_verification():
+    """Current versions still on example defaults, not yet verified by a clinic admin."""
+    return (
+        ProtocolVersion.objects.filter(is_current=True, is_example=True, verified_at__isnull=True)
+        .select_related("protocol__family")
+        .order_by("protocol__family__display_order", "protocol__name")
+    )
+
+
+def current_prescription(*, patient, family=None) -> Prescription | None:
+    """The patient's active prescription (for one family when given), newest first."""
+    qs = Prescription.objects.filter(patient=patient, is_active=True).select_related(
+        "protocol_version__protocol__family", "weight_record", "prescribed_by"
+    )
+    if family is not None:
+        qs = qs.filter(family=family) if not isinstance(family, str) else qs.filter(family__slug=family)
+    return qs.order_by("-prescribed_at", "-id").first()
+
+
+def prescriptions_for(*, patient):
+    return (
+        Prescription.objects.filter(patient=patient)
+        .select_related("protocol_version__protocol__family", "prescribed_by", "weight_record")
+        .order_by("-prescribed_at", "-id")
+    )
+
+
+def latest_weight(*, patient):
+    """The patient's most recent weight record, or None. The calculator judges whether it is recent enough."""
+    from patients.models import WeightRecord
+
+    return WeightRecord.objects.filter(patient=patient).order_by("-recorded_on", "-id").first()
