@@ -216,3 +216,47 @@ def next_weekday(d: date | None = None) -> date:
     while d.weekday() >= 5:
         d += timedelta(days=1)
     return d
+
+
+# --- billing (issue 9) -------------------------------------------------------------------------
+
+
+class PriceListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.PriceList"
+
+    protocol_family = factory.SubFactory(ProtocolFamilyFactory)
+    funding_route = "self_pay"
+    effective_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=365))
+    effective_to = None
+    session_price = Decimal("450.00")
+    review_fee = Decimal("150.00")
+
+
+class PreAuthorisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.PreAuthorisation"
+
+    referral = factory.SubFactory(
+        ReferralFactory, funding_route="insured", commissioner=None, insurer=factory.SubFactory(InsurerFactory),
+        policy_number="POL-123", preauth_number=factory.Sequence(lambda n: f"PA-{n:05d}"),
+    )
+    patient = factory.LazyAttribute(lambda p: p.referral.patient)
+    insurer = factory.LazyAttribute(lambda p: p.referral.insurer)
+    policy_number = factory.LazyAttribute(lambda p: p.referral.policy_number)
+    preauth_number = factory.LazyAttribute(lambda p: p.referral.preauth_number)
+    sessions_authorised = 3
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    valid_to = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.Package"
+
+    name = "Course of three"
+    protocol_family = factory.SubFactory(ProtocolFamilyFactory)
+    funding_route = "self_pay"
+    sessions_included = 3
+    reviews_included = 1
+    price = Decimal("1200.00")
