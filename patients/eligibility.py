@@ -1,7 +1,12 @@
 """Is a patient eligible for a protocol on a date? Used by booking (sessions) and the patient page.
 
-An eligibility assessment covers one protocol family. It lapses after ELIGIBILITY_VALID_DAYS
-(default 183, about 6 months) or when a weight recorded after it differs by more than 10%.
+An eligibility assessment covers one protocol family; the latest one made on or before the date
+counts. An eligible decision lapses:
+- after settings.ELIGIBILITY_VALID_DAYS days (default 183, about 6 months): it holds on the last
+  day (assessed_on + ELIGIBILITY_VALID_DAYS) and has lapsed the day after;
+- when the latest weight recorded on or after the assessment day (and not after the date asked
+  about) differs from the assessed weight by more than 10%: doses were judged on that weight.
+  The latest weight counts, so a patient whose weight came back within 10% is eligible again.
 """
 
 from datetime import date, timedelta
@@ -14,40 +19,106 @@ from .models import EligibilityAssessment, EligibilityDecision, WeightRecord
 
 WEIGHT_CHANGE_LAPSES_AT = Decimal("0.10")
 
+# DOMAIN.md's example checklists, used while a family's own `contraindications` list is empty.
+FALLBACK_CONTRAINDICATIONS = {
+    "lidocaine": [
+        "Allergy to amide local anaesthetics",
+        "2nd/3rd-degree heart block without a pacemaker",
+        "Recent myocardial infarction",
+        "Severe heart failure",
+        "Severe hepatic impairment",
+        "Uncontrolled epilepsy",
+        "Taking class I antiarrhythmics",
+    ],
+    "ketamine": [
+        "Uncontrolled hypertension",
+        "History of psychosis",
+        "Raised intracranial or intraocular pressure",
+        "Severe cardiac disease",
+        "Pregnancy",
+        "Active substance misuse",
+        "Severe hepatic impairment",
+    ],
+    "magnesium": ["eGFR below 30", "Heart block", "Myasthenia gravis"],
+    "bisphosphonate": [
+        "eGFR below 35 (zoledronic acid) or 30 (pamidronate)",
+        "Corrected calcium below 2.20 mmol/L",
+        "Pregnancy or breastfeeding",
+        "Dental work pending (osteonecrosis of the jaw)",
+    ],
+    "corticosteroid": [
+        "Active infection",
+        "Uncontrolled diabetes",
+        "Active peptic ulcer",
+        "Live vaccine in the last 4 weeks",
+    ],
+}
+
+# Families where a pregnancy question belongs on the form (DOMAIN.md lists pregnancy for these).
+PREGNANCY_FAMILIES = ("ketamine", "bisphosphonate")
+
+
+def _fallback_key(slug: str) -> str | None:
+    # Seeds may say "magnesium-sulphate" or "magnesium_sulphate": match on the leading word.
+    return next((key for key in FALLBACK_CONTRAINDICATIONS if slug.startswith(key)), None)
+
+
+def contraindication_checklist(family) -> list[str]:
+    items = [str(item) for item in (family.contraindications or []) if str(item).strip()]
+    if items:
+        return items
+    key = _fallback_key(family.slug)
+    return list(FALLBACK_CONTRAINDICATIONS.get(key, [])) if key else []
+
+
+def pregnancy_is_relevant(family) -> bool:
+    if any(family.slug.startswith(slug) for slug in PREGNANCY_FAMILIES):
+        return True
+    return any("pregnan" in item.lower() for item in contraindication_checklist(family))
+
 
 def valid_days() -> int:
-    return getattr(settings, "ELIGIBILITY_VALID_DAYS", 183)
+    return int(getattr(settings, "ELIGIBILITY_VALID_DAYS", 183))
+
+
+def valid_until(assessment: EligibilityAssessment) -> date:
+    return assessment.assessed_on + timedelta(days=valid_days())
 
 
 def current_assessment(*, patient, family, on_date: date) -> EligibilityAssessment | None:
     """The latest assessment for the family made on or before on_date (eligible or not)."""
     return (
-        EligibilityAssessment.objects.filter(
-            patient=patient, protocol_family=family, assessed_on__lte=on_date
-        )
+        EligibilityAssessment.objects.filter(patient=patient, protocol_family=family, assessed_on__lte=on_date)
         .order_by("-assessed_on", "-id")
         .first()
     )
 
 
-def lapse_reason(*, assessment: EligibilityAssessment, on_date: date) -> str | None:
-    """Why an eligible assessment no longer holds on on_date, or None when it still holds."""
-    if on_date > assessment.assessed_on + timedelta(days=valid_days()):
-        return f"the eligibility assessment of {assessment.assessed_on:%d %b %Y} has lapsed (older than {valid_days()} days)"
+def _latest_weight_since(assessment, on_date, weights):
+    candidates = [w for w in weights if assessment.assessed_on <= w.recorded_on <= on_date]
+    return max(candidates, key=lambda w: (w.recorded_on, w.pk), default=None)
+
+
+def lapse_reason(*, assessment: EligibilityAssessment, on_date: date, weights=None) -> str | None:
+    """Why an assessment no longer holds on on_date, or None when it still holds.
+
+    `weights` may carry the patient's WeightRecords already loaded (the patient page does this to
+    keep its query count flat); otherwise they are read here.
+    """
+    if on_date > valid_until(assessment):
+        return (
+            f"the eligibility assessment of {assessment.assessed_on:%d %b %Y} has lapsed "
+            f"(older than {valid_days()} days)"
+        )
     if assessment.weight_kg:
-        newer = (
-            WeightRecord.objects.filter(
+        if weights is None:
+            weights = WeightRecord.objects.filter(
                 patient_id=assessment.patient_id,
-                recorded_on__gt=assessment.assessed_on,
+                recorded_on__gte=assessment.assessed_on,
                 recorded_on__lte=on_date,
             )
-            .order_by("-recorded_on", "-id")
-            .first()
-        )
-        if (
-            newer
-            and abs(newer.weight_kg - assessment.weight_kg) / assessment.weight_kg > WEIGHT_CHANGE_LAPSES_AT
-        ):
+        newer = _latest_weight_since(assessment, on_date, weights)
+        if newer and abs(newer.weight_kg - assessment.weight_kg) / assessment.weight_kg > WEIGHT_CHANGE_LAPSES_AT:
             return (
                 f"the weight has changed by more than 10% since the assessment "
                 f"({assessment.weight_kg} kg then, {newer.weight_kg} kg on {newer.recorded_on:%d %b %Y})"
@@ -56,7 +127,7 @@ def lapse_reason(*, assessment: EligibilityAssessment, on_date: date) -> str | N
 
 
 def ensure_eligible(*, patient, protocol_version, on_date: date) -> EligibilityAssessment:
-    """Return the assessment that makes the patient eligible, or raise ValidationError."""
+    """Return the assessment that makes the patient eligible, or raise ValidationError keyed "patient"."""
     family = protocol_version.protocol.family
     assessment = current_assessment(patient=patient, family=family, on_date=on_date)
     if assessment is None:
@@ -72,7 +143,5 @@ def ensure_eligible(*, patient, protocol_version, on_date: date) -> EligibilityA
         )
     reason = lapse_reason(assessment=assessment, on_date=on_date)
     if reason:
-        raise ValidationError(
-            {"patient": f"Not eligible for {family.name}: {reason}. Reassess before booking."}
-        )
+        raise ValidationError({"patient": f"Not eligible for {family.name}: {reason}. Reassess before booking."})
     return assessment

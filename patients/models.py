@@ -1,10 +1,20 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .validators import format_nhs_number, validate_nhs_number
+from .validators import (
+    format_nhs_number,
+    normalise_nhs_number,
+    normalise_postcode,
+    validate_gp_ods_code,
+    validate_nhs_number,
+    validate_postcode,
+    validate_uk_phone,
+)
 
 
 class Sex(models.TextChoices):
@@ -30,13 +40,15 @@ class Patient(models.Model):
     address_line1 = models.CharField("address", max_length=200, blank=True)
     address_line2 = models.CharField("address line 2", max_length=200, blank=True)
     town = models.CharField(max_length=100, blank=True)
-    postcode = models.CharField(max_length=8, blank=True)
-    phone = models.CharField("UK phone", max_length=20, blank=True)
+    postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
+    phone = models.CharField("UK phone", max_length=20, blank=True, validators=[validate_uk_phone])
     email = models.EmailField(blank=True)
     consent_sms = models.BooleanField("consents to SMS reminders", default=False)
     consent_email = models.BooleanField("consents to email reminders", default=False)
     gp_practice_name = models.CharField("GP practice", max_length=200, blank=True)
-    gp_practice_ods = models.CharField("GP practice ODS code", max_length=6, blank=True)
+    gp_practice_ods = models.CharField(
+        "GP practice ODS code", max_length=6, blank=True, validators=[validate_gp_ods_code]
+    )
     allergies = models.TextField(blank=True)
     notes = models.TextField("clinical notes", blank=True)
     news2_spo2_scale2 = models.BooleanField(
@@ -62,6 +74,13 @@ class Patient(models.Model):
 
     def __str__(self):
         return f"{self.last_name.upper()}, {self.first_name}"
+
+    def clean(self):
+        self.nhs_number = normalise_nhs_number(self.nhs_number)
+        self.postcode = normalise_postcode(self.postcode) if self.postcode else ""
+        self.gp_practice_ods = (self.gp_practice_ods or "").strip().upper()
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
 
     def get_absolute_url(self):
         return reverse("patients:patient_detail", args=[self.pk])
@@ -142,11 +161,22 @@ class ReferralStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
 
 
+# Waiting for first treatment: these make up the waiting list by default.
+OPEN_STATUSES = (
+    ReferralStatus.RECEIVED,
+    ReferralStatus.TRIAGED,
+    ReferralStatus.AWAITING_ASSESSMENT,
+    ReferralStatus.ACCEPTED,
+)
+
+
 class Referral(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(max_length=10, choices=ReferralSource.choices, default=ReferralSource.GP)
     gp_practice_name = models.CharField("referring GP practice", max_length=200, blank=True)
-    gp_practice_ods = models.CharField("referring practice ODS code", max_length=6, blank=True)
+    gp_practice_ods = models.CharField(
+        "referring practice ODS code", max_length=6, blank=True, validators=[validate_gp_ods_code]
+    )
     received_on = models.DateField()
     condition = models.CharField(max_length=30, choices=Condition.choices)
     condition_other = models.CharField("other condition", max_length=200, blank=True)
@@ -180,12 +210,53 @@ class Referral(models.Model):
         ordering = ["received_on", "id"]
         permissions = [("triage_referral", "Can triage referrals and decide eligibility")]
         indexes = [models.Index(fields=["status", "received_on"], name="referral_status_received")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(funding_route="insured") | models.Q(insurer__isnull=False),
+                name="referral_insured_has_insurer",
+                violation_error_message="An insured referral needs the insurer.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rtt_stopped_on__isnull=True)
+                | models.Q(rtt_stopped_on__gte=models.F("received_on")),
+                name="referral_rtt_stop_after_start",
+                violation_error_message="The RTT clock cannot stop before the referral was received.",
+            ),
+        ]
 
     def __str__(self):
         return f"Referral {self.pk}: {self.patient} ({self.get_condition_display()})"
 
     def get_absolute_url(self):
         return reverse("patients:referral_detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        self.gp_practice_ods = (self.gp_practice_ods or "").strip().upper()
+        if self.received_on and self.received_on > timezone.localdate():
+            errors["received_on"] = "The received date cannot be in the future."
+        if self.source == ReferralSource.GP and not self.gp_practice_name:
+            errors["gp_practice_name"] = "Enter the referring GP practice (or choose self-referral)."
+        if self.condition == Condition.OTHER and not self.condition_other:
+            errors["condition_other"] = "Describe the condition when you choose 'Other'."
+        if self.funding_route == FundingRoute.NHS and not self.commissioner_id:
+            errors["commissioner"] = "An NHS referral needs the commissioner (the ICB that funds it)."
+        if self.funding_route == FundingRoute.INSURED:
+            if not self.insurer_id:
+                errors["insurer"] = "An insured referral needs the insurer."
+            if not self.policy_number:
+                errors["policy_number"] = "An insured referral needs the policy number."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_nhs(self) -> bool:
+        return self.funding_route == FundingRoute.NHS
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for treatment (the RTT clock, for NHS referrals, is running)."""
+        return self.status in OPEN_STATUSES
 
 
 class ReferralEvent(models.Model):
@@ -267,6 +338,33 @@ class EligibilityAssessment(models.Model):
 
     class Meta:
         ordering = ["-assessed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision="eligible") | ~models.Q(reasons=""),
+                name="eligibility_declined_has_reasons",
+                violation_error_message="Give the reasons when the decision is declined.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(egfr__isnull=True) | models.Q(egfr__gte=0, egfr__lte=200),
+                name="eligibility_egfr_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(corrected_calcium__isnull=True)
+                | models.Q(corrected_calcium__gte=1, corrected_calcium__lte=4),
+                name="eligibility_calcium_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(qtc_ms__isnull=True) | models.Q(qtc_ms__gte=300, qtc_ms__lte=700),
+                name="eligibility_qtc_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight_kg__isnull=True) | models.Q(weight_kg__gte=20, weight_kg__lte=300),
+                name="eligibility_weight_range",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.patient} / {self.protocol_family}: {self.get_decision_display()}"
+
+
+from .followup_models import *  # noqa: E402,F401,F403

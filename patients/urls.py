@@ -1,8 +1,22 @@
 from django.urls import include, path
 
+from . import views
+
 app_name = "patients"
 
 urlpatterns = [
+    path("", views.patient_list, name="patient_list"),
+    path("new/", views.patient_create, name="patient_create"),
+    path("<int:pk>/", views.patient_detail, name="patient_detail"),
+    path("<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("<int:pk>/weights/new/", views.weight_add, name="weight_add"),
+    path("<int:pk>/eligibility/<slug:family>/", views.eligibility_assess, name="eligibility_assess"),
+    path("referrals/new/", views.referral_intake, name="referral_intake"),
+    path("referrals/waiting-list/", views.waiting_list, name="waiting_list"),
+    path("referrals/triage/", views.triage_queue, name="triage_queue"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/edit/", views.referral_edit, name="referral_edit"),
+    path("referrals/<int:pk>/transition/", views.referral_transition, name="referral_transition"),
     # Follow-up (pain diaries, outcome reviews) lives in its own module; same "patients:" namespace.
     path("", include("patients.followup_urls")),
 ]

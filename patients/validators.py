@@ -40,3 +40,49 @@ def format_nhs_number(value: str) -> str:
     if len(digits) != 10:
         return value or ""
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+# UK postcode: outward code (area + district) and inward code (sector + unit). Accepts any spacing
+# and case; stored upper case with one space. GIR 0AA is the one historic exception still in use.
+_POSTCODE_RE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})$")
+
+
+def normalise_postcode(value: str) -> str:
+    compact = re.sub(r"\s+", "", (value or "").upper())
+    if len(compact) < 5:
+        return compact
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def validate_postcode(value: str) -> None:
+    if value and not _POSTCODE_RE.match(normalise_postcode(value)):
+        raise ValidationError("Enter a UK postcode, e.g. M14 5TQ.", code="postcode")
+
+
+# UK phone numbers: 01/02/03 landlines, 07 mobiles, 08 non-geographic; +44 or 0044 in place of 0.
+_PHONE_RE = re.compile(r"^0[1-9]\d{8,9}$")
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"[\s\-().]", "", value or "")
+    if digits.startswith("+44"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("0044"):
+        digits = "0" + digits[4:]
+    return digits
+
+
+def validate_uk_phone(value: str) -> None:
+    if value and not _PHONE_RE.match(normalise_phone(value)):
+        raise ValidationError(
+            "Enter a UK phone number, e.g. 07700 900123 or 0161 496 0123.", code="uk_phone"
+        )
+
+
+# A GP practice's ODS code is a letter and five digits (e.g. A81001); see DOMAIN.md.
+_GP_ODS_RE = re.compile(r"^[A-Z]\d{5}$")
+
+
+def validate_gp_ods_code(value: str) -> None:
+    if value and not _GP_ODS_RE.match(value.strip().upper()):
+        raise ValidationError("A GP practice ODS code is a letter and five digits, e.g. A81001.", code="gp_ods")

@@ -1,0 +1,228 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from .eligibility import contraindication_checklist, pregnancy_is_relevant
+from .models import (
+    Condition,
+    EcgResult,
+    EligibilityDecision,
+    FundingRoute,
+    Patient,
+    Pregnancy,
+    Referral,
+    ReferralStatus,
+)
+from .selectors import WAITING
+from .services import ACTIONS
+from .validators import normalise_nhs_number
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def range_messages(what: str, low, high, unit: str = "") -> dict:
+    text = f"Enter {what} between {low} and {high}{(' ' + unit) if unit else ''}."
+    return {"min_value": text, "max_value": text}
+
+
+WEIGHT_MESSAGES = range_messages("a weight", 20, 300, "kg")
+HEIGHT_MESSAGES = range_messages("a height", 100, 250, "cm")
+
+
+class PatientForm(forms.ModelForm):
+    # Wider than the model's 10 characters: people type "943 476 5919"; clean() stores digits only.
+    nhs_number = forms.CharField(
+        label="NHS number",
+        max_length=13,
+        required=False,
+        help_text="Optional for private patients. 10 digits, e.g. 943 476 5919.",
+    )
+    date_of_birth = forms.DateField(widget=DateInput(), input_formats=DATE_FORMATS)
+
+    CLINICAL_FIELDS = ("notes", "news2_spo2_scale2")
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "nhs_number",
+            "address_line1",
+            "address_line2",
+            "town",
+            "postcode",
+            "phone",
+            "email",
+            "consent_sms",
+            "consent_email",
+            "gp_practice_name",
+            "gp_practice_ods",
+            "allergies",
+            "notes",
+            "news2_spo2_scale2",
+        ]
+        widgets = {
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, clinical: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Reception registers demographics; clinical notes are for clinical roles only.
+        if not clinical:
+            for name in self.CLINICAL_FIELDS:
+                del self.fields[name]
+        self.fields["allergies"].help_text = "Known drug allergies (shown to every role as safety information)."
+
+    def clean_nhs_number(self):
+        value = normalise_nhs_number(self.cleaned_data.get("nhs_number", ""))
+        if value:
+            clash = Patient.objects.filter(nhs_number=value).exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise forms.ValidationError("A patient with this NHS number is already registered.")
+        return value
+
+
+class WeightForm(forms.Form):
+    recorded_on = forms.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", min_value=Decimal(20), max_value=Decimal(300), decimal_places=1, max_digits=5,
+        error_messages=WEIGHT_MESSAGES,
+    )
+    height_cm = forms.DecimalField(
+        label="Height (cm)",
+        min_value=Decimal(100),
+        max_value=Decimal(250),
+        decimal_places=1,
+        max_digits=4,
+        required=False,
+        error_messages=HEIGHT_MESSAGES,
+    )
+
+
+class ReferralForm(forms.ModelForm):
+    received_on = forms.DateField(
+        label="Received on", widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "source",
+            "gp_practice_name",
+            "gp_practice_ods",
+            "received_on",
+            "condition",
+            "condition_other",
+            "prior_treatments",
+            "letter_text",
+            "letter_file",
+            "funding_route",
+            "commissioner",
+            "insurer",
+            "policy_number",
+            "preauth_number",
+        ]
+        widgets = {
+            "source": forms.RadioSelect,
+            "funding_route": forms.RadioSelect,
+            "prior_treatments": forms.Textarea(attrs={"rows": 2}),
+            "letter_text": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "preauth_number": "Optional at intake; needed before an insured session is booked.",
+            "gp_practice_ods": "A letter and five digits, e.g. A81001.",
+        }
+
+    def __init__(self, *args, require_letter: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.require_letter = require_letter
+        self.fields["commissioner"].queryset = self.fields["commissioner"].queryset.filter(is_active=True)
+        self.fields["insurer"].queryset = self.fields["insurer"].queryset.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.require_letter and not cleaned.get("letter_text") and not cleaned.get("letter_file"):
+            self.add_error("letter_text", "Paste the referral letter or upload it.")
+        return cleaned
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(name, name) for name in ACTIONS], widget=forms.HiddenInput)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class WaitingListFilterForm(forms.Form):
+    condition = forms.ChoiceField(choices=[("", "All conditions"), *Condition.choices], required=False)
+    funding_route = forms.ChoiceField(choices=[("", "All funding"), *FundingRoute.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[(WAITING, "Waiting (not yet treated)"), *ReferralStatus.choices, ("all", "All statuses")],
+        required=False,
+    )
+
+
+class EligibilityForm(forms.Form):
+    """A specialist's assessment for one protocol family: the checklist comes from the family."""
+
+    assessed_on = forms.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
+    contraindications = forms.MultipleChoiceField(
+        label="Contraindications present",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Tick each one the patient has. Leave all unticked when none applies.",
+    )
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", min_value=Decimal(20), max_value=Decimal(300), decimal_places=1, max_digits=5,
+        help_text="Recorded as a dated weight too.", error_messages=WEIGHT_MESSAGES,
+    )
+    height_cm = forms.DecimalField(
+        label="Height (cm)", min_value=Decimal(100), max_value=Decimal(250), decimal_places=1, max_digits=4,
+        required=False, error_messages=HEIGHT_MESSAGES,
+    )
+    egfr = forms.IntegerField(
+        label="eGFR (mL/min/1.73m²)", min_value=0, max_value=200, required=False,
+        error_messages=range_messages("an eGFR", 0, 200, "mL/min/1.73m²"),
+    )
+    corrected_calcium = forms.DecimalField(
+        label="Corrected calcium (mmol/L)", min_value=Decimal("1.00"), max_value=Decimal("4.00"),
+        decimal_places=2, max_digits=3, required=False,
+        error_messages=range_messages("a corrected calcium", "1.00", "4.00", "mmol/L"),
+    )
+    ecg_result = forms.ChoiceField(label="ECG", choices=EcgResult.choices, initial=EcgResult.NOT_DONE)
+    qtc_ms = forms.IntegerField(
+        label="QTc (ms)", min_value=300, max_value=700, required=False,
+        error_messages=range_messages("a QTc", 300, 700, "ms"),
+    )
+    pregnancy = forms.ChoiceField(choices=Pregnancy.choices, initial=Pregnancy.NOT_APPLICABLE)
+    decision = forms.ChoiceField(choices=EligibilityDecision.choices, widget=forms.RadioSelect)
+    reasons = forms.CharField(
+        label="Reasons / justification",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Required when declined, and when eligible despite a ticked contraindication.",
+    )
+
+    def __init__(self, *args, family, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.family = family
+        self.checklist = contraindication_checklist(family)
+        self.fields["contraindications"].choices = [(item, item) for item in self.checklist]
+        if not self.checklist:
+            del self.fields["contraindications"]
+        if not pregnancy_is_relevant(family):
+            del self.fields["pregnancy"]
+
+    def checklist_answers(self) -> dict:
+        ticked = set(self.cleaned_data.get("contraindications") or [])
+        return {item: item in ticked for item in self.checklist}

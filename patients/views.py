@@ -1,0 +1,300 @@
+"""Thin views: check the permission, parse, call a service or selector, render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from infusion_clinic.permissions import role_required
+from protocols.models import ProtocolFamily
+
+from . import selectors, services
+from .forms import (
+    EligibilityForm,
+    PatientForm,
+    ReferralForm,
+    TransitionForm,
+    WaitingListFilterForm,
+    WeightForm,
+)
+from .models import Patient, Referral
+from .rtt import rtt_clock
+
+PAGE_SIZE = 25
+
+
+def _can_see_clinical(user) -> bool:
+    return user.has_perm("patients.view_clinical")
+
+
+def _add_errors(form, error: ValidationError):
+    """Put a service's field-keyed errors next to the fields the form has; the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- patients ------------------------------------------------------------------------------------
+
+
+@role_required("patients.view_patient")
+def patient_list(request):
+    query = request.GET.get("q", "").strip()
+    page = None
+    if query:
+        paginator = Paginator(selectors.search_patients(query), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+    return render(request, "patients/patient_list.html", {"query": query, "page": page})
+
+
+@role_required("patients.add_patient")
+def patient_create(request):
+    clinical = _can_see_clinical(request.user)
+    form = PatientForm(request.POST or None, clinical=clinical)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.create_patient(**form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Registered {patient.full_name}.")
+            return redirect(patient)
+    return render(request, "patients/patient_form.html", {"form": form, "title": "Register a patient"})
+
+
+@role_required("patients.change_patient")
+def patient_edit(request, pk):
+    patient = get_object_or_404(Patient, pk=pk)
+    clinical = _can_see_clinical(request.user)
+    form = PatientForm(request.POST or None, instance=patient, clinical=clinical)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_patient(patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {patient.full_name}.")
+            return redirect(patient)
+    return render(
+        request, "patients/patient_form.html", {"form": form, "patient": patient, "title": f"Edit {patient.full_name}"}
+    )
+
+
+@role_required("patients.view_patient")
+def patient_detail(request, pk):
+    try:
+        patient = selectors.patient_for_detail(pk)
+    except Patient.DoesNotExist:
+        return render(request, "404.html", status=404)
+    today = timezone.localdate()
+    referrals = [(referral, rtt_clock(referral, today=today)) for referral in patient.referrals.all()]
+    weights = list(patient.weights.all())
+    context = {
+        "patient": patient,
+        "referrals": referrals,
+        "weights": weights[:10],
+        "latest_weight": weights[0] if weights else None,
+        "eligibility": selectors.eligibility_summary(patient, today=today),
+        "families": ProtocolFamily.objects.all() if request.user.has_perm("patients.add_eligibilityassessment") else [],
+        "can_see_clinical": _can_see_clinical(request.user),
+        "today": today,
+    }
+    return render(request, "patients/patient_detail.html", context)
+
+
+@role_required("patients.add_weightrecord")
+def weight_add(request, pk):
+    patient = get_object_or_404(Patient, pk=pk)
+    form = WeightForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.record_weight(patient=patient, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Recorded {record.weight_kg} kg for {patient.full_name}.")
+            return redirect(patient)
+    return render(request, "patients/weight_form.html", {"form": form, "patient": patient})
+
+
+@role_required("patients.add_eligibilityassessment")
+def eligibility_assess(request, pk, family):
+    patient = get_object_or_404(Patient, pk=pk)
+    family = get_object_or_404(ProtocolFamily, slug=family)
+    referral = None
+    referral_id = request.GET.get("referral") or request.POST.get("referral")
+    if referral_id and str(referral_id).isdigit():
+        referral = get_object_or_404(Referral, pk=referral_id, patient=patient)
+    latest_weight = patient.weights.order_by("-recorded_on", "-id").first()
+    initial = {"weight_kg": latest_weight.weight_kg if latest_weight else None}
+    form = EligibilityForm(request.POST or None, family=family, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("contraindications", None)
+        try:
+            services.record_eligibility(
+                patient=patient,
+                family=family,
+                by=request.user,
+                referral=referral,
+                checklist=form.checklist_answers(),
+                **data,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Eligibility for {family.name} recorded for {patient.full_name}.")
+            return redirect(referral or patient)
+    return render(
+        request,
+        "patients/eligibility_form.html",
+        {"form": form, "patient": patient, "family": family, "referral": referral},
+    )
+
+
+# --- referrals -----------------------------------------------------------------------------------
+
+
+@role_required("patients.add_referral", "patients.add_patient")
+def referral_intake(request):
+    """Reception: a referral for an existing patient (?patient=<id>) or for a new one."""
+    patient = None
+    patient_id = request.GET.get("patient") or request.POST.get("patient")
+    if patient_id and str(patient_id).isdigit():
+        patient = get_object_or_404(Patient, pk=patient_id)
+    data = request.POST or None
+    files = request.FILES or None
+    patient_form = None if patient else PatientForm(data, prefix="patient", clinical=False)
+    referral_form = ReferralForm(data, files, prefix="referral")
+    if request.method == "POST":
+        forms_valid = referral_form.is_valid() & (patient_form is None or patient_form.is_valid())
+        if forms_valid:
+            try:
+                referral = services.register_referral(
+                    created_by=request.user,
+                    patient=patient,
+                    patient_fields=patient_form.cleaned_data if patient_form else None,
+                    referral_fields=referral_form.cleaned_data,
+                )
+            except ValidationError as exc:
+                # Errors keyed by field land on whichever form has that field.
+                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+                    target = patient_form if patient_form and field in patient_form.fields else referral_form
+                    target.add_error(field if field in target.fields else None, errors)
+            else:
+                messages.success(
+                    request, f"Referral registered for {referral.patient.full_name}. It is in the triage queue."
+                )
+                return redirect(referral)
+    return render(
+        request,
+        "patients/referral_intake.html",
+        {"patient": patient, "patient_form": patient_form, "referral_form": referral_form},
+    )
+
+
+def _referral_context(request, referral, transition_form=None):
+    user = request.user
+    can_triage = user.has_perm("patients.triage_referral")
+    actions = []
+    if can_triage:
+        allowed = services.allowed_transitions(referral.status)
+        actions = [
+            (name, to_status)
+            for name, (to_status, _) in services.ACTIONS.items()
+            if to_status in allowed and to_status != "in_treatment"
+        ]
+    return {
+        "referral": referral,
+        "rtt": rtt_clock(referral, today=timezone.localdate()),
+        "events": list(referral.events.all()),
+        "assessments": list(referral.eligibility_assessments.all()),
+        "actions": actions,
+        "transition_form": transition_form or TransitionForm(),
+        "can_see_clinical": _can_see_clinical(user),
+        "families": ProtocolFamily.objects.all() if user.has_perm("patients.add_eligibilityassessment") else [],
+    }
+
+
+@role_required("patients.view_referral")
+def referral_detail(request, pk):
+    try:
+        referral = selectors.referral_for_detail(pk)
+    except Referral.DoesNotExist:
+        return render(request, "404.html", status=404)
+    return render(request, "patients/referral_detail.html", _referral_context(request, referral))
+
+
+@role_required("patients.triage_referral")
+def referral_transition(request, pk):
+    referral = get_object_or_404(Referral, pk=pk)
+    if request.method != "POST":
+        return redirect(referral)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.apply_action(
+                referral=referral, action=form.cleaned_data["action"], by=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
+            if request.POST.get("next") == "triage":
+                return redirect("patients:triage_queue")
+            return redirect(referral)
+    referral = selectors.referral_for_detail(pk)
+    return render(
+        request, "patients/referral_detail.html", _referral_context(request, referral, form), status=400
+    )
+
+
+@role_required("patients.change_referral")
+def referral_edit(request, pk):
+    referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
+    form = ReferralForm(request.POST or None, request.FILES or None, instance=referral, require_letter=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_referral_details(referral=referral, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Referral details saved.")
+            return redirect(referral)
+    return render(request, "patients/referral_form.html", {"form": form, "referral": referral})
+
+
+@role_required("patients.view_referral")
+def waiting_list(request):
+    form = WaitingListFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    paginator = Paginator(
+        selectors.waiting_list(
+            today=today,
+            condition=filters.get("condition", ""),
+            funding_route=filters.get("funding_route", ""),
+            status=filters.get("status") or selectors.WAITING,
+        ),
+        50,
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [(referral, rtt_clock(referral, today=today)) for referral in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/waiting_list.html",
+        {"form": form, "page": page, "rows": rows, "querystring": query.urlencode()},
+    )
+
+
+@role_required("patients.triage_referral")
+def triage_queue(request):
+    today = timezone.localdate()
+    new = [(r, rtt_clock(r, today=today)) for r in selectors.triage_queue()[:100]]
+    waiting = [(r, rtt_clock(r, today=today)) for r in selectors.awaiting_assessment()[:100]]
+    return render(request, "patients/triage_queue.html", {"new": new, "waiting": waiting})
