@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from infusion_clinic.roles import RECEPTION
+from infusion_clinic.roles import RECEPTION, SPECIALIST
 
 from .models import Patient, Sex, WeightRecord
 
@@ -45,3 +45,89 @@ def seed(*, users, stdout):
                 weight_kg=weight,
                 recorded_by=recorder,
             )
+
+    seed_referrals(users=users, stdout=stdout)
+
+
+# (last name, received days ago, condition, funding, source, status, note)
+DEMO_REFERRALS = [
+    ("Thornton", 121, "fibromyalgia", "nhs", "gp", "awaiting_assessment",
+     "Widespread pain for 6 years; duloxetine and pregabalin not tolerated. Requests IV lidocaine."),
+    ("Okonkwo", 5, "crps", "insured", "self", "received",
+     "CRPS type 1 of the right foot after an ankle fracture in 2024; physiotherapy and gabapentin tried."),
+    ("Sharma", 23, "chronic_migraine", "nhs", "gp", "received",
+     "Chronic migraine, 18 headache days a month despite three preventives and botulinum toxin."),
+    ("Whitfield", 10, "fbss", "self_pay", "self", "triaged",
+     "Failed back surgery syndrome after L4/5 fusion; asks about ketamine infusions."),
+    ("Byrne", 63, "neuropathic", "nhs", "gp", "accepted",
+     "Post-herpetic neuralgia, left T6; amitriptyline and topical lidocaine helped a little."),
+]
+
+
+def seed_referrals(*, users, stdout):
+    from datetime import datetime, time
+
+    from billing.models import Commissioner, Insurer
+    from protocols.models import ProtocolFamily
+
+    from . import services
+    from .models import Referral, ReferralStatus
+
+    reception, specialist = users[RECEPTION], users[SPECIALIST]
+    today = timezone.localdate()
+    commissioner, _ = Commissioner.objects.get_or_create(
+        ods_code="QOP", defaults={"name": "NHS Greater Manchester Integrated Care Board"}
+    )
+    insurer, _ = Insurer.objects.get_or_create(name="Bupa")
+    lidocaine = ProtocolFamily.objects.filter(slug="lidocaine").first()
+    created = 0
+    for last, days_ago, condition, funding, source, status, letter in DEMO_REFERRALS:
+        patient = Patient.objects.filter(last_name=last).first()
+        if patient is None or Referral.objects.filter(patient=patient).exists():
+            continue  # idempotent: a patient with a referral is left alone
+        received = today - timedelta(days=days_ago)
+        fields = {
+            "source": source,
+            "received_on": received,
+            "condition": condition,
+            "letter_text": letter,
+            "prior_treatments": letter.split(";")[-1].strip(),
+            "funding_route": funding,
+        }
+        if source == "gp":
+            fields.update(gp_practice_name="Riverside Medical Practice", gp_practice_ods="P84001")
+        if funding == "nhs":
+            fields["commissioner"] = commissioner
+        if funding == "insured":
+            fields.update(insurer=insurer, policy_number="BUP-4471-2290")
+        referral = services.create_referral(patient=patient, created_by=reception, **fields)
+        path = [ReferralStatus.TRIAGED, ReferralStatus.AWAITING_ASSESSMENT, ReferralStatus.ACCEPTED]
+        steps = path[: path.index(status) + 1] if status in path else []
+        for step in steps:
+            if step == ReferralStatus.TRIAGED:
+                services.triage_referral(referral=referral, by=specialist, note="Suitable for infusion clinic.")
+            elif step == ReferralStatus.AWAITING_ASSESSMENT:
+                services.request_assessment(referral=referral, by=specialist, note="Assessment clinic booked.")
+            elif step == ReferralStatus.ACCEPTED and lidocaine is not None:
+                services.record_eligibility(
+                    patient=patient,
+                    family=lidocaine,
+                    by=specialist,
+                    assessed_on=today - timedelta(days=14),
+                    weight_kg=patient.weights.order_by("-recorded_on").values_list("weight_kg", flat=True).first()
+                    or 70,
+                    decision="eligible",
+                    ecg_result="normal",
+                    qtc_ms=410,
+                    egfr=88,
+                    checklist={},
+                    referral=referral,
+                )
+        # Spread the timeline over the weeks since receipt, so the demo reads like real history.
+        for i, event in enumerate(referral.events.order_by("at", "id")):
+            day = min(received + timedelta(days=7 * i), today)
+            event.at = timezone.make_aware(datetime.combine(day, time(9 + i, 15)))
+            event.save(update_fields=["at"])
+        created += 1
+    if created:
+        stdout.write(f"Patients: {created} demo referrals.")

@@ -158,17 +158,25 @@ class ReferralForm(forms.ModelForm):
         return cleaned
 
 
+SELECT = {"class": "form-select"}
+
+
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=[(name, name) for name in ACTIONS], widget=forms.HiddenInput)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class WaitingListFilterForm(forms.Form):
-    condition = forms.ChoiceField(choices=[("", "All conditions"), *Condition.choices], required=False)
-    funding_route = forms.ChoiceField(choices=[("", "All funding"), *FundingRoute.choices], required=False)
+    condition = forms.ChoiceField(
+        choices=[("", "All conditions"), *Condition.choices], required=False, widget=forms.Select(attrs=SELECT)
+    )
+    funding_route = forms.ChoiceField(
+        choices=[("", "All funding"), *FundingRoute.choices], required=False, widget=forms.Select(attrs=SELECT)
+    )
     status = forms.ChoiceField(
         choices=[(WAITING, "Waiting (not yet treated)"), *ReferralStatus.choices, ("all", "All statuses")],
         required=False,
+        widget=forms.Select(attrs=SELECT),
     )
 
 

@@ -93,6 +93,12 @@ class Patient(models.Model):
     def nhs_number_display(self):
         return format_nhs_number(self.nhs_number)
 
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
 
 class WeightRecord(models.Model):
     """A dated weight (and height). Doses never guess a weight: they use a recorded one."""

@@ -1,0 +1,239 @@
+"""Follow-up pages: the patient's diary form (no login), the specialist's diary review, outcome reviews."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from infusion_clinic.permissions import role_required
+
+from . import diaries, outcomes
+from .followup_forms import DiaryReviewForm, OutcomeReviewForm, PainDiaryForm, StaffDiaryEntryForm
+from .followup_models import OutcomeReview, OutcomeReviewStatus
+from .models import Patient
+
+
+def _no_referrer(response):
+    # The diary link is a credential: never hand it to another site in a Referer header.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- the patient's diary (no login) ----------------------------------------------------------------
+
+
+@login_not_required
+@never_cache
+def diary_public(request, token):
+    try:
+        prompt = diaries.prompt_from_token(token)
+    except diaries.DiaryLinkError as error:
+        response = render(request, "patients/followup/diary_link_error.html", {"error": error}, status=error.status)
+        return _no_referrer(response)
+    patient = prompt.patient
+    form = PainDiaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            diaries.record_diary_entry(patient=patient, prompt=prompt, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            response = render(
+                request, "patients/followup/diary_thanks.html",
+                {"first_name": patient.first_name, "again_url": request.path,
+                 "expires_at": diaries.link_expires_at(prompt)},
+            )
+            return _no_referrer(response)
+    response = render(
+        request,
+        "patients/followup/diary_public.html",
+        {"form": form, "first_name": patient.first_name, "expires_at": diaries.link_expires_at(prompt)},
+        status=400 if form.errors else 200,
+    )
+    return _no_referrer(response)
+
+
+# --- staff: diaries --------------------------------------------------------------------------------
+
+
+@role_required("patients.review_paindiary")
+def diary_queue(request):
+    return render(request, "patients/followup/diary_queue.html", {"patients": list(diaries.review_queue()[:200])})
+
+
+@role_required("patients.view_paindiaryentry")
+def patient_diary(request, patient_id):
+    patient = get_object_or_404(Patient, pk=patient_id)
+    unreviewed = list(diaries.unreviewed_entries(patient))
+    reviewed = list(
+        patient.diary_entries.filter(reviewed_at__isnull=False)
+        .select_related("reviewed_by", "entered_by")
+        .order_by("-recorded_at")[:20]
+    )
+    form = DiaryReviewForm(entry_ids=[e.pk for e in unreviewed], initial={"entry": [e.pk for e in unreviewed]})
+    return render(
+        request,
+        "patients/followup/patient_diary.html",
+        {
+            "patient": patient,
+            "unreviewed": unreviewed,
+            "reviewed": reviewed,
+            "review_form": form,
+            "chart": diaries.chart_data(patient=patient),
+            "links": patient.diary_prompts.select_related("created_by")[:5],
+            "link_days": settings.DIARY_LINK_DAYS,
+        },
+    )
+
+
+@require_POST
+@role_required("patients.review_paindiary")
+def diary_review(request, patient_id):
+    patient = get_object_or_404(Patient, pk=patient_id)
+    unreviewed_ids = list(diaries.unreviewed_entries(patient).values_list("pk", flat=True))
+    form = DiaryReviewForm(request.POST, entry_ids=unreviewed_ids)
+    if form.is_valid():
+        try:
+            count = diaries.review_diary_entries(
+                patient=patient, entry_ids=form.cleaned_data["entry"], reviewer=request.user,
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Reviewed {count} diary entr{'y' if count == 1 else 'ies'} for {patient.full_name}.")
+            return redirect("patients:diary_queue" if request.user.has_perm("patients.review_paindiary") else "dashboard")
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("patients:patient_diary", patient_id=patient.pk)
+
+
+@role_required("patients.add_paindiaryentry")
+def diary_entry_create(request, patient_id):
+    patient = get_object_or_404(Patient, pk=patient_id)
+    form = StaffDiaryEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            diaries.record_diary_entry(patient=patient, entered_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Diary entry saved for {patient.full_name}.")
+            return redirect("patients:patient_diary", patient_id=patient.pk)
+    return render(
+        request, "patients/followup/diary_entry_form.html", {"patient": patient, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@role_required("patients.add_paindiaryentry")
+def diary_link_create(request, patient_id):
+    patient = get_object_or_404(Patient, pk=patient_id)
+    prompt = diaries.create_diary_link(patient=patient, created_by=request.user)
+    url = request.build_absolute_uri(diaries.link_path(prompt))
+    messages.success(
+        request,
+        f"New diary link for {patient.first_name} (works until "
+        f"{timezone.localtime(diaries.link_expires_at(prompt)):%d %b %Y %H:%M}): {url}",
+    )
+    return redirect("patients:patient_diary", patient_id=patient.pk)
+
+
+@role_required("patients.view_paindiaryentry")
+def diary_panel(request, patient_id):
+    """The diary summary on the patient's page (loaded by htmx from _patient_diaries.html)."""
+    patient = get_object_or_404(Patient, pk=patient_id)
+    entries = list(patient.diary_entries.order_by("-recorded_at")[:5])
+    unreviewed = patient.diary_entries.filter(reviewed_at__isnull=True).count()
+    return render(
+        request, "patients/followup/_diary_panel.html",
+        {"patient": patient, "entries": entries, "unreviewed": unreviewed},
+    )
+
+
+# --- staff: outcome reviews ------------------------------------------------------------------------
+
+
+@role_required("patients.view_outcomereview")
+def outcome_queue(request):
+    return render(
+        request,
+        "patients/followup/outcome_queue.html",
+        {
+            "due": list(outcomes.reviews_due()),
+            "completed": list(outcomes.recently_completed()),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _review(pk):
+    return get_object_or_404(
+        OutcomeReview.objects.select_related("patient", "course__protocol_version", "completed_by"), pk=pk
+    )
+
+
+@role_required("patients.change_outcomereview")
+def outcome_record(request, pk):
+    review = _review(pk)
+    if review.status == OutcomeReviewStatus.COMPLETED:
+        messages.info(request, "This review is complete and locked.")
+        return redirect(review)
+    state = outcomes.course_state(review.course)
+    baseline = (
+        outcomes.diary_baseline(patient=review.patient, first_session_start=state.first_session.start)
+        if state.first_session
+        else None
+    )
+    has_diary = bool(baseline and baseline.value is not None)
+    form = OutcomeReviewForm(request.POST or None, has_diary_baseline=has_diary)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = outcomes.record_outcome_review(review=review, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, "Outcome review recorded. The GP letter is ready to print.")
+            return redirect(review)
+    return render(
+        request,
+        "patients/followup/outcome_form.html",
+        {"review": review, "form": form, "state": state, "baseline": baseline},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required("patients.view_outcomereview")
+def outcome_detail(request, pk):
+    review = _review(pk)
+    return render(request, "patients/followup/outcome_detail.html", {"review": review, **_course_context(review)})
+
+
+@role_required("patients.view_outcomereview")
+def outcome_letter(request, pk):
+    review = _review(pk)
+    if review.status != OutcomeReviewStatus.COMPLETED:
+        messages.error(request, "The GP letter is written once the review is recorded.")
+        return redirect(review)
+    return render(request, "patients/followup/outcome_letter.html", {"review": review, **_course_context(review)})
+
+
+def _course_context(review):
+    from sessions.models import SessionStatus
+
+    sessions = list(
+        review.course.sessions.filter(status__in=(SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)).order_by("start")
+    )
+    others = (
+        OutcomeReview.objects.filter(course=review.course).exclude(pk=review.pk).order_by("offset_days")
+    )
+    return {"sessions": sessions, "other_reviews": list(others), "patient": review.patient,
+            "detail_url": reverse("patients:outcome_detail", args=[review.pk])}
+
