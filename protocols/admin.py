@@ -1,1 +1,51 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Prescription, Protocol, ProtocolFamily, ProtocolVersion
+
+
+@admin.register(ProtocolFamily)
+class ProtocolFamilyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "nurse_ratio", "display_order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(admin.ModelAdmin):
+    list_display = ["name", "family", "slug", "is_active"]
+    list_filter = ["family", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ProtocolVersion)
+class ProtocolVersionAdmin(SimpleHistoryAdmin):
+    """Read-only: a version is never edited. New versions and verification happen on the clinic pages."""
+
+    list_display = ["name", "protocol", "version", "dose_basis", "is_current", "is_example", "verified_at"]
+    list_filter = ["protocol__family", "is_current", "is_example"]
+    search_fields = ["name", "drug"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(SimpleHistoryAdmin):
+    list_display = ["patient", "protocol_version", "dose_mg", "verdict", "prescribed_by", "prescribed_at", "is_active"]
+    list_filter = ["verdict", "is_active", "family"]
+    raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -37,6 +37,8 @@ WITHIN_LIMITS = "ok"
 OVER_SOFT_LIMIT = "soft"
 REFUSED = "refused"
 
+EXAMPLE_MESSAGE_START = "Example defaults: verify locally."
+
 VERDICT_LABELS = {
     WITHIN_LIMITS: "Within limits",
     OVER_SOFT_LIMIT: "Over the soft limit: a reason is required",
@@ -140,7 +142,7 @@ def calculate_dose(
     messages: list[str] = []
     needs_verification = bool(version.is_example and version.verified_at is None)
     if needs_verification:
-        messages.append("Example defaults: verify locally. A clinic admin has not yet verified this version.")
+        messages.append(f"{EXAMPLE_MESSAGE_START} A clinic admin has not yet verified this version.")
 
     def refuse(text: str, field: str, *, dose_mg=None, basis_dose=None, dose_per_kg=None, rate_mg=None):
         return DoseResult(
