@@ -1,8 +1,18 @@
-from datetime import time
+"""Demo clinic: one infusion suite, six chairs, weekday hours, a bank holiday and a rota.
 
-from .models import Chair, Location, OpeningHours
+Bookings come from sessions/demo_bookings.py, which runs after the patients' seed (it needs
+eligible patients). Idempotent: running it again changes nothing that exists.
+"""
+
+from datetime import date, time, timedelta
+
+from django.utils import timezone
+
+from .models import Chair, Closure, Location, NurseShift, OpeningHours
+from .rota import fill_rota_week
 
 LOCATION = "Riverside Infusion Suite"
+ROTA_WEEKS = 6
 
 
 def seed(*, users, stdout):
@@ -21,3 +31,33 @@ def seed(*, users, stdout):
             OpeningHours(location=location, weekday=day, opens=time(8, 0), closes=time(18, 0))
             for day in range(5)
         )
+    today = timezone.localdate()
+    for year in (today.year, today.year + 1):
+        christmas = date(year, 12, 25)
+        Closure.objects.get_or_create(
+            location=location,
+            starts_on=christmas,
+            defaults={"ends_on": christmas + timedelta(days=1), "reason": "Christmas and Boxing Day"},
+        )
+    monday = today - timedelta(days=today.weekday())
+    for week in range(ROTA_WEEKS):
+        week_start = monday + timedelta(weeks=week)
+        if not NurseShift.objects.filter(
+            location=location, date__gte=week_start, date__lt=week_start + timedelta(days=7)
+        ).exists():
+            # Two nurses all day, a third joining for the busy middle of the day on Tuesdays to Thursdays
+            fill_rota_week(
+                location=location,
+                week_starting=week_start,
+                band_split=time(13, 0),
+                morning_nurses=2,
+                afternoon_nurses=2,
+            )
+            for offset in (1, 2, 3):
+                NurseShift.objects.create(
+                    location=location,
+                    date=week_start + timedelta(days=offset),
+                    starts=time(10, 0),
+                    ends=time(15, 0),
+                    nurses=1,
+                )

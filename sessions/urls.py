@@ -1,9 +1,26 @@
 from django.urls import include, path
 
+from . import views
+
 app_name = "infusion_sessions"
 
 urlpatterns = [
     # The session record (charting, sign-off) and reminders have their own modules; same namespace.
     path("", include("sessions.record_urls")),
     path("", include("sessions.reminder_urls")),
+    # Scheduling (issue 6).
+    path("", views.day_board, name="day_board"),
+    path("week/", views.week_view, name="week_view"),
+    path("book/", views.book, name="book"),
+    path("<int:pk>/", views.session_detail, name="session_detail"),
+    path("<int:pk>/check-in/", views.check_in, name="check_in"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/did-not-attend/", views.did_not_attend, name="did_not_attend"),
+    path("<int:pk>/move/", views.move, name="move"),
+    path("courses/<int:pk>/reschedule/", views.reschedule_course, name="reschedule_course"),
+    path("setup/", views.setup, name="setup"),
+    path("setup/rota-week/", views.rota_week, name="rota_week"),
+    path("setup/<slug:kind>/add/", views.setup_edit, name="setup_add"),
+    path("setup/<slug:kind>/<int:pk>/", views.setup_edit, name="setup_edit"),
+    path("setup/<slug:kind>/<int:pk>/delete/", views.setup_delete, name="setup_delete"),
 ]

@@ -1,0 +1,215 @@
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from patients.models import Patient, Referral
+from protocols.models import ProtocolVersion
+
+from .models import Chair, Closure, Location, NurseShift, OpeningHours
+from .slots import Preference
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Put a service's field-keyed messages next to the form's fields; others go on top of the form."""
+    if hasattr(error, "error_dict"):
+        for key, errors in error.error_dict.items():
+            form.add_error(key if key in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=DATETIME_LOCAL, **kwargs)
+
+
+def _versions():
+    return ProtocolVersion.objects.filter(is_current=True, protocol__is_active=True).select_related("protocol__family")
+
+
+def _chairs():
+    return Chair.objects.filter(is_active=True, location__is_active=True).select_related("location")
+
+
+class PatientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        nhs = f" · NHS {obj.nhs_number_display}" if obj.nhs_number else ""
+        return f"{obj}{nhs}"
+
+
+class ChairChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.location} · {obj.name}"
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        course = f" · course of {obj.course_sessions}" if obj.course_sessions > 1 else ""
+        return f"{obj.name}{course} · {obj.chair_minutes} min in chair"
+
+
+class SlotSearchForm(forms.Form):
+    patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
+    protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
+    earliest = forms.DateField(label="Earliest date", widget=DateInput())
+    preference = forms.ChoiceField(choices=Preference.choices, initial=Preference.ANY, label="Time of day")
+    chair = ChairChoiceField(queryset=_chairs(), required=False, empty_label="Any chair")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocol_version"].queryset = _versions()
+        self.fields["chair"].queryset = _chairs()
+
+    def clean_earliest(self):
+        earliest = self.cleaned_data["earliest"]
+        if earliest < timezone.localdate():
+            raise ValidationError("The earliest date cannot be in the past.")
+        return earliest
+
+
+class BookingForm(forms.Form):
+    """Book a session, or the whole course for protocols with a course template, at a chosen slot."""
+
+    patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
+    protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
+    referral = forms.ModelChoiceField(
+        queryset=Referral.objects.select_related("patient"),
+        required=False,
+        help_text="Optional; insured bookings need the referral with its pre-authorisation.",
+    )
+    chair = ChairChoiceField(queryset=_chairs())
+    start = forms.DateTimeField(
+        label="First session starts",
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocol_version"].queryset = _versions()
+        self.fields["chair"].queryset = _chairs()
+        patient_id = self.data.get("patient") or self.initial.get("patient")
+        if isinstance(patient_id, Patient):
+            patient_id = patient_id.pk
+        if patient_id and str(patient_id).isdigit():
+            self.fields["referral"].queryset = Referral.objects.filter(patient_id=patient_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        referral, patient = cleaned.get("referral"), cleaned.get("patient")
+        if referral and patient and referral.patient_id != patient.pk:
+            self.add_error("referral", "This referral belongs to another patient.")
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. patient unwell"}))
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class MoveForm(forms.Form):
+    chair = ChairChoiceField(queryset=_chairs())
+    start = forms.DateTimeField(
+        label="New start",
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = _chairs()
+
+
+# --- clinic set-up (clinic admin) -----------------------------------------------------------
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["name", "address", "is_active"]
+
+
+class ChairForm(forms.ModelForm):
+    class Meta:
+        model = Chair
+        fields = ["location", "name", "display_order", "is_active"]
+
+
+class OpeningHoursForm(forms.ModelForm):
+    class Meta:
+        model = OpeningHours
+        fields = ["location", "weekday", "opens", "closes"]
+        widgets = {"opens": TimeInput(), "closes": TimeInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens"), cleaned.get("closes")
+        if opens and closes and opens >= closes:
+            self.add_error("closes", "Closing time must be after opening time.")
+        return cleaned
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = Closure
+        fields = ["location", "starts_on", "ends_on", "reason"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "The last closed day cannot be before the first.")
+        return cleaned
+
+
+class NurseShiftForm(forms.ModelForm):
+    class Meta:
+        model = NurseShift
+        fields = ["location", "date", "starts", "ends", "nurses"]
+        widgets = {"date": DateInput(), "starts": TimeInput(), "ends": TimeInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts"), cleaned.get("ends")
+        if starts and ends and starts >= ends:
+            self.add_error("ends", "The shift must end after it starts.")
+        return cleaned
+
+
+class RotaWeekForm(forms.Form):
+    """Fill a week's rota in one go: two bands (morning, afternoon) on every open day."""
+
+    location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
+    week_starting = forms.DateField(widget=DateInput(), help_text="Any date in the week; the Monday is used.")
+    band_split = forms.TimeField(initial="13:00", widget=TimeInput(), help_text="Morning ends and afternoon starts")
+    morning_nurses = forms.IntegerField(min_value=0, max_value=20, initial=2)
+    afternoon_nurses = forms.IntegerField(min_value=0, max_value=20, initial=2)
+
+    def clean_week_starting(self):
+        day = self.cleaned_data["week_starting"]
+        return day - timedelta(days=day.weekday())

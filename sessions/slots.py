@@ -1,0 +1,383 @@
+"""The slot finder: where and when can a session of this protocol version start?
+
+Rules (the booking service checks a requested slot with the same code, `slot_problems`):
+
+- A session holds its chair from start to start + setup + infusion + observation
+  (`ProtocolVersion.chair_minutes`), entirely inside one opening-hours band of the chair's location
+  on that weekday, on a day without a closure, on an active chair with no other active session.
+- The patient is never in two sessions at once, at any location.
+- Nurse ratio, as nurse workload: a patient on a protocol whose family allows R patients per nurse
+  needs 1/R of a nurse. At every minute of the session the sum of these shares over all patients
+  in chairs at the location (this one included) must not exceed the nurses on duty. With 2 nurses
+  that is 6 lidocaine patients (ratio 3), or 4 ketamine patients (ratio 2), or 2 ketamine + 3
+  lidocaine. This is the "strictest ratio" rule made exact for mixed rooms: a room of only one
+  family gets exactly nurses x ratio patients.
+- Nurses on duty come from the rota (NurseShift): the nurses of all shifts covering a minute add up.
+  A day with no shift at a location is staffed by settings.DEFAULT_NURSES_ON_DUTY (default 2)
+  throughout its opening hours; on a day with shifts, minutes no shift covers have no nurse.
+- Starts lie on a 15-minute grid (from midnight, UK time). Morning means a start before 12:00,
+  afternoon from 12:00. Today's starts must be in the future.
+- Order: earliest day first. Within a day, load levelling: prefer the start that keeps the day's
+  peak of concurrent patients lowest, then the lowest peak during the session itself, then the
+  fewest other sessions starting at the same minute (staggered starts), then the earliest time.
+  One chair is offered per start time: the preferred chair, else the chair whose previous
+  session ends closest before the start (keeps chairs' free time in long blocks).
+
+Speed: bookings, hours, closures and shifts are each loaded with one query per block of days,
+never per candidate; each day becomes per-minute arrays and a candidate is a few slice operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import accumulate
+from operator import sub
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .models import Chair, Closure, InfusionSession, Location, NurseShift, OpeningHours
+
+GRID_MINUTES = 15
+NOON = 12 * 60
+DAY_MINUTES = 24 * 60
+BLOCK_DAYS = 28
+DEFAULT_HORIZON_DAYS = 180
+
+
+class Preference(models.TextChoices):
+    ANY = "any", "Any time"
+    MORNING = "morning", "Morning (starts before 12:00)"
+    AFTERNOON = "afternoon", "Afternoon (starts from 12:00)"
+
+
+@dataclass(frozen=True)
+class Slot:
+    chair: Chair
+    start: datetime
+    end: datetime
+    peak_patients: int  # patients in chairs at the busiest minute of this slot, this one included
+    day_peak_patients: int  # the location's busiest minute that day, this one included
+
+    @property
+    def location(self):
+        return self.chair.location
+
+
+def default_nurses() -> int:
+    return getattr(settings, "DEFAULT_NURSES_ON_DUTY", 2)
+
+
+def _tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _minute_of_day(dt: datetime, day: date, tz) -> int:
+    """Minutes since local midnight of `day`, clamped to the day."""
+    local = dt.astimezone(tz)
+    if local.date() < day:
+        return 0
+    if local.date() > day:
+        return DAY_MINUTES
+    return local.hour * 60 + local.minute
+
+
+def _at(day: date, minute: int, tz) -> datetime:
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
+
+
+def _ratio(value) -> int:
+    return max(int(value or 1), 1)
+
+
+@dataclass
+class _Booking:
+    chair_id: int
+    location_id: int
+    start: datetime
+    end: datetime
+    ratio: int
+
+
+@dataclass
+class _Data:
+    """Everything the finder needs about a block of days, loaded in a fixed number of queries."""
+
+    hours: dict = field(default_factory=dict)  # (location_id, weekday) -> [(opens_min, closes_min)]
+    closed: set = field(default_factory=set)  # (location_id, date)
+    closure_reason: dict = field(default_factory=dict)  # (location_id, date) -> reason
+    shifts: dict = field(default_factory=lambda: defaultdict(list))  # (location_id, date) -> [(s, e, n)]
+    bookings: dict = field(default_factory=lambda: defaultdict(list))  # (location_id, date) -> [_Booking]
+    patient_busy: dict = field(default_factory=lambda: defaultdict(list))  # date -> [(start, end)]
+
+
+def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=(), tz) -> _Data:
+    data = _Data()
+    for row in OpeningHours.objects.filter(location_id__in=location_ids).values_list(
+        "location_id", "weekday", "opens", "closes"
+    ):
+        loc, weekday, opens, closes = row
+        data.hours.setdefault((loc, weekday), []).append(
+            (opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
+        )
+    for loc, starts_on, ends_on, reason in Closure.objects.filter(
+        location_id__in=location_ids, starts_on__lte=last, ends_on__gte=first
+    ).values_list("location_id", "starts_on", "ends_on", "reason"):
+        d = max(starts_on, first)
+        while d <= min(ends_on, last):
+            data.closed.add((loc, d))
+            data.closure_reason[(loc, d)] = reason
+            d += timedelta(days=1)
+    for loc, d, starts, ends, nurses in NurseShift.objects.filter(
+        location_id__in=location_ids, date__range=(first, last)
+    ).values_list("location_id", "date", "starts", "ends", "nurses"):
+        data.shifts[(loc, d)].append((starts.hour * 60 + starts.minute, ends.hour * 60 + ends.minute, nurses))
+
+    range_start = _at(first, 0, tz)
+    range_end = _at(last + timedelta(days=1), 0, tz)
+    sessions = (
+        InfusionSession.objects.active()
+        .filter(chair__location_id__in=location_ids, start__lt=range_end, end__gt=range_start)
+        .exclude(pk__in=list(exclude_ids))
+        .values_list("chair_id", "chair__location_id", "start", "end", "protocol_version__protocol__family__nurse_ratio")
+    )
+    for chair_id, loc, start, end, ratio in sessions:
+        booking = _Booking(chair_id, loc, start, end, _ratio(ratio))
+        d = start.astimezone(tz).date()
+        while d <= end.astimezone(tz).date() and d <= last:
+            if d >= first:
+                data.bookings[(loc, d)].append(booking)
+            d += timedelta(days=1)
+    if patient is not None:
+        for start, end in (
+            InfusionSession.objects.active()
+            .filter(patient=patient, start__lt=range_end, end__gt=range_start)
+            .exclude(pk__in=list(exclude_ids))
+            .values_list("start", "end")
+        ):
+            d = start.astimezone(tz).date()
+            while d <= end.astimezone(tz).date():
+                data.patient_busy[d].append((start, end))
+                d += timedelta(days=1)
+    return data
+
+
+class _Day:
+    """One location on one date as per-minute arrays: nurse slack (in shares) and patients in chairs."""
+
+    def __init__(self, *, data: _Data, location_id: int, day: date, ratio: int, tz):
+        self.day = day
+        self.windows = sorted(data.hours.get((location_id, day.weekday()), []))
+        self.closed = (location_id, day) in data.closed
+        self.closure_reason = data.closure_reason.get((location_id, day), "")
+        bookings = data.bookings.get((location_id, day), [])
+        # Shares of a nurse in integer units: a patient of ratio R weighs unit // R.
+        self.unit = math.lcm(ratio, *(b.ratio for b in bookings))
+        self.weight = self.unit // ratio
+
+        capacity = [0] * (DAY_MINUTES + 1)
+        shifts = data.shifts.get((location_id, day))
+        if shifts:
+            for s, e, nurses in shifts:
+                capacity[s] += nurses * self.unit
+                capacity[e] -= nurses * self.unit
+        else:
+            for opens, closes in self.windows:
+                capacity[opens] += default_nurses() * self.unit
+                capacity[closes] -= default_nurses() * self.unit
+        load = [0] * (DAY_MINUTES + 1)
+        patients = [0] * (DAY_MINUTES + 1)
+        self.chair_busy = defaultdict(list)
+        self.starts = Counter()
+        for b in bookings:
+            s, e = _minute_of_day(b.start, day, tz), _minute_of_day(b.end, day, tz)
+            if s >= e:
+                continue
+            load[s] += self.unit // b.ratio
+            load[e] -= self.unit // b.ratio
+            patients[s] += 1
+            patients[e] -= 1
+            self.chair_busy[b.chair_id].append((s, e))
+            self.starts[s] += 1
+        self.slack = list(map(sub, accumulate(capacity), accumulate(load)))
+        self.patients = list(accumulate(patients))
+        self.peak = max(self.patients)
+        for busy in self.chair_busy.values():
+            busy.sort()
+
+    def window_for(self, s: int, e: int):
+        for opens, closes in self.windows:
+            if opens <= s and e <= closes:
+                return opens, closes
+        return None
+
+    def nurses_ok(self, s: int, e: int) -> bool:
+        return min(self.slack[s:e]) >= self.weight
+
+    def chair_free(self, chair_id: int, s: int, e: int) -> bool:
+        return not any(bs < e and be > s for bs, be in self.chair_busy.get(chair_id, ()))
+
+    def gap_before(self, chair_id: int, s: int, opens: int) -> int:
+        ends = [be for _bs, be in self.chair_busy.get(chair_id, ()) if be <= s]
+        return s - max(ends, default=opens)
+
+    def peaks_with(self, s: int, e: int) -> tuple[int, int]:
+        slot_peak = max(self.patients[s:e]) + 1
+        return max(self.peak, slot_peak), slot_peak
+
+
+def _patient_free(data: _Data, day: date, start: datetime, end: datetime) -> bool:
+    return not any(bs < end and be > start for bs, be in data.patient_busy.get(day, ()))
+
+
+def find_slots(
+    *,
+    protocol_version,
+    earliest: date | datetime,
+    preference: str = Preference.ANY,
+    chair: Chair | None = None,
+    location: Location | None = None,
+    patient=None,
+    count: int = 10,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    exclude_session_ids=(),
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The next `count` feasible slots from `earliest`, earliest day first, load-levelled within a day."""
+    tz = _tz()
+    now = (now or timezone.now()).astimezone(tz)
+    first = earliest.astimezone(tz).date() if isinstance(earliest, datetime) else earliest
+    first = max(first, now.date())
+    not_before = now
+    if isinstance(earliest, datetime):
+        not_before = max(now, earliest.astimezone(tz))
+    duration = protocol_version.chair_minutes
+    ratio = _ratio(protocol_version.protocol.family.nurse_ratio)
+
+    chairs = Chair.objects.filter(is_active=True, location__is_active=True).select_related("location")
+    if chair is not None:
+        chairs = chairs.filter(pk=chair.pk)
+    if location is not None:
+        chairs = chairs.filter(location=location)
+    chairs_by_location = defaultdict(list)
+    for c in chairs:
+        chairs_by_location[c.location_id].append(c)
+    if not chairs_by_location:
+        return []
+
+    found: list[Slot] = []
+    last_day = first + timedelta(days=horizon_days)
+    block_start = first
+    while block_start <= last_day and len(found) < count:
+        block_end = min(block_start + timedelta(days=BLOCK_DAYS - 1), last_day)
+        data = _load(
+            location_ids=list(chairs_by_location),
+            first=block_start,
+            last=block_end,
+            patient=patient,
+            exclude_ids=exclude_session_ids,
+            tz=tz,
+        )
+        day = block_start
+        while day <= block_end and len(found) < count:
+            found.extend(
+                _slots_on_day(
+                    data=data,
+                    day=day,
+                    chairs_by_location=chairs_by_location,
+                    duration=duration,
+                    ratio=ratio,
+                    preference=preference,
+                    not_before=not_before,
+                    preferred_chair=chair,
+                    tz=tz,
+                )
+            )
+            day += timedelta(days=1)
+        block_start = block_end + timedelta(days=1)
+    return found[:count]
+
+
+def _slots_on_day(*, data, day, chairs_by_location, duration, ratio, preference, not_before, preferred_chair, tz):
+    ranked = []
+    for location_id, chairs in chairs_by_location.items():
+        if (location_id, day) in data.closed or not data.hours.get((location_id, day.weekday())):
+            continue
+        plan = _Day(data=data, location_id=location_id, day=day, ratio=ratio, tz=tz)
+        earliest_minute = 0
+        if day == not_before.date():
+            earliest_minute = not_before.hour * 60 + not_before.minute + (1 if not_before.second else 0)
+        for opens, closes in plan.windows:
+            s = max(opens, earliest_minute)
+            s = -(-s // GRID_MINUTES) * GRID_MINUTES
+            while s + duration <= closes:
+                e = s + duration
+                if _wanted(s, preference) and plan.nurses_ok(s, e):
+                    start, end = _at(day, s, tz), _at(day, e, tz)
+                    if _patient_free(data, day, start, end):
+                        free = [c for c in chairs if plan.chair_free(c.pk, s, e)]
+                        if free:
+                            best = min(free, key=lambda c, s=s, o=opens: (plan.gap_before(c.pk, s, o), c.display_order, c.pk))
+                            day_peak, slot_peak = plan.peaks_with(s, e)
+                            key = (day_peak, slot_peak, plan.starts[s], s, location_id)
+                            ranked.append((key, Slot(best, start, end, slot_peak, day_peak)))
+                s += GRID_MINUTES
+    ranked.sort(key=lambda pair: pair[0])
+    return [slot for _key, slot in ranked]
+
+
+def _wanted(minute: int, preference: str) -> bool:
+    if preference == Preference.MORNING:
+        return minute < NOON
+    if preference == Preference.AFTERNOON:
+        return minute >= NOON
+    return True
+
+
+def slot_problems(
+    *, protocol_version, chair: Chair, start: datetime, patient=None, exclude_session_ids=(), now=None
+) -> dict[str, str]:
+    """Why this chair cannot take this session at this start, keyed by form field; {} when it can."""
+    tz = _tz()
+    now = now or timezone.now()
+    start = start.astimezone(tz)
+    end = start + protocol_version.chair_time
+    day = start.date()
+    if start < now:
+        return {"start": f"{start:%d %b %Y %H:%M} is in the past. Choose a future time."}
+    if not chair.is_active:
+        return {"chair": f"{chair} is not in use. Choose another chair."}
+    location = chair.location
+    data = _load(
+        location_ids=[location.pk], first=day, last=day, patient=patient, exclude_ids=exclude_session_ids, tz=tz
+    )
+    if (location.pk, day) in data.closed:
+        return {"start": f"{location} is closed on {day:%a %d %b %Y} ({data.closure_reason[(location.pk, day)]})."}
+    plan = _Day(data=data, location_id=location.pk, day=day, ratio=_ratio(protocol_version.protocol.family.nurse_ratio), tz=tz)
+    if not plan.windows:
+        return {"start": f"{location} is closed on {day:%A}s."}
+    s = start.hour * 60 + start.minute
+    e = s + protocol_version.chair_minutes
+    if end.date() != day or plan.window_for(s, e) is None:
+        hours = ", ".join(f"{o // 60:02d}:{o % 60:02d}-{c // 60:02d}:{c % 60:02d}" for o, c in plan.windows)
+        return {
+            "start": f"{start:%H:%M}-{end:%H:%M} is outside opening hours ({hours}); "
+            f"a {protocol_version.chair_minutes}-minute session must fit inside them."
+        }
+    problems = {}
+    if not plan.chair_free(chair.pk, s, e):
+        problems["chair"] = f"{chair} is already booked between {start:%H:%M} and {end:%H:%M}."
+    if patient is not None and not _patient_free(data, day, start, end):
+        problems["patient"] = f"{patient.full_name} already has a session between {start:%H:%M} and {end:%H:%M}."
+    if not problems and not plan.nurses_ok(s, e):
+        problems["start"] = (
+            f"Not enough nurses on duty between {start:%H:%M} and {end:%H:%M} for another "
+            f"{protocol_version.protocol.family.name} patient (1 nurse per "
+            f"{protocol_version.protocol.family.nurse_ratio} patients)."
+        )
+    return problems
