@@ -47,7 +47,7 @@ def _lock(session) -> InfusionSession:
     """Lock the session row and return it fresh, with what the checks need."""
     return (
         InfusionSession.objects.select_for_update(of=("self",))
-        .select_related("patient", "protocol_version")
+        .select_related("patient", "referral", "protocol_version__protocol__family")
         .get(pk=session.pk)
     )
 
@@ -87,22 +87,23 @@ def _check_time(field, moment, *, not_before, not_before_label):
 
 
 def _start_treatment_clock(*, session, by, on_date):
-    """Stop the referral's RTT clock on the first infusion of a referral (patients app, when present)."""
-    if session.referral_id is None:
-        return
-    earlier = InfusionRecord.objects.filter(session__referral_id=session.referral_id).exclude(session=session)
-    if earlier.exists():
-        return
+    """The first infusion stops the referral's RTT clock (patients app). Their service refuses a
+    referral that is not accepted; the infusion itself must not fail on that, so only an accepted
+    (or already in-treatment) referral is passed on."""
     try:
         from patients import services as patient_services
     except ImportError:
         return
-    if hasattr(patient_services, "start_treatment"):
+    if session.referral_id is None:
+        if hasattr(patient_services, "start_treatment_for_patient"):
+            patient_services.start_treatment_for_patient(patient=session.patient, by=by, on_date=on_date)
+        return
+    if hasattr(patient_services, "start_treatment") and session.referral.status in ("accepted", "in_treatment"):
         patient_services.start_treatment(referral=session.referral, by=by, on_date=on_date)
 
 
-def _prescribed_dose(session):
-    """The specialist's prescribed dose for this protocol family, when the protocols app has one."""
+def _prescription(session):
+    """The specialist's active prescription for this session's protocol, when the protocols app has one."""
     try:
         from protocols import selectors as protocol_selectors
     except ImportError:
@@ -112,22 +113,17 @@ def _prescribed_dose(session):
     prescription = protocol_selectors.current_prescription(
         patient=session.patient, family=session.protocol_version.protocol.family
     )
-    if prescription is None:
+    if prescription is None or prescription.protocol_version.protocol_id != session.protocol_version.protocol_id:
         return None
-    if getattr(prescription, "protocol_version_id", session.protocol_version_id) != session.protocol_version_id:
-        return None
-    for name in ("dose", "override_dose", "prescribed_dose", "basis_dose"):
-        value = getattr(prescription, name, None)
-        if value is not None:
-            return value
-    return None
+    return prescription
 
 
 def dose_for(*, session, override_dose=None):
     """What the calculator says for this session today (used for the start form's preview too)."""
     weight = session.patient.weights.order_by("-recorded_on", "-id").first()
     if override_dose is None:
-        override_dose = _prescribed_dose(session)
+        prescription = _prescription(session)
+        override_dose = prescription.basis_dose if prescription else None
     return dosing.calculate_dose(
         version=session.protocol_version,
         weight_kg=weight.weight_kg if weight else None,
@@ -155,6 +151,10 @@ def start_infusion(
         field = "dose" if result.refused_field == dosing.FIELD_DOSE else NON_FIELD_ERRORS
         raise ValidationError({field: list(result.messages[:1]) or ["The dose is refused."]})
     reason = (soft_limit_reason or "").strip()
+    if result.requires_reason and not reason:
+        prescription = _prescription(session)
+        if prescription is not None and prescription.basis_dose == result.basis_dose:
+            reason = prescription.soft_limit_reason  # the prescriber's reason for this very dose
     if result.requires_reason and not reason:
         _refuse("soft_limit_reason", "The dose is above the soft limit: record the reason to go on.")
 

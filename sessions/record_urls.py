@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import record_views as views
+
+urlpatterns = [
+    path("<int:pk>/record/", views.session_record, name="session_record"),
+    path("<int:pk>/record/print/", views.session_record_print, name="session_record_print"),
+    path("<int:pk>/record/check-in/", views.session_record_check_in, name="session_record_check_in"),
+    path("<int:pk>/record/start/", views.session_record_start, name="session_record_start"),
+    path("<int:pk>/record/vitals/", views.session_record_vitals, name="session_record_vitals"),
+    path(
+        "<int:pk>/record/infusion/<slug:action>/",
+        views.session_record_infusion,
+        name="session_record_infusion",
+    ),
+    path("<int:pk>/record/events/", views.session_record_event, name="session_record_event"),
+    path("<int:pk>/record/complete/", views.session_record_complete, name="session_record_complete"),
+    path("<int:pk>/record/sign-off/", views.session_record_signoff, name="session_record_signoff"),
+    path("<int:pk>/record/amend/", views.session_record_amend, name="session_record_amend"),
+]

@@ -1,0 +1,189 @@
+"""Forms of the session record. Times are entered as HH:MM on the session's day (UK time)."""
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+
+from .record_models import (
+    ACVPU,
+    POSS,
+    VITAL_FIELDS,
+    AdverseEvent,
+    AdverseEventAction,
+    AdverseEventType,
+    Severity,
+    VitalSigns,
+)
+
+
+def now_hhmm():
+    return timezone.localtime().strftime("%H:%M")
+
+
+def at_session_day(session, value):
+    """Combine a time of day with the session's date in UK time; None stays None."""
+    if value is None:
+        return None
+    day = timezone.localtime(session.start).date()
+    return timezone.make_aware(datetime.combine(day, value))
+
+
+class TimeOfDayField(forms.TimeField):
+    widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", now_hhmm)
+        super().__init__(*args, **kwargs)
+
+
+class VitalSignsForm(forms.ModelForm):
+    """One row of observations; the time defaults to now, so the nurse starts at systolic."""
+
+    observed_at = TimeOfDayField(label="Time")
+
+    class Meta:
+        model = VitalSigns
+        fields = [
+            "systolic",
+            "diastolic",
+            "heart_rate",
+            "respiratory_rate",
+            "spo2",
+            "on_oxygen",
+            "temperature",
+            "acvpu",
+            "sedation",
+            "pain",
+        ]
+        labels = {
+            "systolic": "Systolic",
+            "diastolic": "Diastolic",
+            "heart_rate": "HR",
+            "respiratory_rate": "RR",
+            "spo2": "SpO2 %",
+            "on_oxygen": "On O2",
+            "temperature": "Temp °C",
+            "acvpu": "ACVPU",
+            "sedation": "POSS",
+            "pain": "Pain",
+        }
+        widgets = {
+            "temperature": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+            "acvpu": forms.Select(choices=ACVPU.choices),
+            "sedation": forms.Select(choices=[(v, v) for v in POSS.values]),
+        }
+
+    field_order = [*VITAL_FIELDS, "observed_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("systolic", "diastolic", "heart_rate", "respiratory_rate", "spo2", "pain"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+        self.fields["systolic"].widget.attrs["data-first-field"] = "true"
+        self.fields["sedation"].help_text = ""
+        self.fields["pain"].help_text = ""
+        self.fields["acvpu"].widget.attrs["title"] = "Alert, new Confusion, Voice, Pain, Unresponsive"
+        self.fields["sedation"].widget.attrs["title"] = "; ".join(label for _, label in POSS.choices)
+
+    def service_values(self):
+        return {name: self.cleaned_data[name] for name in VITAL_FIELDS}
+
+
+class StartInfusionForm(forms.Form):
+    dose = forms.DecimalField(
+        label="Dose",
+        required=False,
+        min_value=0,
+        decimal_places=3,
+        help_text="Leave as calculated unless the specialist prescribed another dose.",
+    )
+    soft_limit_reason = forms.CharField(
+        label="Reason for a dose above the soft limit",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    started_at = TimeOfDayField(label="Started at")
+
+    def __init__(self, *args, unit="", default_dose=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit:
+            self.fields["dose"].label = f"Dose ({unit})"
+        if default_dose is not None:
+            self.fields["dose"].initial = default_dose
+
+
+class RateChangeForm(forms.Form):
+    rate_ml_per_h = forms.DecimalField(label="New rate (mL/h)", min_value=0, decimal_places=1, max_digits=7)
+    reason = forms.CharField(max_length=200)
+    changed_at = TimeOfDayField(label="At")
+
+
+class PauseForm(forms.Form):
+    reason = forms.CharField(max_length=200)
+    changed_at = TimeOfDayField(label="At")
+
+
+class ResumeForm(forms.Form):
+    rate_ml_per_h = forms.DecimalField(
+        label="Rate (mL/h)", min_value=0, decimal_places=1, max_digits=7, required=False,
+        help_text="Leave empty to resume at the rate before the pause.",
+    )
+    reason = forms.CharField(max_length=200, required=False)
+    changed_at = TimeOfDayField(label="At")
+
+
+class StopForm(forms.Form):
+    reason = forms.CharField(max_length=200, initial="Infusion complete")
+    changed_at = TimeOfDayField(label="At")
+
+
+class AdverseEventForm(forms.ModelForm):
+    occurred_at = TimeOfDayField(label="Time")
+
+    class Meta:
+        model = AdverseEvent
+        fields = ["event_type", "other_text", "severity", "action_taken", "notes"]
+        widgets = {
+            "event_type": forms.Select(choices=[("", "Choose the event")] + AdverseEventType.choices),
+            "severity": forms.Select(choices=[("", "Choose")] + Severity.choices),
+            "action_taken": forms.Select(choices=[("", "Choose")] + AdverseEventAction.choices),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    field_order = ["occurred_at", "event_type", "other_text", "severity", "action_taken", "notes"]
+
+
+class CompleteForm(forms.Form):
+    note = forms.CharField(label="Completion note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SignOffForm(forms.Form):
+    note = forms.CharField(label="Sign-off note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+AMENDABLE_FIELDS = [(name, str(VitalSigns._meta.get_field(name).verbose_name)) for name in VITAL_FIELDS]
+
+
+class AmendmentForm(forms.Form):
+    vital_signs = forms.ModelChoiceField(queryset=VitalSigns.objects.none(), label="Observation")
+    field = forms.ChoiceField(choices=[("", "Choose the value")] + AMENDABLE_FIELDS, label="Value to correct")
+    value = forms.CharField(label="Corrected value", max_length=100, help_text="For 'on oxygen' enter yes or no.")
+    reason = forms.CharField(
+        label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}), required=True
+    )
+
+    def __init__(self, *args, vitals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vital_signs"].queryset = VitalSigns.objects.filter(pk__in=[v.pk for v in vitals])
+        self.fields["vital_signs"].choices = [("", "Choose the observation")] + [
+            (v.pk, f"{timezone.localtime(v.observed_at):%H:%M} - BP {v.systolic}/{v.diastolic}, HR {v.heart_rate}, NEWS2 {v.news2_total}")
+            for v in vitals
+        ]
+
+    def clean_value(self):
+        value = self.cleaned_data["value"].strip()
+        lowered = value.lower()
+        if self.cleaned_data.get("field") == "on_oxygen" and lowered in ("yes", "no", "y", "n"):
+            return "true" if lowered.startswith("y") else "false"
+        return value

@@ -1,0 +1,289 @@
+"""Reads for the session record: the record page, the chart data, the day-board badge and the dashboard.
+
+Each runs a fixed number of queries whatever the number of observations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+
+from .models import InfusionSession, SessionStatus
+from .news2 import AlertLevel
+from .record_models import (
+    VITAL_FIELDS,
+    AdverseEvent,
+    Amendment,
+    InfusionRecord,
+    RateChange,
+    RateChangeKind,
+    VitalSigns,
+)
+
+
+@dataclass
+class ObservationDue:
+    due_at: datetime | None
+    overdue: bool
+    minutes_overdue: int = 0
+    interval_minutes: int = 0
+
+
+def observation_due(*, status, started_at, last_observed_at, interval_minutes, now=None) -> ObservationDue:
+    """While the infusion is in progress, the next observation falls due one interval after the
+    last one (or after the start); past that it is overdue. Alerts shorten nothing silently."""
+    if status != SessionStatus.IN_PROGRESS or started_at is None or not interval_minutes:
+        return ObservationDue(due_at=None, overdue=False, interval_minutes=interval_minutes or 0)
+    now = now or timezone.now()
+    base = max(t for t in (started_at, last_observed_at) if t is not None)
+    due_at = base + timedelta(minutes=interval_minutes)
+    overdue = now > due_at
+    minutes = int((now - due_at).total_seconds() // 60) if overdue else 0
+    return ObservationDue(due_at=due_at, overdue=overdue, minutes_overdue=minutes, interval_minutes=interval_minutes)
+
+
+# --- the day board and the dashboard ----------------------------------------------------------
+
+
+def with_record_summary(queryset):
+    """Annotate sessions with their latest observation and infusion start (for badges and cards).
+
+    Subqueries, not prefetches: the board and dashboard keep one query for any number of sessions.
+    """
+    latest = VitalSigns.objects.filter(session=OuterRef("pk")).order_by("-observed_at", "-id")
+    return queryset.annotate(
+        latest_news2=Subquery(latest.values("news2_total")[:1]),
+        latest_news2_band=Subquery(latest.values("news2_band")[:1]),
+        latest_alert_level=Subquery(latest.values("alert_level")[:1]),
+        last_observed_at=Subquery(latest.values("observed_at")[:1]),
+        infusion_started_at=F("record__started_at"),
+        infusion_state=F("record__state"),
+        observation_interval=F("protocol_version__observation_interval_minutes"),
+    )
+
+
+def badge_for(session, *, now=None) -> dict:
+    """What the board badge shows for an annotated session (see with_record_summary)."""
+    started_at = getattr(session, "infusion_started_at", None)
+    due = observation_due(
+        status=session.status,
+        started_at=started_at,
+        last_observed_at=getattr(session, "last_observed_at", None),
+        interval_minutes=getattr(session, "observation_interval", None),
+        now=now,
+    )
+    level = getattr(session, "latest_alert_level", None) or AlertLevel.NONE
+    return {
+        "news2": getattr(session, "latest_news2", None),
+        "alert_level": level,
+        "alert": level >= AlertLevel.ALERT,
+        "urgent": level >= AlertLevel.URGENT,
+        "due": due,
+        "state": getattr(session, "infusion_state", None),
+    }
+
+
+def sessions_in_progress(*, now=None):
+    """Today's checked-in and in-progress sessions, worst first (nurse dashboard)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    qs = (
+        InfusionSession.objects.select_related("patient", "chair", "protocol_version")
+        .filter(status__in=[SessionStatus.CHECKED_IN, SessionStatus.IN_PROGRESS], start__date=today)
+        .order_by("start")
+    )
+    rows = [(s, badge_for(s, now=now)) for s in with_record_summary(qs)]
+    rows.sort(key=lambda r: (-r[1]["alert_level"], not r[1]["due"].overdue, r[0].start))
+    return rows
+
+
+def sessions_awaiting_signoff(*, limit=10):
+    """Completed sessions not yet signed off, oldest first, and how many there are (specialist)."""
+    qs = (
+        InfusionSession.objects.filter(status=SessionStatus.COMPLETED)
+        .select_related("patient", "protocol_version", "record__completed_by")
+        .order_by("record__completed_at", "start")
+    )
+    rows = list(with_record_summary(qs)[: limit + 1])
+    return rows[:limit], (qs.count() if len(rows) > limit else len(rows))
+
+
+# --- the record page ------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    observed_at: datetime
+    field_label: str
+    old: str
+    new: str
+    by: object
+    at: datetime
+    reason: str
+
+
+@dataclass
+class RecordPage:
+    session: InfusionSession
+    record: InfusionRecord | None
+    vitals: list[VitalSigns]
+    rate_changes: list[RateChange]
+    events: list[AdverseEvent]
+    amendments: list[Amendment]
+    history: list[HistoryEntry]
+    due: ObservationDue
+    chart: dict = field(default_factory=dict)
+
+    @property
+    def latest(self) -> VitalSigns | None:
+        return self.vitals[-1] if self.vitals else None
+
+    @property
+    def alert_vitals(self) -> VitalSigns | None:
+        latest = self.latest
+        return latest if latest is not None and latest.alert_level >= AlertLevel.ALERT else None
+
+    @property
+    def is_locked(self) -> bool:
+        return self.session.status in (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
+
+    @property
+    def is_open(self) -> bool:
+        return self.session.status in (SessionStatus.CHECKED_IN, SessionStatus.IN_PROGRESS)
+
+
+def record_session(*, pk) -> InfusionSession:
+    return InfusionSession.objects.select_related(
+        "patient",
+        "referral",
+        "chair__location",
+        "protocol_version__protocol__family",
+        "record__started_by",
+        "record__completed_by",
+        "record__signed_off_by",
+    ).get(pk=pk)
+
+
+def _session_record(session) -> InfusionRecord | None:
+    try:
+        return session.record
+    except InfusionRecord.DoesNotExist:
+        return None
+
+
+def _display(field_name, value):
+    model_field = VitalSigns._meta.get_field(field_name)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def vitals_history(*, session) -> list[HistoryEntry]:
+    """Changes to charted observations after they were first saved: original, amended, who, when, why.
+
+    Read from django-simple-history in one query; consecutive versions of each row are compared.
+    """
+    rows = (
+        VitalSigns.history.filter(session_id=session.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    entries, previous = [], {}
+    for row in rows:
+        before = previous.get(row.id)
+        previous[row.id] = row
+        if before is None or row.history_type != "~":
+            continue
+        for name in (*VITAL_FIELDS, "news2_total", "observed_at"):
+            old, new = getattr(before, name), getattr(row, name)
+            if old == new:
+                continue
+            label = "NEWS2" if name == "news2_total" else str(VitalSigns._meta.get_field(name).verbose_name)
+            if name == "observed_at":
+                old, new = f"{timezone.localtime(old):%H:%M}", f"{timezone.localtime(new):%H:%M}"
+            else:
+                old, new = _display(name, old), _display(name, new)
+            entries.append(
+                HistoryEntry(
+                    observed_at=row.observed_at,
+                    field_label=label,
+                    old=old,
+                    new=new,
+                    by=row.history_user,
+                    at=row.history_date,
+                    reason=(row.history_change_reason or "").removeprefix("Amendment: "),
+                )
+            )
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat()
+
+
+def chart_data(*, vitals, rate_changes, events) -> dict:
+    """The chart's data for json_script: every reading, and markers for rate changes and events."""
+    return {
+        "points": [
+            {
+                "t": _iso(v.observed_at),
+                "systolic": v.systolic,
+                "diastolic": v.diastolic,
+                "heart_rate": v.heart_rate,
+                "spo2": v.spo2,
+                "pain": v.pain,
+                "news2": v.news2_total,
+                "alert": v.alert_level,
+            }
+            for v in vitals
+        ],
+        "markers": [
+            {
+                "t": _iso(c.changed_at),
+                "kind": "rate",
+                "label": (
+                    f"{c.get_kind_display()} {c.rate_ml_per_h} mL/h"
+                    if c.kind in (RateChangeKind.START, RateChangeKind.RATE, RateChangeKind.RESUME)
+                    else c.get_kind_display()
+                ),
+            }
+            for c in rate_changes
+        ]
+        + [{"t": _iso(e.occurred_at), "kind": "event", "label": f"{e.label} ({e.get_severity_display().lower()})"} for e in events],
+    }
+
+
+def record_page(*, pk, now=None) -> RecordPage:
+    session = record_session(pk=pk)
+    record = _session_record(session)
+    vitals = list(VitalSigns.objects.filter(session=session).select_related("recorded_by"))
+    rate_changes = list(RateChange.objects.filter(session=session).select_related("changed_by"))
+    events = list(AdverseEvent.objects.filter(session=session).select_related("recorded_by"))
+    amendments = list(Amendment.objects.filter(session=session).select_related("amended_by", "vital_signs"))
+    amended = {a.vital_signs_id for a in amendments}
+    for v in vitals:
+        v.is_amended = v.pk in amended
+    due = observation_due(
+        status=session.status,
+        started_at=record.started_at if record else None,
+        last_observed_at=vitals[-1].observed_at if vitals else None,
+        interval_minutes=session.protocol_version.observation_interval_minutes,
+        now=now,
+    )
+    return RecordPage(
+        session=session,
+        record=record,
+        vitals=vitals,
+        rate_changes=rate_changes,
+        events=events,
+        amendments=amendments,
+        history=vitals_history(session=session),
+        due=due,
+        chart=chart_data(vitals=vitals, rate_changes=rate_changes, events=events),
+    )

@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from sessions import record as services
+from sessions.models import InfusionSession, SessionStatus
+from tests import factories
+
+NORMAL = dict(
+    systolic=120,
+    diastolic=75,
+    heart_rate=80,
+    respiratory_rate=16,
+    spo2=97,
+    on_oxygen=False,
+    temperature="36.8",
+    acvpu="A",
+    sedation="1",
+    pain=4,
+)
+
+
+@pytest.fixture
+def make_session(db):
+    """A session today for a new patient on a new chair; checked in `checked_in_ago` before now."""
+
+    def make(*, status=SessionStatus.CHECKED_IN, checked_in_ago=timedelta(minutes=90), patient=None, version=None,
+             weight=True, referral=None):
+        now = timezone.now()
+        version = version or factories.ProtocolVersionFactory()
+        patient = patient or factories.PatientFactory()
+        if weight:
+            factories.WeightRecordFactory(patient=patient, weight_kg="70.0")
+        start = now - checked_in_ago - timedelta(minutes=5)
+        return InfusionSession.objects.create(
+            patient=patient,
+            referral=referral,
+            protocol_version=version,
+            chair=factories.ChairFactory(),
+            start=start,
+            end=start + version.chair_time,
+            status=status,
+            booked_by=factories.UserFactory(),
+            checked_in_at=None if status == SessionStatus.BOOKED else now - checked_in_ago,
+        )
+
+    return make
+
+
+@pytest.fixture
+def started_session(make_session, nurse):
+    """A lidocaine session whose infusion started an hour ago."""
+    session = make_session()
+    services.start_infusion(session=session, by=nurse, started_at=timezone.now() - timedelta(minutes=60))
+    session.refresh_from_db()
+    return session
+
+
+def chart(session, by, *, minutes_ago=1, **overrides):
+    values = {**NORMAL, **overrides}
+    return services.record_vital_signs(
+        session=session, by=by, observed_at=timezone.now() - timedelta(minutes=minutes_ago), **values
+    )
+
+
+def finish(session, by):
+    """Stop the infusion (with one observation charted) and complete the session."""
+    from sessions.record_models import VitalSigns
+
+    if not VitalSigns.objects.filter(session=session).exists():
+        chart(session, by, minutes_ago=5)
+    services.stop_infusion(session=session, by=by, reason="Infusion complete", changed_at=timezone.now() - timedelta(minutes=2))
+    services.complete_session(session=session, by=by)
+    session.refresh_from_db()
+    return session
