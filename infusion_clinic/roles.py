@@ -39,6 +39,7 @@ ROLE_PERMISSIONS = {
         "billing.view_invoice",
         "sessions_followup.view_reminder",
         "infusion_sessions.view_reminderlog",
+        "infusion_sessions.change_reminderlog",
     ],
     NURSE: [
         "patients.view_patient",
@@ -103,6 +104,8 @@ ROLE_PERMISSIONS = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        "infusion_sessions.view_remindertemplate",
+        "infusion_sessions.change_remindertemplate",
     ],
 }
 

@@ -187,3 +187,49 @@ CLINIC_NAME = env("CLINIC_NAME", default="Riverside Pain Clinic")
 ELIGIBILITY_VALID_DAYS = env.int("ELIGIBILITY_VALID_DAYS", default=183)
 # A weight-based dose (mg/kg, mg/kg/h) needs a weight recorded within this many days.
 DOSE_WEIGHT_MAX_AGE_DAYS = env.int("DOSE_WEIGHT_MAX_AGE_DAYS", default=90)
+
+# Follow-up (sessions/reminders.py, sessions/messaging.py, patients/diaries.py, patients/outcomes.py).
+# Reminder lead times in hours before a session; each lead time gives one reminder per channel.
+REMINDER_LEAD_HOURS = sorted(env.list("REMINDER_LEAD_HOURS", cast=int, default=[48, 24]), reverse=True)
+# Delivery attempts after the first, with exponential backoff, before a reminder is marked failed.
+REMINDER_MAX_RETRIES = env.int("REMINDER_MAX_RETRIES", default=5)
+# SMS: a dotted path to a backend in sessions/messaging.py (console and file for development, http
+# for a provider). Outside DEBUG nothing is configured by default, so SMS are recorded as failed.
+SMS_BACKEND = env(
+    "SMS_BACKEND",
+    default="sessions.messaging.ConsoleSMSBackend" if DEBUG else "sessions.messaging.NotConfiguredSMSBackend",
+)
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "sent_sms.jsonl"))
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")  # the generic JSON POST adapter's endpoint
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+SMS_SENDER = env("SMS_SENDER", default="Clinic")
+# No SMS between these UK times; an SMS that falls due then waits for the end. Empty: no quiet hours.
+SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", default="21:00-08:00")
+# Pain diary links expire after this many days; patients in follow-up get a new link this often.
+DIARY_LINK_DAYS = env.int("DIARY_LINK_DAYS", default=7)
+DIARY_PROMPT_EVERY_DAYS = env.int("DIARY_PROMPT_EVERY_DAYS", default=7)
+# Outcome reviews fall due this many days after a course's last session (2 weeks, 6 weeks, 3 months).
+OUTCOME_REVIEW_OFFSETS_DAYS = env.list("OUTCOME_REVIEW_OFFSETS_DAYS", cast=int, default=[14, 42, 91])
+# Unreviewed diary entries older than this many days raise an alert to the specialists.
+DIARY_REVIEW_ALERT_DAYS = env.int("DIARY_REVIEW_ALERT_DAYS", default=3)
+from celery.schedules import crontab  # noqa: E402
+
+# Periodic work (django-celery-beat copies these into its database schedule when beat starts).
+CELERY_BEAT_SCHEDULE = {
+    "send-due-reminders": {"task": "sessions.tasks.send_due_reminders", "schedule": 5 * 60.0},
+    "send-diary-prompts": {
+        "task": "patients.tasks.send_diary_prompts",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "create-outcome-reviews": {
+        "task": "patients.tasks.create_due_outcome_reviews",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "follow-up-alerts": {
+        "task": "patients.tasks.send_follow_up_alerts",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
+# The address patients use, for links in messages (diary links).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

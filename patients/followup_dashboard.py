@@ -1,0 +1,61 @@
+"""Dashboard cards for follow-up (registered in infusion_clinic/dashboard.py). Constant queries."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from infusion_clinic.dashboard import Card
+from infusion_clinic.roles import RECEPTION, SPECIALIST
+
+from .followup_models import OutcomeReview, OutcomeReviewStatus, PainDiaryEntry
+
+
+def diaries_card(request):
+    if not request.user.has_perm("patients.review_paindiary"):
+        return None
+    stats = PainDiaryEntry.objects.filter(reviewed_at__isnull=True).aggregate(
+        entries=Count("pk"), patients=Count("patient", distinct=True), oldest=Min("recorded_at")
+    )
+    return Card(
+        title="Pain diaries to review",
+        template="patients/followup/dashboard/_diaries.html",
+        context=stats,
+        order=30,
+        icon="journal-medical",
+    )
+
+
+def outcomes_card(request):
+    if not request.user.has_perm("patients.view_outcomereview"):
+        return None
+    today = timezone.localdate()
+    stats = OutcomeReview.objects.filter(status=OutcomeReviewStatus.DUE).aggregate(
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        this_week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=today + timedelta(days=7))),
+    )
+    return Card(
+        title="Outcome reviews",
+        template="patients/followup/dashboard/_outcomes.html",
+        context=stats,
+        order=35,
+        icon="clipboard2-check",
+    )
+
+
+def failed_reminders_card(request):
+    if not request.user.has_perm("infusion_sessions.view_reminderlog"):
+        return None
+    from sessions.reminder_models import ReminderLog, ReminderStatus
+
+    failed = ReminderLog.objects.filter(status=ReminderStatus.FAILED).count()
+    return Card(
+        title="Reminders",
+        template="infusion_sessions/reminders/_dashboard_card.html",
+        context={"failed": failed},
+        order=60,
+        icon="envelope-exclamation",
+    )
+
+
+PROVIDERS = {SPECIALIST: [diaries_card, outcomes_card], RECEPTION: [failed_reminders_card]}

@@ -1,0 +1,177 @@
+"""Sending email and SMS to patients, through pluggable backends.
+
+`send_email` and `send_sms` return only when the backend has accepted the message; anything else
+raises `DeliveryError`. A missing configuration raises `NotConfigured` (a DeliveryError that retrying
+cannot fix), so a reminder is recorded as failed rather than as sent.
+
+SMS backends (settings.SMS_BACKEND, a dotted path):
+- ConsoleSMSBackend: prints the message (development with DEBUG on).
+- FileSMSBackend: appends one JSON line per message to settings.SMS_FILE_PATH (development, tests).
+- LocmemSMSBackend: keeps messages in `outbox` (in-process tests).
+- HttpJsonSMSBackend: a generic provider adapter: a JSON POST to settings.SMS_HTTP_URL.
+- NotConfiguredSMSBackend: the default outside DEBUG: every send fails with NotConfigured.
+"""
+
+import fcntl
+import json
+import re
+import smtplib
+import sys
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+class DeliveryError(Exception):
+    """The message was not accepted. Worth retrying unless `permanent`."""
+
+    permanent = False
+
+
+class NotConfigured(DeliveryError):
+    permanent = True
+
+
+class InvalidRecipient(DeliveryError):
+    permanent = True
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str  # E.164, e.g. +447700900123
+    body: str
+    sender: str = ""
+
+
+_UK_MOBILE = re.compile(r"^(?:\+44|0044|0)(7\d{9})$")
+
+
+def normalise_uk_mobile(phone: str) -> str:
+    """'07700 900123' -> '+447700900123'. A number that is not a UK mobile cannot take an SMS."""
+    digits = re.sub(r"[\s\-()]", "", phone or "")
+    match = _UK_MOBILE.match(digits)
+    if not match:
+        raise InvalidRecipient(f"{phone!r} is not a UK mobile number, so no SMS can be sent.")
+    return "+44" + match.group(1)
+
+
+class BaseSMSBackend:
+    def send(self, sms: Sms) -> str:
+        """Deliver or raise DeliveryError; return the provider's message id."""
+        raise NotImplementedError
+
+
+class NotConfiguredSMSBackend(BaseSMSBackend):
+    def send(self, sms):
+        raise NotConfigured("SMS is not configured (set SMS_BACKEND, e.g. the HTTP provider adapter).")
+
+
+class ConsoleSMSBackend(BaseSMSBackend):
+    def send(self, sms):
+        message_id = f"console-{uuid.uuid4().hex[:12]}"
+        sys.stdout.write(f"SMS to {sms.to} from {sms.sender}: {sms.body}\n")
+        sys.stdout.flush()
+        return message_id
+
+
+class FileSMSBackend(BaseSMSBackend):
+    """One JSON line per message; an exclusive lock keeps lines whole when processes write at once."""
+
+    def send(self, sms):
+        message_id = f"file-{uuid.uuid4().hex[:12]}"
+        line = json.dumps(
+            {"id": message_id, "to": sms.to, "from": sms.sender, "body": sms.body, "at": timezone.now().isoformat()}
+        )
+        try:
+            with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                fh.write(line + "\n")
+                fh.flush()
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        except OSError as exc:
+            raise DeliveryError(f"Could not write the SMS file: {exc}") from exc
+        return message_id
+
+
+class LocmemSMSBackend(BaseSMSBackend):
+    outbox: list[Sms] = []
+    _lock = threading.Lock()
+
+    def send(self, sms):
+        with self._lock:
+            LocmemSMSBackend.outbox.append(sms)
+        return f"locmem-{len(LocmemSMSBackend.outbox)}"
+
+
+class FailingSMSBackend(BaseSMSBackend):
+    """Always refuses (for trying out the failure path and retries without a provider)."""
+
+    def send(self, sms):
+        raise DeliveryError("The SMS provider refused the message (failing backend).")
+
+
+class HttpJsonSMSBackend(BaseSMSBackend):
+    """A generic provider adapter: POST {"to", "from", "body"} as JSON with a bearer token.
+
+    A 2xx answer means accepted (its JSON "id" is kept); 4xx is permanent (the message is wrong),
+    5xx and network errors are worth retrying.
+    """
+
+    def send(self, sms):
+        if not settings.SMS_HTTP_URL:
+            raise NotConfigured("SMS_HTTP_URL is not set for the HTTP SMS adapter.")
+        payload = json.dumps({"to": sms.to, "from": sms.sender, "body": sms.body}).encode()
+        request = urllib.request.Request(
+            settings.SMS_HTTP_URL,
+            data=payload,
+            method="POST",
+            headers={"Content-Type": "application/json", "Accept": "application/json"}
+            | ({"Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}"} if settings.SMS_HTTP_TOKEN else {}),
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:  # noqa: S310
+                body = response.read(65536)
+        except urllib.error.HTTPError as exc:
+            error = DeliveryError(f"SMS provider answered {exc.code} {exc.reason}")
+            error.permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
+            raise error from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"SMS provider unreachable: {exc}") from exc
+        try:
+            return str(json.loads(body or b"{}").get("id", ""))[:100]
+        except (ValueError, AttributeError):
+            return ""
+
+
+def get_sms_backend() -> BaseSMSBackend:
+    return import_string(settings.SMS_BACKEND)()
+
+
+def send_sms(*, to: str, body: str) -> str:
+    return get_sms_backend().send(Sms(to=normalise_uk_mobile(to), body=body, sender=settings.SMS_SENDER))
+
+
+def send_email(*, to: str, subject: str, body: str) -> str:
+    if not getattr(settings, "EMAIL_CONFIGURED", False):
+        raise NotConfigured("Email is not configured (set EMAIL_URL).")
+    if not to:
+        raise InvalidRecipient("No email address on file.")
+    message = EmailMessage(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to], connection=get_connection()
+    )
+    try:
+        accepted = message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise InvalidRecipient(f"The mail server refused {to}.") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"Mail server error: {exc}") from exc
+    if accepted != 1:
+        raise DeliveryError("The mail server did not accept the message.")
+    return message.extra_headers.get("Message-ID", "")
