@@ -134,7 +134,7 @@ def calculate_dose(
     if max_weight_age_days is None:
         max_weight_age_days = default_max_weight_age_days()
     basis = version.dose_basis
-    unit = DoseBasis(basis).label
+    unit = "mg" if basis == DoseBasis.FIXED_MG else DoseBasis(basis).label
     minutes = int(version.infusion_minutes)
     hours = Decimal(minutes) / SIXTY
     volume = Decimal(version.diluent_volume_ml)

@@ -118,7 +118,7 @@ def prescribe(
         raise ValidationError({key: result.messages[0]})
     if result.verdict == OVER_SOFT_LIMIT and not reason:
         raise ValidationError(
-            {"reason": f"{result.messages[0]} Give the reason for this dose."}
+            {"reason": f"A reason is required: {result.messages[0].removesuffix(': record a reason to go on.')}."}
         )
 
     family = protocol_version.protocol.family

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
@@ -60,8 +62,13 @@ def version_create(request, pk):
                     messages.warning(request, warning)
                 return redirect(new)
     else:
-        form = ProtocolVersionForm(initial={name: getattr(base, name) for name in services.EDITABLE_FIELDS})
+        form = ProtocolVersionForm(initial={name: _plain(getattr(base, name)) for name in services.EDITABLE_FIELDS})
     return render(request, "protocols/version_form.html", {"form": form, "base": base})
+
+
+def _plain(value):
+    # 4.500 -> "4.5" in the form: a new version should not look more precise than the old one.
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else value
 
 
 @require_POST
