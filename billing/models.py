@@ -36,7 +36,9 @@ class Commissioner(models.Model):
         unique=True,
         help_text="Three characters, e.g. QE1.",
         validators=[
-            RegexValidator(r"^[A-Z0-9]{3}$", "An ICB's ODS code is three capital letters or digits, e.g. QE1.")
+            RegexValidator(
+                r"^[A-Z0-9]{3}$", "An ICB's ODS code is three capital letters or digits, e.g. QE1."
+            )
         ],
     )
     is_active = models.BooleanField(default=True)
@@ -48,7 +50,9 @@ class Commissioner(models.Model):
             ("view_reports", "Can see clinic reports"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Exact(Length("ods_code"), 3), name="commissioner_ods_code_3_chars"),
+            models.CheckConstraint(
+                condition=Exact(Length("ods_code"), 3), name="commissioner_ods_code_3_chars"
+            ),
         ]
 
     def __str__(self):
@@ -81,7 +85,9 @@ class PreAuthorisation(models.Model):
     referral = models.ForeignKey(
         "patients.Referral", on_delete=models.PROTECT, related_name="preauthorisations"
     )
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="preauthorisations")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="preauthorisations"
+    )
     insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, related_name="preauthorisations")
     policy_number = models.CharField(max_length=50)
     preauth_number = models.CharField("pre-authorisation number", max_length=50)
@@ -98,8 +104,12 @@ class PreAuthorisation(models.Model):
         ordering = ["-valid_from", "-id"]
         verbose_name = "pre-authorisation"
         constraints = [
-            models.UniqueConstraint(fields=["insurer", "preauth_number"], name="preauth_number_unique_per_insurer"),
-            models.CheckConstraint(condition=models.Q(sessions_authorised__gte=1), name="preauth_sessions_positive"),
+            models.UniqueConstraint(
+                fields=["insurer", "preauth_number"], name="preauth_number_unique_per_insurer"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sessions_authorised__gte=1), name="preauth_sessions_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(valid_from__lte=models.F("valid_to")), name="preauth_dates_ordered"
             ),
@@ -139,7 +149,9 @@ class PriceList(models.Model):
     )
     funding_route = models.CharField(max_length=10, choices=PrivateRoute.choices)
     effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True, help_text="Leave empty while the price is current.")
+    effective_to = models.DateField(
+        null=True, blank=True, help_text="Leave empty while the price is current."
+    )
     session_price = models.DecimalField(
         "price per session (GBP)", max_digits=8, decimal_places=2, validators=money_validators
     )
@@ -155,10 +167,13 @@ class PriceList(models.Model):
     class Meta:
         ordering = ["protocol_family__display_order", "funding_route", "-effective_from"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(session_price__gte=0), name="price_session_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(session_price__gte=0), name="price_session_not_negative"
+            ),
             models.CheckConstraint(condition=models.Q(review_fee__gte=0), name="price_review_not_negative"),
             models.CheckConstraint(
-                condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=models.F("effective_from")),
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gte=models.F("effective_from")),
                 name="price_dates_ordered",
             ),
             models.CheckConstraint(
@@ -170,18 +185,26 @@ class PriceList(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.protocol_family} {self.get_funding_route_display()} from {self.effective_from:%d %b %Y}"
+        return (
+            f"{self.protocol_family} {self.get_funding_route_display()} from {self.effective_from:%d %b %Y}"
+        )
 
 
 class Package(models.Model):
     """A course of sessions (and reviews) sold at a set price, e.g. three ketamine infusions."""
 
     name = models.CharField(max_length=120)
-    protocol_family = models.ForeignKey("protocols.ProtocolFamily", on_delete=models.PROTECT, related_name="+")
-    funding_route = models.CharField(max_length=10, choices=PrivateRoute.choices, default=PrivateRoute.SELF_PAY)
+    protocol_family = models.ForeignKey(
+        "protocols.ProtocolFamily", on_delete=models.PROTECT, related_name="+"
+    )
+    funding_route = models.CharField(
+        max_length=10, choices=PrivateRoute.choices, default=PrivateRoute.SELF_PAY
+    )
     sessions_included = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     reviews_included = models.PositiveSmallIntegerField(default=0)
-    price = models.DecimalField("package price (GBP)", max_digits=8, decimal_places=2, validators=money_validators)
+    price = models.DecimalField(
+        "package price (GBP)", max_digits=8, decimal_places=2, validators=money_validators
+    )
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
 
@@ -189,7 +212,9 @@ class Package(models.Model):
         ordering = ["protocol_family__display_order", "name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="package_price_not_negative"),
-            models.CheckConstraint(condition=models.Q(sessions_included__gte=1), name="package_sessions_positive"),
+            models.CheckConstraint(
+                condition=models.Q(sessions_included__gte=1), name="package_sessions_positive"
+            ),
         ]
 
     def __str__(self):
@@ -200,7 +225,9 @@ class PackagePurchase(models.Model):
     """A package sold to a patient: its completed sessions are covered and not invoiced again."""
 
     package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="purchases")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="package_purchases")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="package_purchases"
+    )
     referral = models.ForeignKey(
         "patients.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -223,6 +250,9 @@ class PackageSessionUse(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.purchase} used by session {self.session_id}"
 
 
 class InvoiceStatus(models.TextChoices):
@@ -259,7 +289,9 @@ class Invoice(models.Model):
     )
     funding_route = models.CharField(max_length=10, choices=PrivateRoute.choices)
     # Copied at creation: a later change to the referral does not rewrite who was billed.
-    insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
+    insurer = models.ForeignKey(
+        Insurer, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
     policy_number = models.CharField(max_length=50, blank=True)
     preauth_number = models.CharField("pre-authorisation number", max_length=50, blank=True)
     credit_for = models.OneToOneField(
@@ -286,7 +318,8 @@ class Invoice(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status=InvoiceStatus.DRAFT) | models.Q(number__isnull=False)
+                condition=models.Q(status=InvoiceStatus.DRAFT)
+                | models.Q(number__isnull=False)
                 | models.Q(status=InvoiceStatus.VOID, issued_on__isnull=True),
                 name="invoice_issued_has_number",
             ),
@@ -338,12 +371,16 @@ class InvoiceLine(models.Model):
         blank=True,
         related_name="invoice_lines",
     )
-    price_list = models.ForeignKey(PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="line_unit_price_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0), name="line_unit_price_not_negative"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="line_amount_not_negative"),
             # A completed session is charged once, even if the completion hook runs twice.
             models.UniqueConstraint(

@@ -107,7 +107,14 @@ def _save_price(price: PriceList) -> PriceList:
 
 @transaction.atomic
 def create_price(
-    *, protocol_family, funding_route, effective_from, session_price, review_fee, effective_to=None, created_by=None
+    *,
+    protocol_family,
+    funding_route,
+    effective_from,
+    session_price,
+    review_fee,
+    effective_to=None,
+    created_by=None,
 ) -> PriceList:
     """Add a price period; refused when it overlaps another period of the same family and route."""
     price = PriceList(
@@ -132,11 +139,15 @@ def update_price(*, price: PriceList, **fields) -> PriceList:
 
 
 @transaction.atomic
-def change_price_from(*, price: PriceList, starts_on: date, session_price, review_fee, created_by=None) -> PriceList:
+def change_price_from(
+    *, price: PriceList, starts_on: date, session_price, review_fee, created_by=None
+) -> PriceList:
     """End an open-ended price the day before starts_on and start a new one from starts_on."""
     price = PriceList.objects.select_for_update().get(pk=price.pk)
     if price.effective_to is not None:
-        raise ValidationError({"starts_on": "This price already has an end date; add a new price period instead."})
+        raise ValidationError(
+            {"starts_on": "This price already has an end date; add a new price period instead."}
+        )
     if starts_on <= price.effective_from:
         raise ValidationError(
             {"starts_on": f"The new price must start after the current one ({_d(price.effective_from)})."}
@@ -200,8 +211,10 @@ def ensure_preauthorisation(*, patient, referral, protocol_version, session_coun
     )
     if not preauths:
         raise ValidationError(
-            {"referral": "This insured referral has no current pre-authorisation: record the insurer's "
-             "authorisation (number and sessions authorised) before booking."}
+            {
+                "referral": "This insured referral has no current pre-authorisation: record the insurer's "
+                "authorisation (number and sessions authorised) before booking."
+            }
         )
     from sessions.models import InfusionSession
 
@@ -211,8 +224,10 @@ def ensure_preauthorisation(*, patient, referral, protocol_version, session_coun
     if left < session_count:
         wanted = f"{session_count} session{'s' if session_count != 1 else ''}"
         raise ValidationError(
-            {"referral": f"The insurer has authorised no more sessions for this referral: {max(left, 0)} left, "
-             f"{wanted} asked for. Ask the insurer to extend the pre-authorisation."}
+            {
+                "referral": f"The insurer has authorised no more sessions for this referral: {max(left, 0)} left, "
+                f"{wanted} asked for. Ask the insurer to extend the pre-authorisation."
+            }
         )
 
 
@@ -254,7 +269,9 @@ def session_completed(*, session) -> Invoice | None:
     family = session.protocol_version.protocol.family
     on_date = _session_date(session)
 
-    purchase = _package_with_sessions_left(patient=session.patient, family=family, route=referral.funding_route)
+    purchase = _package_with_sessions_left(
+        patient=session.patient, family=family, route=referral.funding_route
+    )
     if purchase is not None:
         PackageSessionUse.objects.get_or_create(session=session, defaults={"purchase": purchase})
         _use_preauthorisation(session=session, on_date=on_date)
@@ -334,7 +351,9 @@ def sell_package(*, patient, package: Package, referral=None, created_by=None) -
         raise ValidationError({"package": "This package is no longer offered."})
     route = referral.funding_route if referral is not None else package.funding_route
     if route != package.funding_route:
-        raise ValidationError({"package": f"This package is for {package.get_funding_route_display().lower()} patients."})
+        raise ValidationError(
+            {"package": f"This package is for {package.get_funding_route_display().lower()} patients."}
+        )
     invoice = _new_invoice(patient=patient, referral=referral, funding_route=route, created_by=created_by)
     reviews = f" and {package.reviews_included} review(s)" if package.reviews_included else ""
     InvoiceLine.objects.create(
@@ -364,14 +383,23 @@ def _locked_invoice(invoice: Invoice) -> Invoice:
 def _refuse_unless_draft(invoice: Invoice, action: str) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(
-            {"__all__": f"{invoice.display_number} is {invoice.get_status_display().lower()}: it cannot be {action}. "
-             "An issued invoice is corrected with a credit note."}
+            {
+                "__all__": f"{invoice.display_number} is {invoice.get_status_display().lower()}: it cannot be {action}. "
+                "An issued invoice is corrected with a credit note."
+            }
         )
 
 
 @transaction.atomic
-def add_line(*, invoice: Invoice, kind: str, description: str, unit_price: Decimal, quantity: int = 1,
-             service_date: date | None = None) -> InvoiceLine:
+def add_line(
+    *,
+    invoice: Invoice,
+    kind: str,
+    description: str,
+    unit_price: Decimal,
+    quantity: int = 1,
+    service_date: date | None = None,
+) -> InvoiceLine:
     """Add a line to a draft (e.g. a follow-up review at the review fee)."""
     invoice = _locked_invoice(invoice)
     _refuse_unless_draft(invoice, "changed")
@@ -392,9 +420,13 @@ def add_line(*, invoice: Invoice, kind: str, description: str, unit_price: Decim
 
 @transaction.atomic
 def add_review_fee(*, invoice: Invoice, protocol_family, review_date: date) -> InvoiceLine:
-    price = price_in_force(protocol_family=protocol_family, funding_route=invoice.funding_route, on_date=review_date)
+    price = price_in_force(
+        protocol_family=protocol_family, funding_route=invoice.funding_route, on_date=review_date
+    )
     if price is None:
-        raise ValidationError({"review_date": f"No {protocol_family} price was in force on {_d(review_date)}."})
+        raise ValidationError(
+            {"review_date": f"No {protocol_family} price was in force on {_d(review_date)}."}
+        )
     line = add_line(
         invoice=invoice,
         kind=LineKind.REVIEW,
@@ -442,7 +474,9 @@ def issue_invoice(*, invoice: Invoice, issued_by=None, on_date: date | None = No
     invoice = _locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(
-            {"__all__": f"{invoice.display_number} has already been issued ({invoice.get_status_display().lower()})."}
+            {
+                "__all__": f"{invoice.display_number} has already been issued ({invoice.get_status_display().lower()})."
+            }
         )
     if not invoice.lines.exists():
         raise ValidationError({"__all__": "An invoice needs at least one line before it is issued."})
@@ -461,8 +495,10 @@ def mark_paid(*, invoice: Invoice, paid_on: date | None = None) -> Invoice:
     invoice = _locked_invoice(invoice)
     if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.ISSUED:
         raise ValidationError(
-            {"__all__": f"Only an issued invoice can be marked paid; {invoice.display_number} is "
-             f"{invoice.get_status_display().lower()}."}
+            {
+                "__all__": f"Only an issued invoice can be marked paid; {invoice.display_number} is "
+                f"{invoice.get_status_display().lower()}."
+            }
         )
     paid_on = paid_on or timezone.localdate()
     if paid_on < invoice.issued_on:
@@ -488,7 +524,10 @@ def discard_draft(*, invoice: Invoice) -> Invoice:
 def credit_invoice(*, invoice: Invoice, reason: str, issued_by=None) -> Invoice:
     """Cancel an issued (or paid) invoice with a credit note for its full amount, issued at once."""
     invoice = _locked_invoice(invoice)
-    if invoice.kind != InvoiceKind.INVOICE or invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status not in (
+        InvoiceStatus.ISSUED,
+        InvoiceStatus.PAID,
+    ):
         raise ValidationError({"__all__": "Only an issued or paid invoice can be credited."})
     if Invoice.objects.filter(credit_for=invoice).exists():
         raise ValidationError({"__all__": f"{invoice.display_number} has already been credited."})

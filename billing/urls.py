@@ -1,5 +1,38 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "billing"
 
-urlpatterns = []
+urlpatterns = [
+    path("prices/", views.price_list, name="price_list"),
+    path("prices/add/", views.price_create, name="price_create"),
+    path("prices/<int:pk>/edit/", views.price_edit, name="price_edit"),
+    path("prices/<int:pk>/change/", views.price_change, name="price_change"),
+    path("packages/", views.package_list, name="package_list"),
+    path("packages/add/", views.package_create, name="package_create"),
+    path("packages/<int:pk>/edit/", views.package_edit, name="package_edit"),
+    path("packages/sell/", views.package_sell, name="package_sell"),
+    path("insurers/", views.insurer_list, name="insurer_list"),
+    path("insurers/add/", views.insurer_create, name="insurer_create"),
+    path("insurers/<int:pk>/edit/", views.insurer_edit, name="insurer_edit"),
+    path("commissioners/", views.commissioner_list, name="commissioner_list"),
+    path("commissioners/add/", views.commissioner_create, name="commissioner_create"),
+    path("commissioners/<int:pk>/edit/", views.commissioner_edit, name="commissioner_edit"),
+    path("preauthorisations/", views.preauth_list, name="preauth_list"),
+    path("preauthorisations/add/", views.preauth_create, name="preauth_create"),
+    path("preauthorisations/<int:pk>/edit/", views.preauth_edit, name="preauth_edit"),
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/print/", views.invoice_print, name="invoice_print"),
+    path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/review-fee/", views.invoice_add_review, name="invoice_add_review"),
+    path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
+    path("invoices/<int:pk>/discard/", views.invoice_discard, name="invoice_discard"),
+    path("invoices/<int:pk>/paid/", views.invoice_paid, name="invoice_paid"),
+    path("invoices/<int:pk>/credit/", views.invoice_credit, name="invoice_credit"),
+    path("reports/", views.report_index, name="report_index"),
+    path("reports/waiting-list/", views.waiting_list_report, name="waiting_list"),
+    path("reports/nhs-activity/", views.nhs_activity, name="nhs_activity"),
+    path("reports/<slug:slug>/", views.report, name="report"),
+]

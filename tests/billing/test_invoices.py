@@ -29,16 +29,26 @@ pytestmark = pytest.mark.django_db
 def prices():
     fam = family("lidocaine")
     old = create_price(
-        protocol_family=fam, funding_route="self_pay", effective_from=days_ago(400), effective_to=days_ago(11),
-        session_price=Decimal("400"), review_fee=Decimal("140"),
+        protocol_family=fam,
+        funding_route="self_pay",
+        effective_from=days_ago(400),
+        effective_to=days_ago(11),
+        session_price=Decimal("400"),
+        review_fee=Decimal("140"),
     )
     new = create_price(
-        protocol_family=fam, funding_route="self_pay", effective_from=days_ago(10),
-        session_price=Decimal("450"), review_fee=Decimal("150"),
+        protocol_family=fam,
+        funding_route="self_pay",
+        effective_from=days_ago(10),
+        session_price=Decimal("450"),
+        review_fee=Decimal("150"),
     )
     insured = create_price(
-        protocol_family=fam, funding_route="insured", effective_from=days_ago(400),
-        session_price=Decimal("520"), review_fee=Decimal("150"),
+        protocol_family=fam,
+        funding_route="insured",
+        effective_from=days_ago(400),
+        session_price=Decimal("520"),
+        review_fee=Decimal("150"),
     )
     return {"old": old, "new": new, "insured": insured, "family": fam}
 
@@ -75,8 +85,12 @@ def test_a_later_price_change_never_alters_an_existing_invoice(prices):
     s = session(referral=referral("self_pay"))
     invoice = session_completed(session=s)
     issue_invoice(invoice=invoice)
-    change_price_from(price=prices["new"], starts_on=days_ago(0) - timedelta(days=5),
-                      session_price=Decimal("999"), review_fee=Decimal("999"))
+    change_price_from(
+        price=prices["new"],
+        starts_on=days_ago(0) - timedelta(days=5),
+        session_price=Decimal("999"),
+        review_fee=Decimal("999"),
+    )
     invoice.refresh_from_db()
     assert invoice.total == Decimal("450.00")
     assert invoice.lines.get().unit_price == Decimal("450.00")
@@ -173,7 +187,9 @@ def test_mark_paid_only_from_issued(prices):
 
 
 def test_a_package_is_invoiced_once_and_covers_its_sessions(prices):
-    pkg = factories.PackageFactory(protocol_family=prices["family"], sessions_included=2, price=Decimal("800"))
+    pkg = factories.PackageFactory(
+        protocol_family=prices["family"], sessions_included=2, price=Decimal("800")
+    )
     ref = referral("self_pay")
     invoice = sell_package(patient=ref.patient, package=pkg, referral=ref)
     assert invoice.total == Decimal("800.00")

@@ -96,7 +96,9 @@ def test_it_refuses_negative_amounts(field):
     fam = family("lidocaine")
     amounts = {"session_price": Decimal("400"), "review_fee": Decimal("150"), field: Decimal("-1")}
     with pytest.raises(ValidationError) as exc:
-        create_price(protocol_family=fam, funding_route="self_pay", effective_from=date(2026, 1, 1), **amounts)
+        create_price(
+            protocol_family=fam, funding_route="self_pay", effective_from=date(2026, 1, 1), **amounts
+        )
     assert "Amounts cannot be negative." in exc.value.message_dict[field]
     assert not PriceList.objects.exists()
 
@@ -113,7 +115,9 @@ def test_it_refuses_an_end_before_the_start_and_an_nhs_price():
 def test_changing_a_price_from_a_date_ends_the_old_period_the_day_before():
     fam = family("lidocaine")
     old = _price(fam, date(2026, 1, 1), None, "400")
-    new = change_price_from(price=old, starts_on=date(2026, 7, 1), session_price=Decimal("480"), review_fee=Decimal("160"))
+    new = change_price_from(
+        price=old, starts_on=date(2026, 7, 1), session_price=Decimal("480"), review_fee=Decimal("160")
+    )
     old.refresh_from_db()
     assert old.effective_to == date(2026, 6, 30)
     assert new.effective_from == date(2026, 7, 1) and new.effective_to is None

@@ -1,0 +1,496 @@
+"""Clinic reports. Each computes in SQL with aggregates, so its query count does not grow with the data.
+
+Every report returns a Report: the rows for the table and the CSV, the columns, totals and chart data.
+Reports that read another app's model (AdverseEvent, OutcomeReview) look it up at run time and say
+"not available" when that model does not exist in this deployment.
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.apps import apps
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
+
+from patients.models import FundingRoute, Referral
+from sessions.models import ACTIVE_STATUSES, Chair, Closure, InfusionSession, OpeningHours, SessionStatus
+
+RTT_BREACH_DAYS = 126
+DONE = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
+CLOSED_REFERRAL_STATUSES = ("declined", "discharged")
+
+
+@dataclass
+class Report:
+    columns: list[tuple[str, str]]  # (key, heading)
+    rows: list[dict]
+    totals: dict = field(default_factory=dict)
+    chart: dict = field(default_factory=dict)
+    available: bool = True
+    unavailable_reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def table(self) -> list[list[tuple[str, object]]]:
+        return [[(key, row.get(key)) for key, _ in self.columns] for row in self.rows]
+
+    @property
+    def totals_row(self) -> list[tuple[str, object]]:
+        return [(key, self.totals.get(key)) for key, _ in self.columns[1:]]
+
+
+def _pct(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return (
+        timezone.make_aware(datetime.combine(start, time.min)),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)),
+    )
+
+
+def _days(start: date, end: date):
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+# --- chair utilisation ------------------------------------------------------------------------------
+
+
+def chair_capacity(start: date, end: date) -> dict[date, int]:
+    """Chair-minutes open per day: active chairs x opening hours, less closures (three queries)."""
+    chairs = dict(
+        Chair.objects.filter(is_active=True, location__is_active=True)
+        .values_list("location_id")
+        .annotate(n=Count("id"))
+        .values_list("location_id", "n")
+    )
+    hours: dict[tuple[int, int], int] = {}
+    for location_id, weekday, opens, closes in OpeningHours.objects.filter(
+        location_id__in=chairs
+    ).values_list("location_id", "weekday", "opens", "closes"):
+        hours[(location_id, weekday)] = (
+            hours.get((location_id, weekday), 0) + _minutes(closes) - _minutes(opens)
+        )
+    closed = set()
+    for location_id, s, e in Closure.objects.filter(
+        location_id__in=chairs, starts_on__lte=end, ends_on__gte=start
+    ).values_list("location_id", "starts_on", "ends_on"):
+        for d in _days(max(s, start), min(e, end)):
+            closed.add((location_id, d))
+    capacity = {}
+    for d in _days(start, end):
+        capacity[d] = sum(
+            n * hours.get((loc, d.weekday()), 0) for loc, n in chairs.items() if (loc, d) not in closed
+        )
+    return capacity
+
+
+def utilisation(start: date, end: date) -> Report:
+    lo, hi = _bounds(start, end)
+    booked = {
+        row["day"]: row["minutes"]
+        for row in InfusionSession.objects.filter(start__gte=lo, start__lt=hi, status__in=ACTIVE_STATUSES)
+        .annotate(day=TruncDate("start"))
+        .values("day")
+        .annotate(
+            minutes=Sum(ExpressionWrapper(F("end") - F("start"), output_field=DurationField())),
+            sessions=Count("id"),
+        )
+        .values("day", "minutes")
+    }
+    capacity = chair_capacity(start, end)
+    rows, weeks = [], OrderedDict()
+    for d in _days(start, end):
+        used = int(booked[d].total_seconds() // 60) if booked.get(d) else 0
+        cap = capacity[d]
+        rows.append(
+            {
+                "day": d,
+                "booked_hours": round(used / 60, 1),
+                "open_hours": round(cap / 60, 1),
+                "utilisation": _pct(used, cap),
+            }
+        )
+        week = d - timedelta(days=d.weekday())
+        w = weeks.setdefault(week, {"week": week, "booked": 0, "open": 0})
+        w["booked"] += used
+        w["open"] += cap
+    week_rows = [
+        {
+            "week": w["week"],
+            "booked_hours": round(w["booked"] / 60, 1),
+            "open_hours": round(w["open"] / 60, 1),
+            "utilisation": _pct(w["booked"], w["open"]),
+        }
+        for w in weeks.values()
+    ]
+    total_used = sum(r["booked_hours"] for r in rows)
+    total_open = sum(r["open_hours"] for r in rows)
+    return Report(
+        columns=[
+            ("day", "Day"),
+            ("booked_hours", "Chair hours booked"),
+            ("open_hours", "Chair hours open"),
+            ("utilisation", "Utilisation %"),
+        ],
+        rows=rows,
+        totals={
+            "booked_hours": round(total_used, 1),
+            "open_hours": round(total_open, 1),
+            "utilisation": _pct(Decimal(str(total_used)), Decimal(str(total_open))),
+        },
+        chart={
+            "labels": [r["day"].strftime("%d %b") for r in rows],
+            "values": [float(r["utilisation"]) if r["utilisation"] is not None else None for r in rows],
+            "week_labels": [f"w/c {w['week']:%d %b}" for w in week_rows],
+            "week_values": [
+                float(w["utilisation"]) if w["utilisation"] is not None else None for w in week_rows
+            ],
+        },
+        extra={"weeks": week_rows},
+    )
+
+
+# --- attendance: did-not-attend and late cancellations ----------------------------------------------
+
+
+def attendance(start: date, end: date) -> Report:
+    lo, hi = _bounds(start, end)
+    data = list(
+        InfusionSession.objects.filter(start__gte=lo, start__lt=hi)
+        .annotate(week=TruncWeek("start"))
+        .values("week")
+        .annotate(
+            attended=Count("id", filter=Q(status__in=DONE)),
+            dna=Count("id", filter=Q(status=SessionStatus.DID_NOT_ATTEND)),
+            cancelled=Count("id", filter=Q(status=SessionStatus.CANCELLED)),
+            late=Count("id", filter=Q(status=SessionStatus.CANCELLED, late_cancellation=True)),
+        )
+        .order_by("week")
+    )
+    rows = []
+    for row in data:
+        week = timezone.localtime(row["week"]).date() if isinstance(row["week"], datetime) else row["week"]
+        due = row["attended"] + row["dna"]
+        appointments = due + row["cancelled"]
+        rows.append(
+            {
+                "week": week,
+                "attended": row["attended"],
+                "dna": row["dna"],
+                "cancelled": row["cancelled"],
+                "late_cancelled": row["late"],
+                "dna_rate": _pct(row["dna"], due),
+                "late_cancellation_rate": _pct(row["late"], appointments),
+            }
+        )
+    t = {k: sum(r[k] for r in rows) for k in ("attended", "dna", "cancelled", "late_cancelled")}
+    t["dna_rate"] = _pct(t["dna"], t["attended"] + t["dna"])
+    t["late_cancellation_rate"] = _pct(t["late_cancelled"], t["attended"] + t["dna"] + t["cancelled"])
+    return Report(
+        columns=[
+            ("week", "Week commencing"),
+            ("attended", "Attended"),
+            ("dna", "Did not attend"),
+            ("cancelled", "Cancelled"),
+            ("late_cancelled", "Late cancellations"),
+            ("dna_rate", "DNA rate %"),
+            ("late_cancellation_rate", "Late cancellation rate %"),
+        ],
+        rows=rows,
+        totals=t,
+        chart={
+            "labels": [f"w/c {r['week']:%d %b}" for r in rows],
+            "dna": [float(r["dna_rate"] or 0) for r in rows],
+            "late": [float(r["late_cancellation_rate"] or 0) for r in rows],
+        },
+    )
+
+
+# --- waiting list and RTT -------------------------------------------------------------------------
+
+
+BAND_LABELS = ["under 6 weeks", "6-12 weeks", "12-18 weeks", "over 18 weeks (breach)"]
+
+
+def _band_filters(today: date) -> list[Q]:
+    """Days waited = today - received_on; a pathway is in breach past 126 days (day 127 on)."""
+    d = lambda n: today - timedelta(days=n)  # noqa: E731
+    return [
+        Q(received_on__gt=d(42)),
+        Q(received_on__lte=d(42), received_on__gt=d(84)),
+        Q(received_on__lte=d(84), received_on__gte=d(RTT_BREACH_DAYS)),
+        Q(received_on__lt=d(RTT_BREACH_DAYS)),
+    ]
+
+
+def waiting_list_queryset():
+    """Open NHS pathways: the RTT clock has not stopped and the referral is not closed."""
+    return (
+        Referral.objects.filter(funding_route=FundingRoute.NHS, rtt_stopped_on__isnull=True)
+        .exclude(status__in=CLOSED_REFERRAL_STATUSES)
+        .select_related("patient", "commissioner")
+        .order_by("received_on", "id")
+    )
+
+
+def waiting_list(*, today: date | None = None) -> Report:
+    today = today or timezone.localdate()
+    aggregates = {f"b{i}": Count("id", filter=q) for i, q in enumerate(_band_filters(today))}
+    counts = waiting_list_queryset().order_by().aggregate(**aggregates)
+    rows = [{"band": label, "referrals": counts[f"b{i}"]} for i, label in enumerate(BAND_LABELS)]
+    total = sum(r["referrals"] for r in rows)
+    breaches = rows[-1]["referrals"]
+    return Report(
+        columns=[("band", "Weeks waited"), ("referrals", "Referrals")],
+        rows=rows,
+        totals={"referrals": total, "breaches": breaches, "breach_rate": _pct(breaches, total)},
+        chart={"labels": [r["band"] for r in rows], "values": [r["referrals"] for r in rows]},
+    )
+
+
+def waiting_list_rows(referrals, *, today: date | None = None) -> list[dict]:
+    today = today or timezone.localdate()
+    rows = []
+    for r in referrals:
+        days = (today - r.received_on).days
+        rows.append(
+            {
+                "referral": r,
+                "patient": str(r.patient),
+                "nhs_number": r.patient.nhs_number,
+                "received_on": r.received_on,
+                "status": r.get_status_display(),
+                "commissioner": r.commissioner.ods_code if r.commissioner else "",
+                "days_waited": days,
+                "weeks_waited": days // 7,
+                "breach": days > RTT_BREACH_DAYS,
+            }
+        )
+    return rows
+
+
+WAITING_LIST_COLUMNS = [
+    ("patient", "Patient"),
+    ("nhs_number", "NHS number"),
+    ("received_on", "Received"),
+    ("status", "Status"),
+    ("commissioner", "Commissioner"),
+    ("weeks_waited", "Weeks waited"),
+    ("breach", "RTT breach"),
+]
+
+
+# --- outcomes by protocol -------------------------------------------------------------------------
+
+
+def _model(label, name):
+    try:
+        return apps.get_model(label, name)
+    except LookupError:
+        return None
+
+
+def outcomes(start: date, end: date) -> Report:
+    OutcomeReview = _model("patients", "OutcomeReview")
+    columns = [
+        ("protocol", "Protocol"),
+        ("review", "Review"),
+        ("reviews", "Reviews completed"),
+        ("responders_30", "30% responders"),
+        ("share_30", "Share at 30% (%)"),
+        ("responders_50", "50% responders"),
+        ("share_50", "Share at 50% (%)"),
+    ]
+    if OutcomeReview is None:
+        return Report(
+            columns=columns,
+            rows=[],
+            available=False,
+            unavailable_reason="Outcome reviews are not recorded in this installation yet.",
+        )
+    lo, hi = _bounds(start, end)
+    data = (
+        OutcomeReview.objects.filter(status="completed", completed_at__gte=lo, completed_at__lt=hi)
+        .values("course__protocol_version__protocol__name", "offset_days")
+        .annotate(
+            reviews=Count("id"),
+            r30=Count("id", filter=Q(responder_30=True)),
+            r50=Count("id", filter=Q(responder_50=True)),
+        )
+        .order_by("course__protocol_version__protocol__name", "offset_days")
+    )
+    rows = []
+    for row in data:
+        rows.append(
+            {
+                "protocol": row["course__protocol_version__protocol__name"],
+                "review": _offset_label(row["offset_days"]),
+                "reviews": row["reviews"],
+                "responders_30": row["r30"],
+                "share_30": _pct(row["r30"], row["reviews"]),
+                "responders_50": row["r50"],
+                "share_50": _pct(row["r50"], row["reviews"]),
+            }
+        )
+    by_protocol = OrderedDict()
+    for r in rows:
+        p = by_protocol.setdefault(r["protocol"], {"reviews": 0, "r30": 0, "r50": 0})
+        p["reviews"] += r["reviews"]
+        p["r30"] += r["responders_30"]
+        p["r50"] += r["responders_50"]
+    total = sum(p["reviews"] for p in by_protocol.values())
+    return Report(
+        columns=columns,
+        rows=rows,
+        totals={
+            "reviews": total,
+            "share_30": _pct(sum(p["r30"] for p in by_protocol.values()), total),
+            "share_50": _pct(sum(p["r50"] for p in by_protocol.values()), total),
+        },
+        chart={
+            "labels": list(by_protocol),
+            "share_30": [float(_pct(p["r30"], p["reviews"]) or 0) for p in by_protocol.values()],
+            "share_50": [float(_pct(p["r50"], p["reviews"]) or 0) for p in by_protocol.values()],
+        },
+    )
+
+
+def _offset_label(days: int) -> str:
+    if days % 7 == 0 and days < 70:
+        return f"{days // 7} weeks"
+    if days >= 80:
+        return f"{round(days / 30)} months"
+    return f"{days} days"
+
+
+# --- adverse events per 100 infusions ---------------------------------------------------------------
+
+
+def adverse_events(start: date, end: date) -> Report:
+    AdverseEvent = _model("infusion_sessions", "AdverseEvent")
+    columns = [
+        ("protocol", "Protocol"),
+        ("infusions", "Infusions given"),
+        ("events", "Adverse events"),
+        ("severe", "Severe"),
+        ("per_100", "Events per 100 infusions"),
+    ]
+    if AdverseEvent is None:
+        return Report(
+            columns=columns,
+            rows=[],
+            available=False,
+            unavailable_reason="Adverse events are not recorded in this installation yet.",
+        )
+    lo, hi = _bounds(start, end)
+    infusions = dict(
+        InfusionSession.objects.filter(start__gte=lo, start__lt=hi, status__in=DONE)
+        .values_list("protocol_version__protocol__name")
+        .annotate(n=Count("id"))
+        .values_list("protocol_version__protocol__name", "n")
+    )
+    events = {
+        row["session__protocol_version__protocol__name"]: row
+        for row in AdverseEvent.objects.filter(
+            session__start__gte=lo, session__start__lt=hi, session__status__in=DONE
+        )
+        .values("session__protocol_version__protocol__name")
+        .annotate(events=Count("id"), severe=Count("id", filter=Q(severity="severe")))
+    }
+    rows = []
+    for protocol in sorted(set(infusions) | set(events)):
+        n = infusions.get(protocol, 0)
+        e = events.get(protocol, {"events": 0, "severe": 0})
+        rows.append(
+            {
+                "protocol": protocol,
+                "infusions": n,
+                "events": e["events"],
+                "severe": e["severe"],
+                "per_100": _pct(e["events"], n),
+            }
+        )
+    total_n = sum(r["infusions"] for r in rows)
+    total_e = sum(r["events"] for r in rows)
+    return Report(
+        columns=columns,
+        rows=rows,
+        totals={
+            "infusions": total_n,
+            "events": total_e,
+            "severe": sum(r["severe"] for r in rows),
+            "per_100": _pct(total_e, total_n),
+        },
+        chart={"labels": [r["protocol"] for r in rows], "values": [float(r["per_100"] or 0) for r in rows]},
+    )
+
+
+# --- NHS activity per commissioner ------------------------------------------------------------------
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return month, nxt - timedelta(days=1)
+
+
+def nhs_activity(month: date, commissioner=None) -> Report:
+    """NHS sessions by commissioner and protocol in a month: given, did not attend, patients."""
+    first, last = month_bounds(month)
+    lo, hi = _bounds(first, last)
+    qs = InfusionSession.objects.filter(start__gte=lo, start__lt=hi, referral__funding_route=FundingRoute.NHS)
+    if commissioner is not None:
+        qs = qs.filter(referral__commissioner=commissioner)
+    data = (
+        qs.values(
+            "referral__commissioner__ods_code",
+            "referral__commissioner__name",
+            "protocol_version__protocol__name",
+        )
+        .annotate(
+            given=Count("id", filter=Q(status__in=DONE)),
+            dna=Count("id", filter=Q(status=SessionStatus.DID_NOT_ATTEND)),
+            patients=Count("patient", filter=Q(status__in=DONE), distinct=True),
+        )
+        .order_by("referral__commissioner__name", "protocol_version__protocol__name")
+    )
+    rows = [
+        {
+            "month": first.strftime("%Y-%m"),
+            "ods_code": row["referral__commissioner__ods_code"] or "",
+            "commissioner": row["referral__commissioner__name"] or "No commissioner recorded",
+            "protocol": row["protocol_version__protocol__name"],
+            "sessions": row["given"],
+            "patients": row["patients"],
+            "dna": row["dna"],
+        }
+        for row in data
+        if row["given"] or row["dna"]
+    ]
+    return Report(
+        columns=[
+            ("month", "Month"),
+            ("ods_code", "ODS code"),
+            ("commissioner", "Commissioner"),
+            ("protocol", "Protocol"),
+            ("sessions", "Sessions given"),
+            ("patients", "Patients treated"),
+            ("dna", "Did not attend"),
+        ],
+        rows=rows,
+        totals={"sessions": sum(r["sessions"] for r in rows), "dna": sum(r["dna"] for r in rows)},
+        extra={"first": first, "last": last},
+    )
