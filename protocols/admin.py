@@ -37,7 +37,15 @@ class ProtocolVersionAdmin(SimpleHistoryAdmin):
 
 @admin.register(Prescription)
 class PrescriptionAdmin(SimpleHistoryAdmin):
-    list_display = ["patient", "protocol_version", "dose_mg", "verdict", "prescribed_by", "prescribed_at", "is_active"]
+    list_display = [
+        "patient",
+        "protocol_version",
+        "dose_mg",
+        "verdict",
+        "prescribed_by",
+        "prescribed_at",
+        "is_active",
+    ]
     list_filter = ["verdict", "is_active", "family"]
     raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]
 

@@ -1,5 +1,4 @@
 from datetime import timedelta
-
 from decimal import Decimal
 
 from django.conf import settings
@@ -141,7 +140,9 @@ class ProtocolVersion(models.Model):
     contraindications = models.TextField(
         blank=True, help_text="Version-specific notes; the family's checklist is used for eligibility."
     )
-    course_sessions = models.PositiveSmallIntegerField("sessions per course", default=1, validators=[AT_LEAST_ONE])
+    course_sessions = models.PositiveSmallIntegerField(
+        "sessions per course", default=1, validators=[AT_LEAST_ONE]
+    )
     course_interval_days = models.PositiveSmallIntegerField(
         "days between sessions", default=1, validators=[AT_LEAST_ONE]
     )
@@ -188,13 +189,26 @@ class ProtocolVersion(models.Model):
                 condition=models.Q(default_dose__lte=models.F("hard_limit")), name="default_le_hard"
             ),
             models.CheckConstraint(
-                condition=~models.Q(dose_basis="fixed_mg") | models.Q(hard_limit__lte=models.F("absolute_max_mg")),
+                condition=~models.Q(dose_basis="fixed_mg")
+                | models.Q(hard_limit__lte=models.F("absolute_max_mg")),
                 name="fixed_hard_le_absolute_max",
             ),
         ]
 
     def __str__(self):
         return f"{self.name} (v{self.version})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values(*CLINICAL_FIELDS).first()
+            if stored is not None:
+                changed = [f for f in CLINICAL_FIELDS if stored[f] != getattr(self, f)]
+                if changed:
+                    raise ValidationError(
+                        "A protocol version is never edited: create a new version instead "
+                        f"(changed: {', '.join(changed)})."
+                    )
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("protocols:version_detail", args=[self.pk])
@@ -204,7 +218,9 @@ class ProtocolVersion(models.Model):
         soft, hard, default = self.soft_limit, self.hard_limit, self.default_dose
         unit = DoseBasis(self.dose_basis).label if self.dose_basis in DoseBasis.values else ""
         if soft is not None and hard is not None and soft > hard:
-            errors["soft_limit"] = f"The soft limit ({soft.normalize():f} {unit}) must not be above the hard limit ({hard.normalize():f} {unit})."
+            errors["soft_limit"] = (
+                f"The soft limit ({soft.normalize():f} {unit}) must not be above the hard limit ({hard.normalize():f} {unit})."
+            )
         if default is not None and hard is not None and default > hard:
             errors["default_dose"] = "The default dose must not be above the hard limit."
         if (
@@ -255,18 +271,6 @@ class ProtocolVersion(models.Model):
                 )
         return found
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk).values(*CLINICAL_FIELDS).first()
-            if stored is not None:
-                changed = [f for f in CLINICAL_FIELDS if stored[f] != getattr(self, f)]
-                if changed:
-                    raise ValidationError(
-                        "A protocol version is never edited: create a new version instead "
-                        f"(changed: {', '.join(changed)})."
-                    )
-        super().save(*args, **kwargs)
-
     @property
     def family(self):
         return self.protocol.family
@@ -309,7 +313,9 @@ class Prescription(models.Model):
         "patients.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="prescriptions"
     )
     family = models.ForeignKey(ProtocolFamily, on_delete=models.PROTECT, related_name="prescriptions")
-    protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="prescriptions")
+    protocol_version = models.ForeignKey(
+        ProtocolVersion, on_delete=models.PROTECT, related_name="prescriptions"
+    )
     weight_record = models.ForeignKey(
         "patients.WeightRecord",
         on_delete=models.PROTECT,

@@ -33,9 +33,9 @@ def current_versions():
 
 def version_with_history(*, pk) -> tuple[ProtocolVersion, list[ProtocolVersion]]:
     """A version and every version of the same protocol, newest first."""
-    version = ProtocolVersion.objects.select_related(
-        "protocol__family", "created_by", "verified_by"
-    ).get(pk=pk)
+    version = ProtocolVersion.objects.select_related("protocol__family", "created_by", "verified_by").get(
+        pk=pk
+    )
     history = list(
         ProtocolVersion.objects.filter(protocol_id=version.protocol_id)
         .select_related("created_by", "verified_by")

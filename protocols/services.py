@@ -67,7 +67,9 @@ def mark_verified(*, version: ProtocolVersion, by) -> ProtocolVersion:
     """A clinic admin confirms a version's values for this clinic; the banner goes."""
     version = ProtocolVersion.objects.select_for_update().get(pk=version.pk)
     if version.verified_at is not None:
-        raise ValidationError({"version": f"Already verified on {timezone.localtime(version.verified_at):%d %b %Y}."})
+        raise ValidationError(
+            {"version": f"Already verified on {timezone.localtime(version.verified_at):%d %b %Y}."}
+        )
     version.verified_at = timezone.now()
     version.verified_by = by
     version.save(update_fields=["verified_at", "verified_by"])
@@ -118,12 +120,16 @@ def prescribe(
         raise ValidationError({key: result.messages[0]})
     if result.verdict == OVER_SOFT_LIMIT and not reason:
         raise ValidationError(
-            {"reason": f"A reason is required: {result.messages[0].removesuffix(': record a reason to go on.')}."}
+            {
+                "reason": f"A reason is required: {result.messages[0].removesuffix(': record a reason to go on.')}."
+            }
         )
 
     family = protocol_version.protocol.family
     # Saved one by one (not .update()) so that the history records who replaced each one.
-    for old in Prescription.objects.select_for_update().filter(patient=patient, family=family, is_active=True):
+    for old in Prescription.objects.select_for_update().filter(
+        patient=patient, family=family, is_active=True
+    ):
         old.is_active = False
         old.save(update_fields=["is_active"])
     prescription = Prescription(

@@ -62,7 +62,9 @@ def version_create(request, pk):
                     messages.warning(request, warning)
                 return redirect(new)
     else:
-        form = ProtocolVersionForm(initial={name: _plain(getattr(base, name)) for name in services.EDITABLE_FIELDS})
+        form = ProtocolVersionForm(
+            initial={name: _plain(getattr(base, name)) for name in services.EDITABLE_FIELDS}
+        )
     return render(request, "protocols/version_form.html", {"form": form, "base": base})
 
 
@@ -161,11 +163,15 @@ def dose_preview(request, patient_pk):
     if not version_id:
         return render(request, "protocols/_dose_preview.html", {"patient": patient, "result": None})
     if not version_id.isdigit():
-        return JsonResponse({"error": "protocol_version must be the id of a current protocol version."}, status=400)
+        return JsonResponse(
+            {"error": "protocol_version must be the id of a current protocol version."}, status=400
+        )
     version = selectors.current_versions().filter(pk=int(version_id)).first()
     if version is None:
         return JsonResponse({"error": "No current protocol version with that id."}, status=400)
     override = request.GET.get("override_dose", "").strip() or None
     return render(
-        request, "protocols/_dose_preview.html", _preview_context(patient=patient, version=version, override_dose=override)
+        request,
+        "protocols/_dose_preview.html",
+        _preview_context(patient=patient, version=version, override_dose=override),
     )

@@ -68,7 +68,9 @@ def test_an_admin_makes_a_new_version_and_a_specialist_must_give_a_reason_over_t
     screenshot(page, "protocols-prescribe-reason-required")
     page.get_by_label("Reason for a dose over the soft limit").fill("Good response to 5 mg/kg last course")
     page.get_by_role("button", name="Prescribe").click()
-    expect(page.get_by_text(re.compile(r"Prescribed Lidocaine 4 mg/kg over 60 min: 360\.0 mg"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Prescribed Lidocaine 4 mg/kg over 60 min: 360\.0 mg"))
+    ).to_be_visible()
     screenshot(page, "protocols-prescribed")
     p = Prescription.objects.get()
     assert p.verdict == "soft" and p.dose_mg == D("360.0") and p.soft_limit_reason.startswith("Good response")

@@ -132,7 +132,10 @@ def test_it_accepts_a_weight_exactly_90_days_old():
 
 def test_it_refuses_a_weight_91_days_old():
     r = calculate_dose(
-        version=version_like("lidocaine"), on_date=ON, weight_kg=D("70"), weight_recorded_on=ON - timedelta(days=91)
+        version=version_like("lidocaine"),
+        on_date=ON,
+        weight_kg=D("70"),
+        weight_recorded_on=ON - timedelta(days=91),
     )
     assert r.verdict == REFUSED
     assert r.refused_field == FIELD_WEIGHT
@@ -142,15 +145,32 @@ def test_it_refuses_a_weight_91_days_old():
 def test_it_takes_the_weight_age_limit_from_settings_or_the_argument():
     old = ON - timedelta(days=40)
     with override_settings(DOSE_WEIGHT_MAX_AGE_DAYS=30):
-        assert calculate_dose(
-            version=version_like("lidocaine"), on_date=ON, weight_kg=D("70"), weight_recorded_on=old
-        ).verdict == REFUSED
-    assert calculate_dose(
-        version=version_like("lidocaine"), on_date=ON, weight_kg=D("70"), weight_recorded_on=old, max_weight_age_days=30
-    ).verdict == REFUSED
-    assert calculate_dose(
-        version=version_like("lidocaine"), on_date=ON, weight_kg=D("70"), weight_recorded_on=old, max_weight_age_days=60
-    ).verdict == WITHIN_LIMITS
+        assert (
+            calculate_dose(
+                version=version_like("lidocaine"), on_date=ON, weight_kg=D("70"), weight_recorded_on=old
+            ).verdict
+            == REFUSED
+        )
+    assert (
+        calculate_dose(
+            version=version_like("lidocaine"),
+            on_date=ON,
+            weight_kg=D("70"),
+            weight_recorded_on=old,
+            max_weight_age_days=30,
+        ).verdict
+        == REFUSED
+    )
+    assert (
+        calculate_dose(
+            version=version_like("lidocaine"),
+            on_date=ON,
+            weight_kg=D("70"),
+            weight_recorded_on=old,
+            max_weight_age_days=60,
+        ).verdict
+        == WITHIN_LIMITS
+    )
 
 
 def test_it_refuses_a_weight_recorded_after_the_dose_date():
@@ -204,7 +224,9 @@ def test_it_refuses_ketamine_without_a_weight():
 def test_it_ignores_weight_for_fixed_doses():
     v = version_like("methylprednisolone")
     without = calculate_dose(version=v, on_date=ON)
-    with_old_weight = calculate_dose(version=v, on_date=ON, weight_kg=D("70"), weight_recorded_on=ON - timedelta(days=900))
+    with_old_weight = calculate_dose(
+        version=v, on_date=ON, weight_kg=D("70"), weight_recorded_on=ON - timedelta(days=900)
+    )
     assert without.dose_mg == with_old_weight.dose_mg == D("500.0")
     assert without.dose_per_kg is None
     assert without.verdict == WITHIN_LIMITS
@@ -221,7 +243,12 @@ def test_it_gives_magnesium_in_mg_with_grams_stored_as_mg():
     r = calculate_dose(version=version_like("magnesium-sulphate"), on_date=ON)
     assert r.dose_mg == D("2000.0")
     assert r.rate_ml_per_h == D("200.0")  # 100 mL over 30 min
-    assert calculate_dose(version=version_like("magnesium-sulphate"), on_date=ON, override_dose=D("3000.5")).verdict == OVER_SOFT_LIMIT
+    assert (
+        calculate_dose(
+            version=version_like("magnesium-sulphate"), on_date=ON, override_dose=D("3000.5")
+        ).verdict
+        == OVER_SOFT_LIMIT
+    )
 
 
 def test_it_refuses_a_fixed_dose_above_the_absolute_maximum_even_within_the_hard_limit():
@@ -272,7 +299,10 @@ def test_it_says_example_defaults_until_verified():
     from django.utils import timezone
 
     verified = calculate_dose(
-        version=version_like("lidocaine", verified_at=timezone.now()), on_date=ON, weight_kg=D("70"), weight_recorded_on=RECENT
+        version=version_like("lidocaine", verified_at=timezone.now()),
+        on_date=ON,
+        weight_kg=D("70"),
+        weight_recorded_on=RECENT,
     )
     assert not verified.needs_verification
     assert verified.messages == ()

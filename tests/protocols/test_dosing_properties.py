@@ -10,7 +10,14 @@ from protocols.dosing import REFUSED, calculate_dose
 
 from .conftest import ON, version_like
 
-SLUGS = ["lidocaine", "ketamine", "magnesium-sulphate", "zoledronic-acid", "pamidronate", "methylprednisolone"]
+SLUGS = [
+    "lidocaine",
+    "ketamine",
+    "magnesium-sulphate",
+    "zoledronic-acid",
+    "pamidronate",
+    "methylprednisolone",
+]
 WEIGHT_BASED = ["lidocaine", "ketamine"]
 
 weights = st.decimals(min_value=D("20"), max_value=D("300"), places=1)
@@ -22,7 +29,11 @@ ages = st.integers(min_value=0, max_value=90)
 def test_a_dose_above_the_hard_limit_or_absolute_maximum_is_never_allowed(slug, dose, weight, age):
     v = version_like(slug)
     r = calculate_dose(
-        version=v, on_date=ON, weight_kg=weight, weight_recorded_on=ON - timedelta(days=age), override_dose=dose
+        version=v,
+        on_date=ON,
+        weight_kg=weight,
+        weight_recorded_on=ON - timedelta(days=age),
+        override_dose=dose,
     )
     if dose > v.hard_limit:
         assert r.verdict == REFUSED

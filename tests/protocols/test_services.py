@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from protocols.models import Prescription, ProtocolVersion
-from protocols.selectors import checklist_for, current_prescription, versions_awaiting_verification
 from protocols.seed import seed_protocol_library
+from protocols.selectors import checklist_for, current_prescription, versions_awaiting_verification
 from protocols.services import create_version, mark_verified, prescribe
 from tests import factories
 
@@ -29,7 +29,12 @@ def weight(patient):
 
 def test_it_seeds_five_families_with_checklists_and_nurse_ratios(library):
     assert set(library) == {
-        "lidocaine", "ketamine", "magnesium-sulphate", "zoledronic-acid", "pamidronate", "methylprednisolone"
+        "lidocaine",
+        "ketamine",
+        "magnesium-sulphate",
+        "zoledronic-acid",
+        "pamidronate",
+        "methylprednisolone",
     }
     assert all(v.is_example and v.needs_verification and v.setup_minutes == 15 for v in library.values())
     assert library["ketamine"].protocol.family.nurse_ratio == 2
@@ -49,7 +54,12 @@ def test_seeding_twice_changes_nothing(library):
 
 def test_it_prescribes_a_dose_within_limits(library, patient, weight, specialist):
     p = prescribe(patient=patient, protocol_version=library["lidocaine"], weight_record=weight, by=specialist)
-    assert (p.dose_mg, p.basis_dose, p.rate_ml_per_h, p.volume_ml) == (D("350.0"), D("5"), D("250.0"), D("250.0"))
+    assert (p.dose_mg, p.basis_dose, p.rate_ml_per_h, p.volume_ml) == (
+        D("350.0"),
+        D("5"),
+        D("250.0"),
+        D("250.0"),
+    )
     assert p.verdict == "ok" and p.is_active and p.weight_record == weight
     assert current_prescription(patient=patient) == p
     assert current_prescription(patient=patient, family="lidocaine") == p
@@ -59,19 +69,37 @@ def test_it_prescribes_a_dose_within_limits(library, patient, weight, specialist
 
 def test_it_requires_a_reason_over_the_soft_limit(library, patient, weight, specialist):
     with pytest.raises(ValidationError) as exc:
-        prescribe(patient=patient, protocol_version=library["lidocaine"], weight_record=weight,
-                  override_dose=D("6"), reason="  ", by=specialist)
+        prescribe(
+            patient=patient,
+            protocol_version=library["lidocaine"],
+            weight_record=weight,
+            override_dose=D("6"),
+            reason="  ",
+            by=specialist,
+        )
     assert "reason" in exc.value.message_dict
     assert not Prescription.objects.exists()
-    p = prescribe(patient=patient, protocol_version=library["lidocaine"], weight_record=weight,
-                  override_dose=D("6"), reason="Partial response at 5 mg/kg", by=specialist)
+    p = prescribe(
+        patient=patient,
+        protocol_version=library["lidocaine"],
+        weight_record=weight,
+        override_dose=D("6"),
+        reason="Partial response at 5 mg/kg",
+        by=specialist,
+    )
     assert p.verdict == "soft" and p.soft_limit_reason == "Partial response at 5 mg/kg"
 
 
 def test_it_refuses_a_dose_over_the_hard_limit_keyed_by_field(library, patient, weight, specialist):
     with pytest.raises(ValidationError) as exc:
-        prescribe(patient=patient, protocol_version=library["lidocaine"], weight_record=weight,
-                  override_dose=D("7.5"), reason="because", by=specialist)
+        prescribe(
+            patient=patient,
+            protocol_version=library["lidocaine"],
+            weight_record=weight,
+            override_dose=D("7.5"),
+            reason="because",
+            by=specialist,
+        )
     assert "hard limit" in exc.value.message_dict["override_dose"][0]
     assert not Prescription.objects.exists()
 
@@ -80,7 +108,9 @@ def test_it_refuses_a_weight_based_dose_without_a_recent_weight(library, patient
     with pytest.raises(ValidationError) as exc:
         prescribe(patient=patient, protocol_version=library["ketamine"], by=specialist)
     assert "weight_record" in exc.value.message_dict
-    old = factories.WeightRecordFactory(patient=patient, recorded_on=timezone.localdate() - timedelta(days=120))
+    old = factories.WeightRecordFactory(
+        patient=patient, recorded_on=timezone.localdate() - timedelta(days=120)
+    )
     with pytest.raises(ValidationError) as exc:
         prescribe(patient=patient, protocol_version=library["ketamine"], weight_record=old, by=specialist)
     assert "120 days old" in exc.value.message_dict["weight_record"][0]
@@ -95,15 +125,26 @@ def test_it_refuses_another_patients_weight(library, patient, specialist):
 
 
 def test_a_fixed_dose_needs_no_weight_and_stores_none(library, patient, weight, specialist):
-    p = prescribe(patient=patient, protocol_version=library["methylprednisolone"], weight_record=weight, by=specialist)
+    p = prescribe(
+        patient=patient, protocol_version=library["methylprednisolone"], weight_record=weight, by=specialist
+    )
     assert p.dose_mg == D("500.0") and p.weight_record is None
 
 
-def test_prescribing_again_replaces_the_active_prescription_of_the_family(library, patient, weight, specialist):
-    first = prescribe(patient=patient, protocol_version=library["lidocaine"], weight_record=weight, by=specialist)
+def test_prescribing_again_replaces_the_active_prescription_of_the_family(
+    library, patient, weight, specialist
+):
+    first = prescribe(
+        patient=patient, protocol_version=library["lidocaine"], weight_record=weight, by=specialist
+    )
     other_family = prescribe(patient=patient, protocol_version=library["magnesium-sulphate"], by=specialist)
-    second = prescribe(patient=patient, protocol_version=library["lidocaine"], weight_record=weight,
-                       override_dose=D("4"), by=specialist)
+    second = prescribe(
+        patient=patient,
+        protocol_version=library["lidocaine"],
+        weight_record=weight,
+        override_dose=D("4"),
+        by=specialist,
+    )
     first.refresh_from_db()
     other_family.refresh_from_db()
     assert not first.is_active and other_family.is_active and second.is_active
@@ -113,9 +154,15 @@ def test_prescribing_again_replaces_the_active_prescription_of_the_family(librar
 def test_the_database_refuses_a_soft_prescription_without_a_reason(library, patient, specialist):
     with pytest.raises(IntegrityError), transaction.atomic():
         Prescription.objects.create(
-            patient=patient, family=library["magnesium-sulphate"].protocol.family,
-            protocol_version=library["magnesium-sulphate"], basis_dose=D("3500"), dose_mg=D("3500"),
-            volume_ml=D("100"), rate_ml_per_h=D("200"), verdict="soft", prescribed_by=specialist,
+            patient=patient,
+            family=library["magnesium-sulphate"].protocol.family,
+            protocol_version=library["magnesium-sulphate"],
+            basis_dose=D("3500"),
+            dose_mg=D("3500"),
+            volume_ml=D("100"),
+            rate_ml_per_h=D("200"),
+            verdict="soft",
+            prescribed_by=specialist,
         )
 
 

@@ -27,6 +27,8 @@ def test_factory_supersedes_the_seeded_lidocaine_version():
 def test_lidocaine_dose_for_70kg():
     seed_protocol_library()
     v = ProtocolVersion.objects.get(protocol__slug="lidocaine", is_current=True)
-    r = calculate_dose(version=v, weight_kg=Decimal("70"), weight_recorded_on=date(2026, 11, 1), on_date=date(2026, 11, 25))
+    r = calculate_dose(
+        version=v, weight_kg=Decimal("70"), weight_recorded_on=date(2026, 11, 1), on_date=date(2026, 11, 25)
+    )
     assert r.dose_mg == Decimal("350.0")
     assert r.rate_ml_per_h == Decimal("250.0")

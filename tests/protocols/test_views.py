@@ -22,7 +22,9 @@ def patient():
 # --- permissions ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("client_name", ["reception_client", "nurse_client", "specialist_client", "admin_client_role"])
+@pytest.mark.parametrize(
+    "client_name", ["reception_client", "nurse_client", "specialist_client", "admin_client_role"]
+)
 def test_every_clinic_role_may_read_the_library_and_a_version(request, client_name, library):
     client = request.getfixturevalue(client_name)
     assert client.get(reverse("protocols:library")).status_code == 200
@@ -45,8 +47,16 @@ def test_anonymous_users_are_sent_to_sign_in(client, library):
 def test_clinical_staff_see_the_library_read_only(specialist_client, library):
     response = specialist_client.get(library["lidocaine"].get_absolute_url())
     assert b"Mark verified" not in response.content and b"New version" not in response.content
-    assert specialist_client.get(reverse("protocols:version_create", args=[library["lidocaine"].pk])).status_code == 403
-    assert specialist_client.post(reverse("protocols:version_verify", args=[library["lidocaine"].pk])).status_code == 403
+    assert (
+        specialist_client.get(reverse("protocols:version_create", args=[library["lidocaine"].pk])).status_code
+        == 403
+    )
+    assert (
+        specialist_client.post(
+            reverse("protocols:version_verify", args=[library["lidocaine"].pk])
+        ).status_code
+        == 403
+    )
     library["lidocaine"].refresh_from_db()
     assert library["lidocaine"].verified_at is None
 
@@ -62,7 +72,10 @@ def test_nurses_and_reception_may_not_edit_versions(request, client_name, librar
 def test_a_clinic_admin_sees_the_edit_actions(admin_client_role, library):
     response = admin_client_role.get(library["lidocaine"].get_absolute_url())
     assert b"Mark verified" in response.content and b"New version" in response.content
-    assert admin_client_role.get(reverse("protocols:version_create", args=[library["lidocaine"].pk])).status_code == 200
+    assert (
+        admin_client_role.get(reverse("protocols:version_create", args=[library["lidocaine"].pk])).status_code
+        == 200
+    )
 
 
 def test_a_clinic_admin_marks_a_version_verified_by_post_only(admin_client_role, clinic_admin, library):
@@ -99,7 +112,8 @@ def test_the_prescribe_page_is_404_for_an_unknown_patient(specialist_client, lib
 
 def test_the_preview_shows_dose_volume_rate_and_the_example_banner(specialist_client, library, patient):
     response = specialist_client.get(
-        reverse("protocols:dose_preview", args=[patient.pk]), {"protocol_version": library["lidocaine"].pk},
+        reverse("protocols:dose_preview", args=[patient.pk]),
+        {"protocol_version": library["lidocaine"].pk},
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
@@ -118,15 +132,23 @@ def test_the_preview_warns_over_the_soft_limit(specialist_client, library, patie
 
 def test_the_preview_refuses_over_the_hard_limit_and_bad_numbers(specialist_client, library, patient):
     url = reverse("protocols:dose_preview", args=[patient.pk])
-    assert 'data-verdict="refused"' in specialist_client.get(
-        url, {"protocol_version": library["lidocaine"].pk, "override_dose": "7.5"}
-    ).content.decode()
-    assert 'data-verdict="refused"' in specialist_client.get(
-        url, {"protocol_version": library["lidocaine"].pk, "override_dose": "lots"}
-    ).content.decode()
+    assert (
+        'data-verdict="refused"'
+        in specialist_client.get(
+            url, {"protocol_version": library["lidocaine"].pk, "override_dose": "7.5"}
+        ).content.decode()
+    )
+    assert (
+        'data-verdict="refused"'
+        in specialist_client.get(
+            url, {"protocol_version": library["lidocaine"].pk, "override_dose": "lots"}
+        ).content.decode()
+    )
 
 
-def test_the_preview_gives_a_json_400_for_an_unknown_or_replaced_version(specialist_client, clinic_admin, library, patient):
+def test_the_preview_gives_a_json_400_for_an_unknown_or_replaced_version(
+    specialist_client, clinic_admin, library, patient
+):
     url = reverse("protocols:dose_preview", args=[patient.pk])
     response = specialist_client.get(url, {"protocol_version": "abc"})
     assert response.status_code == 400 and "error" in response.json()
@@ -140,7 +162,9 @@ def test_the_preview_gives_a_json_400_for_an_unknown_or_replaced_version(special
 
 def test_a_specialist_prescribes_within_limits(specialist_client, specialist, library, patient):
     response = specialist_client.post(
-        reverse("protocols:prescribe", args=[patient.pk]), {"protocol_version": library["lidocaine"].pk}, follow=True
+        reverse("protocols:prescribe", args=[patient.pk]),
+        {"protocol_version": library["lidocaine"].pk},
+        follow=True,
     )
     assert b"Prescribed" in response.content
     p = Prescription.objects.get()
@@ -149,21 +173,30 @@ def test_a_specialist_prescribes_within_limits(specialist_client, specialist, li
 
 def test_a_dose_over_the_soft_limit_without_a_reason_saves_nothing(specialist_client, library, patient):
     url = reverse("protocols:prescribe", args=[patient.pk])
-    response = specialist_client.post(url, {"protocol_version": library["lidocaine"].pk, "override_dose": "6"})
+    response = specialist_client.post(
+        url, {"protocol_version": library["lidocaine"].pk, "override_dose": "6"}
+    )
     assert response.status_code == 200
     assert "reason" in response.context["form"].errors
     assert not Prescription.objects.exists()
-    specialist_client.post(url, {"protocol_version": library["lidocaine"].pk, "override_dose": "6", "reason": "Tolerated well"})
+    specialist_client.post(
+        url, {"protocol_version": library["lidocaine"].pk, "override_dose": "6", "reason": "Tolerated well"}
+    )
     assert Prescription.objects.get().soft_limit_reason == "Tolerated well"
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"override_dose": "7.5"}, "override_dose"),
-    ({"override_dose": "-1"}, "override_dose"),
-    ({"override_dose": "abc"}, "override_dose"),
-    ({"protocol_version": ""}, "protocol_version"),
-])
-def test_bad_prescriptions_show_a_message_on_the_field_and_save_nothing(specialist_client, library, patient, data, field):
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"override_dose": "7.5"}, "override_dose"),
+        ({"override_dose": "-1"}, "override_dose"),
+        ({"override_dose": "abc"}, "override_dose"),
+        ({"protocol_version": ""}, "protocol_version"),
+    ],
+)
+def test_bad_prescriptions_show_a_message_on_the_field_and_save_nothing(
+    specialist_client, library, patient, data, field
+):
     payload = {"protocol_version": library["lidocaine"].pk, **data}
     response = specialist_client.post(reverse("protocols:prescribe", args=[patient.pk]), payload)
     assert response.status_code == 200
@@ -212,18 +245,25 @@ def test_a_clinic_admin_creates_a_new_version(admin_client_role, library):
     assert response.content.count(b"v1") >= 1  # the history lists the old version
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"soft_limit": "8"}, "soft_limit"),
-    ({"infusion_minutes": "0"}, "infusion_minutes"),
-    ({"infusion_minutes": "-5"}, "infusion_minutes"),
-    ({"diluent_volume_ml": "0"}, "diluent_volume_ml"),
-    ({"default_dose": "0"}, "default_dose"),
-    ({"default_dose": "9"}, "default_dose"),
-    ({"absolute_max_mg": "-1"}, "absolute_max_mg"),
-])
-def test_bad_versions_show_a_message_on_the_field_and_save_nothing(admin_client_role, library, changes, field):
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"soft_limit": "8"}, "soft_limit"),
+        ({"infusion_minutes": "0"}, "infusion_minutes"),
+        ({"infusion_minutes": "-5"}, "infusion_minutes"),
+        ({"diluent_volume_ml": "0"}, "diluent_volume_ml"),
+        ({"default_dose": "0"}, "default_dose"),
+        ({"default_dose": "9"}, "default_dose"),
+        ({"absolute_max_mg": "-1"}, "absolute_max_mg"),
+    ],
+)
+def test_bad_versions_show_a_message_on_the_field_and_save_nothing(
+    admin_client_role, library, changes, field
+):
     old = library["lidocaine"]
-    response = admin_client_role.post(reverse("protocols:version_create", args=[old.pk]), _version_payload(old, **changes))
+    response = admin_client_role.post(
+        reverse("protocols:version_create", args=[old.pk]), _version_payload(old, **changes)
+    )
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert ProtocolVersion.objects.filter(protocol=old.protocol).count() == 1
@@ -249,7 +289,9 @@ def test_a_pamidronate_version_too_short_for_60_mg_per_hour_is_refused(admin_cli
 # --- query budgets -------------------------------------------------------------------------------
 
 
-def test_the_library_page_keeps_its_queries_as_versions_grow(admin_client_role, clinic_admin, library, django_assert_max_num_queries):
+def test_the_library_page_keeps_its_queries_as_versions_grow(
+    admin_client_role, clinic_admin, library, django_assert_max_num_queries
+):
     url = reverse("protocols:library")
     with django_assert_max_num_queries(10):
         assert admin_client_role.get(url).status_code == 200
@@ -257,12 +299,16 @@ def test_the_library_page_keeps_its_queries_as_versions_grow(admin_client_role, 
         for i in range(3):
             v = create_version(from_version=v, by=clinic_admin, note=f"edit {i}")
     family = factories.ProtocolFamilyFactory(slug="extra", name="Extra family")
-    factories.ProtocolVersionFactory(protocol=factories.ProtocolFactory(family=family, slug="extra-1", name="Extra"))
+    factories.ProtocolVersionFactory(
+        protocol=factories.ProtocolFactory(family=family, slug="extra-1", name="Extra")
+    )
     with django_assert_max_num_queries(10):
         assert admin_client_role.get(url).status_code == 200
 
 
-def test_the_version_page_keeps_its_queries_as_history_grows(nurse_client, clinic_admin, library, django_assert_max_num_queries):
+def test_the_version_page_keeps_its_queries_as_history_grows(
+    nurse_client, clinic_admin, library, django_assert_max_num_queries
+):
     v = library["ketamine"]
     with django_assert_max_num_queries(10):
         nurse_client.get(v.get_absolute_url())
@@ -272,7 +318,9 @@ def test_the_version_page_keeps_its_queries_as_history_grows(nurse_client, clini
         assert b"v7" in nurse_client.get(v.get_absolute_url()).content
 
 
-def test_the_prescribe_page_keeps_its_queries_as_prescriptions_grow(specialist_client, specialist, library, patient, django_assert_max_num_queries):
+def test_the_prescribe_page_keeps_its_queries_as_prescriptions_grow(
+    specialist_client, specialist, library, patient, django_assert_max_num_queries
+):
     from protocols.services import prescribe
 
     url = reverse("protocols:prescribe", args=[patient.pk])
@@ -284,7 +332,9 @@ def test_the_prescribe_page_keeps_its_queries_as_prescriptions_grow(specialist_c
         specialist_client.get(url)
 
 
-def test_the_admin_dashboard_lists_versions_to_verify(admin_client_role, library, django_assert_max_num_queries):
+def test_the_admin_dashboard_lists_versions_to_verify(
+    admin_client_role, library, django_assert_max_num_queries
+):
     response = admin_client_role.get(reverse("dashboard"))
     assert b"Protocol versions to verify" in response.content
     assert b"Ketamine 0.3 mg/kg/h over 4 hours" in response.content
@@ -295,7 +345,9 @@ def test_the_dashboard_says_when_everything_is_verified(admin_client_role, clini
 
     for v in library.values():
         mark_verified(version=v, by=clinic_admin)
-    assert b"Every current protocol version is verified" in admin_client_role.get(reverse("dashboard")).content
+    assert (
+        b"Every current protocol version is verified" in admin_client_role.get(reverse("dashboard")).content
+    )
 
 
 def test_the_navigation_links_the_library_by_permission(nurse_client, client, library):
