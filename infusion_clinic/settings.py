@@ -193,6 +193,7 @@ DOSE_WEIGHT_MAX_AGE_DAYS = env.int("DOSE_WEIGHT_MAX_AGE_DAYS", default=90)
 REMINDER_LEAD_HOURS = sorted(env.list("REMINDER_LEAD_HOURS", cast=int, default=[48, 24]), reverse=True)
 # Delivery attempts after the first, with exponential backoff, before a reminder is marked failed.
 REMINDER_MAX_RETRIES = env.int("REMINDER_MAX_RETRIES", default=5)
+REMINDER_RETRY_BACKOFF = env.int("REMINDER_RETRY_BACKOFF", default=30)  # seconds, doubling each retry
 # SMS: a dotted path to a backend in sessions/messaging.py (console and file for development, http
 # for a provider). Outside DEBUG nothing is configured by default, so SMS are recorded as failed.
 SMS_BACKEND = env(

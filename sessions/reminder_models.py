@@ -47,6 +47,7 @@ TEMPLATE_PLACEHOLDERS = {
 # Clinic staff edit templates: only harmless tags (no {% load %}, {% include %} or {% debug %}).
 ALLOWED_TEMPLATE_TAGS = {"if", "elif", "else", "endif", "firstof", "comment", "endcomment"}
 _TAG_RE = re.compile(r"{%-?\s*(\w+)")
+_VAR_RE = re.compile(r"{{\s*([\w.]+)")
 
 DEFAULT_REMINDER_TEMPLATES = {
     ReminderChannel.EMAIL: {
@@ -79,6 +80,15 @@ def validate_reminder_template(text: str):
         raise ValidationError(
             "Only the placeholders and simple {%% if %%} tags can be used here; remove: %(tags)s.",
             params={"tags": ", ".join("{% " + t + " %}" for t in bad)},
+        )
+    unknown = sorted({name for name in _VAR_RE.findall(text) if name not in TEMPLATE_PLACEHOLDERS})
+    if unknown:
+        raise ValidationError(
+            "Unknown placeholder: %(names)s. Use: %(known)s.",
+            params={
+                "names": ", ".join("{{ " + n + " }}" for n in unknown),
+                "known": ", ".join("{{ " + n + " }}" for n in TEMPLATE_PLACEHOLDERS),
+            },
         )
     try:
         Engine(libraries={}).from_string(text)

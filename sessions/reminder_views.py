@@ -22,7 +22,7 @@ from .reminder_models import (
     ReminderStatus,
     ReminderTemplate,
 )
-from .tasks import deliver_reminder
+from .tasks import dispatch_delivery
 
 LIST_LIMIT = 200
 STATUS_TABS = [
@@ -72,7 +72,7 @@ def reminder_retry(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("infusion_sessions:reminder_list")
-    deliver_reminder.delay(log.pk)
+    dispatch_delivery(log.pk)
     log.refresh_from_db()
     patient = log.session.patient
     if log.status == ReminderStatus.SENT:
