@@ -106,6 +106,10 @@ def day_board(*, location: Location, day: date) -> DayBoard:
         .exclude(status=SessionStatus.RESCHEDULED)
         .order_by("start")
     )
+    # Session record (issue 7): latest NEWS2 and observation times for the board badge, as subqueries.
+    from .record_selectors import with_record_summary
+
+    sessions = with_record_summary(sessions)
     chairs = list(
         Chair.objects.filter(location=location)
         .order_by("display_order", "name")
