@@ -91,6 +91,8 @@ def _check_start(start):
         raise ValidationError({"start": "Enter a date and time."})
     if timezone.is_naive(start):
         raise ValidationError({"start": "The start time needs a time zone."})
+    if start < timezone.now():  # before eligibility: a past date is the clearer message
+        raise ValidationError({"start": f"{timezone.localtime(start):%d %b %Y %H:%M} is in the past. Choose a future time."})
 
 
 # --- one session -----------------------------------------------------------------------------
