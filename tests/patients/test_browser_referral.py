@@ -1,0 +1,143 @@
+"""Reception registers a referral for a new patient; a specialist triages it and records eligibility."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from patients.models import EligibilityAssessment, Referral
+
+from .. import factories
+from ..conftest import login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/accounts/login/")
+
+
+def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it(page):
+    factories.reception_user(username="rita", first_name="Rita", last_name="Hughes")
+    factories.specialist_user(username="drpatel", first_name="Samuel", last_name="Patel")
+    commissioner = factories.CommissionerFactory()
+    factories.ProtocolFamilyFactory(slug="lidocaine", name="Lidocaine")
+    factories.ProtocolFamilyFactory(slug="ketamine", name="Ketamine", display_order=2)
+
+    # Reception: from the dashboard card to the intake page.
+    login(page, "rita")
+    page.get_by_role("link", name="Register a referral letter").click()
+    page.wait_for_url("**/patients/referrals/new/")
+    page.fill("#id_patient-first_name", "Joan")
+    page.fill("#id_patient-last_name", "Ashworth")
+    page.fill("#id_patient-date_of_birth", "1961-03-14")
+    page.select_option("#id_patient-sex", "F")
+    page.fill("#id_patient-nhs_number", "401 023 2137")
+    page.fill("#id_patient-address_line1", "12 Mill Lane")
+    page.fill("#id_patient-town", "Stockport")
+    page.fill("#id_patient-postcode", "sk4 1ab")
+    page.fill("#id_patient-phone", "07700 900321")
+    page.fill("#id_patient-email", "joan.ashworth@example.org")
+    page.check("#id_patient-consent_sms")
+    page.fill("#id_patient-gp_practice_name", "Heaton Moor Medical Group")
+    page.fill("#id_patient-gp_practice_ods", "P88012")
+    page.fill("#id_patient-allergies", "Codeine (vomiting)")
+    page.fill("#id_referral-gp_practice_name", "Heaton Moor Medical Group")
+    page.fill("#id_referral-gp_practice_ods", "P88012")
+    page.select_option("#id_referral-condition", "neuropathic")
+    page.fill("#id_referral-prior_treatments", "Pregabalin, amitriptyline, TENS")
+    page.fill("#id_referral-letter_text", "Dear Dr Patel, please see Mrs Ashworth with post-herpetic neuralgia.")
+    page.select_option("#id_referral-commissioner", str(commissioner.pk))
+    # The insurer fields are hidden for an NHS referral.
+    assert not page.locator("#id_referral-policy_number").is_visible()
+    screenshot(page, "patients-intake-filled")
+    page.get_by_role("button", name="Register referral").click()
+    page.wait_for_url("**/patients/referrals/*/")
+    assert page.get_by_test_id("referral-status").first.inner_text() == "Received"
+    assert "Referral registered for Joan Ashworth" in page.get_by_role("alert").inner_text()
+    screenshot(page, "patients-referral-registered")
+    sign_out(page)
+
+    # Specialist: triage queue -> read -> triage -> book assessment -> eligibility -> accepted.
+    login(page, "drpatel")
+    page.get_by_role("link", name="Triage", exact=True).click()
+    assert page.get_by_test_id("triage-count").inner_text() == "1"
+    screenshot(page, "patients-triage-queue")
+    page.get_by_role("link", name="Read and triage").click()
+    page.fill("#id_note", "Neuropathic pain, suitable for a lidocaine trial.")
+    page.get_by_role("button", name="Mark triaged").click()
+    page.get_by_role("button", name="Book eligibility assessment").click()
+    assert "Awaiting assessment" in page.get_by_test_id("timeline").inner_text()
+    page.get_by_role("link", name="Lidocaine").click()
+    page.fill("#id_weight_kg", "68.4")
+    page.fill("#id_height_cm", "162")
+    page.fill("#id_egfr", "84")
+    page.select_option("#id_ecg_result", "normal")
+    page.fill("#id_qtc_ms", "415")
+    page.get_by_label("Eligible", exact=True).check()
+    screenshot(page, "patients-eligibility-form")
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_url("**/patients/referrals/*/")
+    assert page.get_by_test_id("referral-status").first.inner_text() == "Accepted"
+    timeline = page.get_by_test_id("timeline").inner_text()
+    for step in ("Received", "Triaged", "Awaiting assessment", "Accepted"):
+        assert step in timeline
+    screenshot(page, "patients-referral-accepted")
+
+    page.get_by_role("link", name="Joan Ashworth").first.click()
+    assert page.get_by_test_id("nhs-number").inner_text() == "401 023 2137"
+    assert "Codeine" in page.get_by_test_id("allergies").inner_text()
+    assert "Eligible" in page.get_by_test_id("eligibility").inner_text()
+    screenshot(page, "patients-patient-detail")
+
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Waiting list").click()
+    screenshot(page, "patients-waiting-list")
+
+    referral = Referral.objects.get()
+    assert referral.status == "accepted" and referral.rtt_stopped_on is None
+    assessment = EligibilityAssessment.objects.get()
+    assert assessment.weight_kg == Decimal("68.4") and assessment.assessed_on == timezone.localdate()
+    assert list(referral.events.values_list("to_status", flat=True)) == [
+        "received", "triaged", "awaiting_assessment", "accepted",
+    ]
+
+
+def test_the_waiting_list_shows_breaches_at_a_glance_and_intake_errors_sit_by_their_fields(page):
+    from datetime import timedelta
+
+    factories.reception_user(username="rita", first_name="Rita", last_name="Hughes")
+    factories.CommissionerFactory()
+    factories.InsurerFactory()
+    today = timezone.localdate()
+    factories.ReferralFactory(patient=factories.PatientFactory(first_name="Margaret", last_name="Thornton"),
+                              received_on=today - timedelta(days=131), condition="fibromyalgia")
+    factories.ReferralFactory(patient=factories.PatientFactory(first_name="Priya", last_name="Sharma"),
+                              received_on=today - timedelta(days=120), condition="chronic_migraine")
+    factories.ReferralFactory(patient=factories.PatientFactory(first_name="David", last_name="Okonkwo"),
+                              received_on=today - timedelta(days=5), condition="crps", funding_route="insured",
+                              commissioner=None, insurer=factories.InsurerFactory(), policy_number="BUP-1")
+    login(page, "rita")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Waiting list").click()
+    rows = page.get_by_test_id("waiting-list").locator("tbody tr")
+    assert rows.count() == 3
+    assert "table-danger" in rows.nth(0).get_attribute("class")
+    assert "table-warning" in rows.nth(1).get_attribute("class")
+    assert "Breach" in rows.nth(0).inner_text() and "Private" in rows.nth(2).inner_text()
+    screenshot(page, "patients-waiting-list-breaches")
+
+    page.get_by_role("link", name="New referral").first.click()
+    page.fill("#id_patient-first_name", "Sam")
+    page.fill("#id_patient-last_name", "Future")
+    page.fill("#id_patient-date_of_birth", (today + timedelta(days=3)).isoformat())
+    page.fill("#id_patient-nhs_number", "943 476 5918")
+    page.select_option("#id_referral-condition", "crps")
+    page.check("#id_referral-funding_route_2")  # insured
+    assert page.locator("#id_referral-policy_number").is_visible()
+    page.get_by_role("button", name="Register referral").click()
+    assert "cannot be in the future" in page.locator("#div_id_patient-date_of_birth").inner_text()
+    assert "check digit" in page.locator("#div_id_patient-nhs_number").inner_text()
+    assert "needs the insurer" in page.locator("#div_id_referral-insurer").inner_text()
+    assert "policy number" in page.locator("#div_id_referral-policy_number").inner_text()
+    screenshot(page, "patients-intake-errors")
+    assert not Referral.objects.filter(patient__last_name="Future").exists()
