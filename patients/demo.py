@@ -51,16 +51,51 @@ def seed(*, users, stdout):
 
 # (last name, received days ago, condition, funding, source, status, note)
 DEMO_REFERRALS = [
-    ("Thornton", 121, "fibromyalgia", "nhs", "gp", "awaiting_assessment",
-     "Widespread pain for 6 years; duloxetine and pregabalin not tolerated. Requests IV lidocaine."),
-    ("Okonkwo", 5, "crps", "insured", "self", "received",
-     "CRPS type 1 of the right foot after an ankle fracture in 2024; physiotherapy and gabapentin tried."),
-    ("Sharma", 23, "chronic_migraine", "nhs", "gp", "received",
-     "Chronic migraine, 18 headache days a month despite three preventives and botulinum toxin."),
-    ("Whitfield", 10, "fbss", "self_pay", "self", "triaged",
-     "Failed back surgery syndrome after L4/5 fusion; asks about ketamine infusions."),
-    ("Byrne", 63, "neuropathic", "nhs", "gp", "accepted",
-     "Post-herpetic neuralgia, left T6; amitriptyline and topical lidocaine helped a little."),
+    (
+        "Thornton",
+        121,
+        "fibromyalgia",
+        "nhs",
+        "gp",
+        "awaiting_assessment",
+        "Widespread pain for 6 years; duloxetine and pregabalin not tolerated. Requests IV lidocaine.",
+    ),
+    (
+        "Okonkwo",
+        5,
+        "crps",
+        "insured",
+        "self",
+        "received",
+        "CRPS type 1 of the right foot after an ankle fracture in 2024; physiotherapy and gabapentin tried.",
+    ),
+    (
+        "Sharma",
+        23,
+        "chronic_migraine",
+        "nhs",
+        "gp",
+        "received",
+        "Chronic migraine, 18 headache days a month despite three preventives and botulinum toxin.",
+    ),
+    (
+        "Whitfield",
+        10,
+        "fbss",
+        "self_pay",
+        "self",
+        "triaged",
+        "Failed back surgery syndrome after L4/5 fusion; asks about ketamine infusions.",
+    ),
+    (
+        "Byrne",
+        63,
+        "neuropathic",
+        "nhs",
+        "gp",
+        "accepted",
+        "Post-herpetic neuralgia, left T6; amitriptyline and topical lidocaine helped a little.",
+    ),
 ]
 
 
@@ -105,16 +140,22 @@ def seed_referrals(*, users, stdout):
         steps = path[: path.index(status) + 1] if status in path else []
         for step in steps:
             if step == ReferralStatus.TRIAGED:
-                services.triage_referral(referral=referral, by=specialist, note="Suitable for infusion clinic.")
+                services.triage_referral(
+                    referral=referral, by=specialist, note="Suitable for infusion clinic."
+                )
             elif step == ReferralStatus.AWAITING_ASSESSMENT:
-                services.request_assessment(referral=referral, by=specialist, note="Assessment clinic booked.")
+                services.request_assessment(
+                    referral=referral, by=specialist, note="Assessment clinic booked."
+                )
             elif step == ReferralStatus.ACCEPTED and lidocaine is not None:
                 services.record_eligibility(
                     patient=patient,
                     family=lidocaine,
                     by=specialist,
                     assessed_on=today - timedelta(days=14),
-                    weight_kg=patient.weights.order_by("-recorded_on").values_list("weight_kg", flat=True).first()
+                    weight_kg=patient.weights.order_by("-recorded_on")
+                    .values_list("weight_kg", flat=True)
+                    .first()
                     or 70,
                     decision="eligible",
                     ecg_result="normal",

@@ -88,7 +88,9 @@ def valid_until(assessment: EligibilityAssessment) -> date:
 def current_assessment(*, patient, family, on_date: date) -> EligibilityAssessment | None:
     """The latest assessment for the family made on or before on_date (eligible or not)."""
     return (
-        EligibilityAssessment.objects.filter(patient=patient, protocol_family=family, assessed_on__lte=on_date)
+        EligibilityAssessment.objects.filter(
+            patient=patient, protocol_family=family, assessed_on__lte=on_date
+        )
         .order_by("-assessed_on", "-id")
         .first()
     )
@@ -118,7 +120,10 @@ def lapse_reason(*, assessment: EligibilityAssessment, on_date: date, weights=No
                 recorded_on__lte=on_date,
             )
         newer = _latest_weight_since(assessment, on_date, weights)
-        if newer and abs(newer.weight_kg - assessment.weight_kg) / assessment.weight_kg > WEIGHT_CHANGE_LAPSES_AT:
+        if (
+            newer
+            and abs(newer.weight_kg - assessment.weight_kg) / assessment.weight_kg > WEIGHT_CHANGE_LAPSES_AT
+        ):
             return (
                 f"the weight has changed by more than 10% since the assessment "
                 f"({assessment.weight_kg} kg then, {newer.weight_kg} kg on {newer.recorded_on:%d %b %Y})"
@@ -143,5 +148,7 @@ def ensure_eligible(*, patient, protocol_version, on_date: date) -> EligibilityA
         )
     reason = lapse_reason(assessment=assessment, on_date=on_date)
     if reason:
-        raise ValidationError({"patient": f"Not eligible for {family.name}: {reason}. Reassess before booking."})
+        raise ValidationError(
+            {"patient": f"Not eligible for {family.name}: {reason}. Reassess before booking."}
+        )
     return assessment

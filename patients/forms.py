@@ -83,7 +83,9 @@ class PatientForm(forms.ModelForm):
         if not clinical:
             for name in self.CLINICAL_FIELDS:
                 del self.fields[name]
-        self.fields["allergies"].help_text = "Known drug allergies (shown to every role as safety information)."
+        self.fields[
+            "allergies"
+        ].help_text = "Known drug allergies (shown to every role as safety information)."
 
     def clean_nhs_number(self):
         value = normalise_nhs_number(self.cleaned_data.get("nhs_number", ""))
@@ -97,7 +99,11 @@ class PatientForm(forms.ModelForm):
 class WeightForm(forms.Form):
     recorded_on = forms.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
     weight_kg = forms.DecimalField(
-        label="Weight (kg)", min_value=Decimal(20), max_value=Decimal(300), decimal_places=1, max_digits=5,
+        label="Weight (kg)",
+        min_value=Decimal(20),
+        max_value=Decimal(300),
+        decimal_places=1,
+        max_digits=5,
         error_messages=WEIGHT_MESSAGES,
     )
     height_cm = forms.DecimalField(
@@ -168,10 +174,14 @@ class TransitionForm(forms.Form):
 
 class WaitingListFilterForm(forms.Form):
     condition = forms.ChoiceField(
-        choices=[("", "All conditions"), *Condition.choices], required=False, widget=forms.Select(attrs=SELECT)
+        choices=[("", "All conditions"), *Condition.choices],
+        required=False,
+        widget=forms.Select(attrs=SELECT),
     )
     funding_route = forms.ChoiceField(
-        choices=[("", "All funding"), *FundingRoute.choices], required=False, widget=forms.Select(attrs=SELECT)
+        choices=[("", "All funding"), *FundingRoute.choices],
+        required=False,
+        widget=forms.Select(attrs=SELECT),
     )
     status = forms.ChoiceField(
         choices=[(WAITING, "Waiting (not yet treated)"), *ReferralStatus.choices, ("all", "All statuses")],
@@ -191,25 +201,45 @@ class EligibilityForm(forms.Form):
         help_text="Tick each one the patient has. Leave all unticked when none applies.",
     )
     weight_kg = forms.DecimalField(
-        label="Weight (kg)", min_value=Decimal(20), max_value=Decimal(300), decimal_places=1, max_digits=5,
-        help_text="Recorded as a dated weight too.", error_messages=WEIGHT_MESSAGES,
+        label="Weight (kg)",
+        min_value=Decimal(20),
+        max_value=Decimal(300),
+        decimal_places=1,
+        max_digits=5,
+        help_text="Recorded as a dated weight too.",
+        error_messages=WEIGHT_MESSAGES,
     )
     height_cm = forms.DecimalField(
-        label="Height (cm)", min_value=Decimal(100), max_value=Decimal(250), decimal_places=1, max_digits=4,
-        required=False, error_messages=HEIGHT_MESSAGES,
+        label="Height (cm)",
+        min_value=Decimal(100),
+        max_value=Decimal(250),
+        decimal_places=1,
+        max_digits=4,
+        required=False,
+        error_messages=HEIGHT_MESSAGES,
     )
     egfr = forms.IntegerField(
-        label="eGFR (mL/min/1.73m²)", min_value=0, max_value=200, required=False,
+        label="eGFR (mL/min/1.73m²)",
+        min_value=0,
+        max_value=200,
+        required=False,
         error_messages=range_messages("an eGFR", 0, 200, "mL/min/1.73m²"),
     )
     corrected_calcium = forms.DecimalField(
-        label="Corrected calcium (mmol/L)", min_value=Decimal("1.00"), max_value=Decimal("4.00"),
-        decimal_places=2, max_digits=3, required=False,
+        label="Corrected calcium (mmol/L)",
+        min_value=Decimal("1.00"),
+        max_value=Decimal("4.00"),
+        decimal_places=2,
+        max_digits=3,
+        required=False,
         error_messages=range_messages("a corrected calcium", "1.00", "4.00", "mmol/L"),
     )
     ecg_result = forms.ChoiceField(label="ECG", choices=EcgResult.choices, initial=EcgResult.NOT_DONE)
     qtc_ms = forms.IntegerField(
-        label="QTc (ms)", min_value=300, max_value=700, required=False,
+        label="QTc (ms)",
+        min_value=300,
+        max_value=700,
+        required=False,
         error_messages=range_messages("a QTc", 300, 700, "ms"),
     )
     pregnancy = forms.ChoiceField(choices=Pregnancy.choices, initial=Pregnancy.NOT_APPLICABLE)

@@ -75,15 +75,15 @@ class Patient(models.Model):
     def __str__(self):
         return f"{self.last_name.upper()}, {self.first_name}"
 
+    def get_absolute_url(self):
+        return reverse("patients:patient_detail", args=[self.pk])
+
     def clean(self):
         self.nhs_number = normalise_nhs_number(self.nhs_number)
         self.postcode = normalise_postcode(self.postcode) if self.postcode else ""
         self.gp_practice_ods = (self.gp_practice_ods or "").strip().upper()
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
             raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
-
-    def get_absolute_url(self):
-        return reverse("patients:patient_detail", args=[self.pk])
 
     @property
     def full_name(self):

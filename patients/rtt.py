@@ -37,7 +37,9 @@ class RttClock:
 
     @property
     def near_breach(self) -> bool:
-        return self.applies and self.running and NEAR_BREACH_FROM_DAYS <= self.days_waited <= BREACH_AFTER_DAYS
+        return (
+            self.applies and self.running and NEAR_BREACH_FROM_DAYS <= self.days_waited <= BREACH_AFTER_DAYS
+        )
 
     @property
     def days_to_breach(self) -> int:

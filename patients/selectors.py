@@ -61,12 +61,16 @@ def patient_for_detail(pk: int) -> Patient:
     return Patient.objects.prefetch_related(
         Prefetch(
             "referrals",
-            queryset=Referral.objects.select_related("commissioner", "insurer").order_by("-received_on", "-id"),
+            queryset=Referral.objects.select_related("commissioner", "insurer").order_by(
+                "-received_on", "-id"
+            ),
         ),
         "weights",
         Prefetch(
             "eligibility_assessments",
-            queryset=EligibilityAssessment.objects.select_related("protocol_family", "assessed_by", "referral"),
+            queryset=EligibilityAssessment.objects.select_related(
+                "protocol_family", "assessed_by", "referral"
+            ),
         ),
     ).get(pk=pk)
 

@@ -128,8 +128,9 @@ def create_referral(*, patient: Patient, created_by, note: str = "", **fields) -
 
 
 @transaction.atomic
-def register_referral(*, created_by, referral_fields: dict, patient: Patient | None = None,
-                      patient_fields: dict | None = None) -> Referral:
+def register_referral(
+    *, created_by, referral_fields: dict, patient: Patient | None = None, patient_fields: dict | None = None
+) -> Referral:
     """Reception's intake: an existing patient, or a new one registered in the same transaction."""
     if patient is None:
         patient = create_patient(**(patient_fields or {}))
@@ -158,7 +159,9 @@ def _move(*, referral: Referral, to_status: str, by, note: str = "", on_date: da
             else "It is closed; a new referral starts a new pathway."
         )
         raise ValidationError(
-            {"status": f"A referral that is {_label(locked.status)} cannot be moved to {_label(to_status)}. {hint}"}
+            {
+                "status": f"A referral that is {_label(locked.status)} cannot be moved to {_label(to_status)}. {hint}"
+            }
         )
     now = timezone.now()
     from_status = locked.status
@@ -201,7 +204,9 @@ def accept_referral(*, referral: Referral, by, note: str = "") -> Referral:
 def decline_referral(*, referral: Referral, by, reason: str, on_date: date | None = None) -> Referral:
     """A decision not to treat (or the patient declining): stops the RTT clock."""
     if not (reason or "").strip():
-        raise ValidationError({"note": "Give the reason for declining: it goes on the timeline and to the GP."})
+        raise ValidationError(
+            {"note": "Give the reason for declining: it goes on the timeline and to the GP."}
+        )
     return _move(referral=referral, to_status=S.DECLINED, by=by, note=reason, on_date=on_date)
 
 
@@ -215,7 +220,10 @@ def start_treatment(*, referral: Referral, by, on_date: date) -> Referral:
     if referral.status == S.IN_TREATMENT:
         return referral
     return _move(
-        referral=referral, to_status=S.IN_TREATMENT, by=by, note=f"First infusion on {on_date:%d %b %Y}.",
+        referral=referral,
+        to_status=S.IN_TREATMENT,
+        by=by,
+        note=f"First infusion on {on_date:%d %b %Y}.",
         on_date=on_date,
     )
 
@@ -335,7 +343,9 @@ def record_eligibility(
     )
     assessment.full_clean()
     if weight_kg is not None:
-        record_weight(patient=patient, recorded_on=assessed_on, weight_kg=weight_kg, height_cm=height_cm, by=by)
+        record_weight(
+            patient=patient, recorded_on=assessed_on, weight_kg=weight_kg, height_cm=height_cm, by=by
+        )
     assessment.save()
     if (
         referral is not None

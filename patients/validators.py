@@ -74,9 +74,7 @@ def normalise_phone(value: str) -> str:
 
 def validate_uk_phone(value: str) -> None:
     if value and not _PHONE_RE.match(normalise_phone(value)):
-        raise ValidationError(
-            "Enter a UK phone number, e.g. 07700 900123 or 0161 496 0123.", code="uk_phone"
-        )
+        raise ValidationError("Enter a UK phone number, e.g. 07700 900123 or 0161 496 0123.", code="uk_phone")
 
 
 # A GP practice's ODS code is a letter and five digits (e.g. A81001); see DOMAIN.md.
@@ -85,4 +83,6 @@ _GP_ODS_RE = re.compile(r"^[A-Z]\d{5}$")
 
 def validate_gp_ods_code(value: str) -> None:
     if value and not _GP_ODS_RE.match(value.strip().upper()):
-        raise ValidationError("A GP practice ODS code is a letter and five digits, e.g. A81001.", code="gp_ods")
+        raise ValidationError(
+            "A GP practice ODS code is a letter and five digits, e.g. A81001.", code="gp_ods"
+        )

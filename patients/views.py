@@ -79,7 +79,9 @@ def patient_edit(request, pk):
             messages.success(request, f"Saved {patient.full_name}.")
             return redirect(patient)
     return render(
-        request, "patients/patient_form.html", {"form": form, "patient": patient, "title": f"Edit {patient.full_name}"}
+        request,
+        "patients/patient_form.html",
+        {"form": form, "patient": patient, "title": f"Edit {patient.full_name}"},
     )
 
 
@@ -98,7 +100,9 @@ def patient_detail(request, pk):
         "weights": weights[:10],
         "latest_weight": weights[0] if weights else None,
         "eligibility": selectors.eligibility_summary(patient, today=today),
-        "families": ProtocolFamily.objects.all() if request.user.has_perm("patients.add_eligibilityassessment") else [],
+        "families": ProtocolFamily.objects.all()
+        if request.user.has_perm("patients.add_eligibilityassessment")
+        else [],
         "can_see_clinical": _can_see_clinical(request.user),
         "today": today,
     }
@@ -186,7 +190,8 @@ def referral_intake(request):
                     target.add_error(field if field in target.fields else None, errors)
             else:
                 messages.success(
-                    request, f"Referral registered for {referral.patient.full_name}. It is in the triage queue."
+                    request,
+                    f"Referral registered for {referral.patient.full_name}. It is in the triage queue.",
                 )
                 return redirect(referral)
     return render(
@@ -215,7 +220,9 @@ def _referral_context(request, referral, transition_form=None):
         "actions": actions,
         "transition_form": transition_form or TransitionForm(),
         "can_see_clinical": _can_see_clinical(user),
-        "families": ProtocolFamily.objects.all() if user.has_perm("patients.add_eligibilityassessment") else [],
+        "families": ProtocolFamily.objects.all()
+        if user.has_perm("patients.add_eligibilityassessment")
+        else [],
     }
 
 
@@ -237,7 +244,10 @@ def referral_transition(request, pk):
     if form.is_valid():
         try:
             services.apply_action(
-                referral=referral, action=form.cleaned_data["action"], by=request.user, note=form.cleaned_data["note"]
+                referral=referral,
+                action=form.cleaned_data["action"],
+                by=request.user,
+                note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
             _add_errors(form, exc)

@@ -47,7 +47,9 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     page.fill("#id_referral-gp_practice_ods", "P88012")
     page.select_option("#id_referral-condition", "neuropathic")
     page.fill("#id_referral-prior_treatments", "Pregabalin, amitriptyline, TENS")
-    page.fill("#id_referral-letter_text", "Dear Dr Patel, please see Mrs Ashworth with post-herpetic neuralgia.")
+    page.fill(
+        "#id_referral-letter_text", "Dear Dr Patel, please see Mrs Ashworth with post-herpetic neuralgia."
+    )
     page.select_option("#id_referral-commissioner", str(commissioner.pk))
     # The insurer fields are hidden for an NHS referral.
     assert not page.locator("#id_referral-policy_number").is_visible()
@@ -99,7 +101,10 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     assessment = EligibilityAssessment.objects.get()
     assert assessment.weight_kg == Decimal("68.4") and assessment.assessed_on == timezone.localdate()
     assert list(referral.events.values_list("to_status", flat=True)) == [
-        "received", "triaged", "awaiting_assessment", "accepted",
+        "received",
+        "triaged",
+        "awaiting_assessment",
+        "accepted",
     ]
 
 
@@ -110,13 +115,25 @@ def test_the_waiting_list_shows_breaches_at_a_glance_and_intake_errors_sit_by_th
     factories.CommissionerFactory()
     factories.InsurerFactory()
     today = timezone.localdate()
-    factories.ReferralFactory(patient=factories.PatientFactory(first_name="Margaret", last_name="Thornton"),
-                              received_on=today - timedelta(days=131), condition="fibromyalgia")
-    factories.ReferralFactory(patient=factories.PatientFactory(first_name="Priya", last_name="Sharma"),
-                              received_on=today - timedelta(days=120), condition="chronic_migraine")
-    factories.ReferralFactory(patient=factories.PatientFactory(first_name="David", last_name="Okonkwo"),
-                              received_on=today - timedelta(days=5), condition="crps", funding_route="insured",
-                              commissioner=None, insurer=factories.InsurerFactory(), policy_number="BUP-1")
+    factories.ReferralFactory(
+        patient=factories.PatientFactory(first_name="Margaret", last_name="Thornton"),
+        received_on=today - timedelta(days=131),
+        condition="fibromyalgia",
+    )
+    factories.ReferralFactory(
+        patient=factories.PatientFactory(first_name="Priya", last_name="Sharma"),
+        received_on=today - timedelta(days=120),
+        condition="chronic_migraine",
+    )
+    factories.ReferralFactory(
+        patient=factories.PatientFactory(first_name="David", last_name="Okonkwo"),
+        received_on=today - timedelta(days=5),
+        condition="crps",
+        funding_route="insured",
+        commissioner=None,
+        insurer=factories.InsurerFactory(),
+        policy_number="BUP-1",
+    )
     login(page, "rita")
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Waiting list").click()
     rows = page.get_by_test_id("waiting-list").locator("tbody tr")

@@ -33,7 +33,9 @@ def version(lidocaine):
     return factories.ProtocolVersionFactory(protocol=factories.ProtocolFactory(family=lidocaine))
 
 
-def test_an_assessment_holds_on_its_last_valid_day_and_lapses_the_day_after(specialist, lidocaine, version, today):
+def test_an_assessment_holds_on_its_last_valid_day_and_lapses_the_day_after(
+    specialist, lidocaine, version, today
+):
     patient = factories.PatientFactory()
     assessed = today - timedelta(days=183)
     assess(patient, lidocaine, specialist, assessed)
@@ -51,10 +53,14 @@ def test_the_validity_period_comes_from_settings(settings, specialist, lidocaine
         ensure_eligible(patient=patient, protocol_version=version, on_date=today)
 
 
-def test_a_newer_weight_more_than_10_percent_different_lapses_it(specialist, nurse, lidocaine, version, today):
+def test_a_newer_weight_more_than_10_percent_different_lapses_it(
+    specialist, nurse, lidocaine, version, today
+):
     patient = factories.PatientFactory()
     assess(patient, lidocaine, specialist, today - timedelta(days=20), weight="80.0")
-    services.record_weight(patient=patient, recorded_on=today - timedelta(days=5), weight_kg=Decimal("71.9"), by=nurse)
+    services.record_weight(
+        patient=patient, recorded_on=today - timedelta(days=5), weight_kg=Decimal("71.9"), by=nurse
+    )
     with pytest.raises(ValidationError) as error:
         ensure_eligible(patient=patient, protocol_version=version, on_date=today)
     assert "more than 10%" in error.value.message_dict["patient"][0]
@@ -69,12 +75,18 @@ def test_a_weight_change_of_exactly_10_percent_keeps_it(specialist, nurse, lidoc
     ensure_eligible(patient=patient, protocol_version=version, on_date=today)
 
 
-def test_the_latest_weight_counts_so_a_weight_back_within_10_percent_restores_it(specialist, nurse, lidocaine, today):
+def test_the_latest_weight_counts_so_a_weight_back_within_10_percent_restores_it(
+    specialist, nurse, lidocaine, today
+):
     patient = factories.PatientFactory()
     assessment = assess(patient, lidocaine, specialist, today - timedelta(days=20), weight="80.0")
-    services.record_weight(patient=patient, recorded_on=today - timedelta(days=10), weight_kg=Decimal("95"), by=nurse)
+    services.record_weight(
+        patient=patient, recorded_on=today - timedelta(days=10), weight_kg=Decimal("95"), by=nurse
+    )
     assert lapse_reason(assessment=assessment, on_date=today - timedelta(days=9))
-    services.record_weight(patient=patient, recorded_on=today - timedelta(days=2), weight_kg=Decimal("81"), by=nurse)
+    services.record_weight(
+        patient=patient, recorded_on=today - timedelta(days=2), weight_kg=Decimal("81"), by=nurse
+    )
     assert lapse_reason(assessment=assessment, on_date=today) is None
 
 
@@ -93,7 +105,11 @@ def test_recording_eligibility_records_the_weight_too(specialist, lidocaine, tod
     patient = factories.PatientFactory()
     assess(patient, lidocaine, specialist, today, weight="64.5", height_cm=Decimal("168"))
     weight = WeightRecord.objects.get(patient=patient)
-    assert (weight.weight_kg, weight.height_cm, weight.recorded_on) == (Decimal("64.5"), Decimal("168"), today)
+    assert (weight.weight_kg, weight.height_cm, weight.recorded_on) == (
+        Decimal("64.5"),
+        Decimal("168"),
+        today,
+    )
 
 
 def test_declined_needs_reasons(specialist, lidocaine, today):
@@ -156,6 +172,10 @@ def test_the_database_refuses_a_declined_assessment_without_reasons(specialist, 
 
     with pytest.raises(IntegrityError), transaction.atomic():
         EligibilityAssessment.objects.create(
-            patient=factories.PatientFactory(), protocol_family=lidocaine, assessed_on=today,
-            assessed_by=specialist, decision="declined", reasons="",
+            patient=factories.PatientFactory(),
+            protocol_family=lidocaine,
+            assessed_on=today,
+            assessed_by=specialist,
+            decision="declined",
+            reasons="",
         )

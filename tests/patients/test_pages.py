@@ -112,7 +112,11 @@ def test_reception_registers_a_patient_and_the_nhs_number_is_stored_as_digits(re
     response = reception_client.post(reverse("patients:patient_create"), PATIENT)
     patient = Patient.objects.get()
     assert response.status_code == 302 and response["Location"] == patient.get_absolute_url()
-    assert (patient.nhs_number, patient.postcode, patient.gp_practice_ods) == ("9434765919", "M14 5TQ", "P84001")
+    assert (patient.nhs_number, patient.postcode, patient.gp_practice_ods) == (
+        "9434765919",
+        "M14 5TQ",
+        "P84001",
+    )
     page = reception_client.get(patient.get_absolute_url()).content.decode()
     assert "943 476 5919" in page
 
@@ -128,7 +132,9 @@ def test_reception_registers_a_patient_and_the_nhs_number_is_stored_as_digits(re
         ("gp_practice_ods", "QE1", "letter and five digits"),
     ],
 )
-def test_it_refuses_bad_patient_details_next_to_the_field_and_saves_nothing(reception_client, field, value, message):
+def test_it_refuses_bad_patient_details_next_to_the_field_and_saves_nothing(
+    reception_client, field, value, message
+):
     response = reception_client.post(reverse("patients:patient_create"), {**PATIENT, field: value})
     assert response.status_code == 200
     assert_field_error(response, f"id_{field}", message)
@@ -145,10 +151,14 @@ def test_it_refuses_a_duplicate_nhs_number_next_to_the_field(reception_client):
 def test_it_refuses_a_weight_outside_20_to_300_kg(nurse_client, patient):
     url = reverse("patients:weight_add", args=[patient.pk])
     for weight in ("19.9", "300.1"):
-        response = nurse_client.post(url, {"recorded_on": timezone.localdate().isoformat(), "weight_kg": weight})
+        response = nurse_client.post(
+            url, {"recorded_on": timezone.localdate().isoformat(), "weight_kg": weight}
+        )
         assert_field_error(response, "id_weight_kg", "between 20 and 300 kg")
     assert not WeightRecord.objects.exists()
-    nurse_client.post(url, {"recorded_on": timezone.localdate().isoformat(), "weight_kg": "72.5", "height_cm": "170"})
+    nurse_client.post(
+        url, {"recorded_on": timezone.localdate().isoformat(), "weight_kg": "72.5", "height_cm": "170"}
+    )
     assert WeightRecord.objects.get().weight_kg == 72.5
 
 
@@ -189,7 +199,13 @@ def test_an_insured_referral_needs_insurer_and_policy_but_not_yet_preauthorisati
     insurer = factories.InsurerFactory()
     reception_client.post(
         reverse("patients:referral_intake"),
-        intake(**{"referral-funding_route": "insured", "referral-insurer": insurer.pk, "referral-policy_number": "P1"}),
+        intake(
+            **{
+                "referral-funding_route": "insured",
+                "referral-insurer": insurer.pk,
+                "referral-policy_number": "P1",
+            }
+        ),
     )
     assert Referral.objects.get().preauth_number == ""
 
@@ -197,7 +213,11 @@ def test_an_insured_referral_needs_insurer_and_policy_but_not_yet_preauthorisati
 @pytest.mark.parametrize(
     "changes,field,message",
     [
-        ({"referral-received_on": (timezone.localdate() + timedelta(days=1)).isoformat()}, "received_on", "future"),
+        (
+            {"referral-received_on": (timezone.localdate() + timedelta(days=1)).isoformat()},
+            "received_on",
+            "future",
+        ),
         ({"referral-commissioner": ""}, "commissioner", "needs the commissioner"),
         ({"referral-letter_text": ""}, "letter_text", "Paste the referral letter or upload it"),
         ({"referral-condition": "other"}, "condition_other", "Describe the condition"),
@@ -219,7 +239,9 @@ def test_the_intake_refuses_a_duplicate_nhs_number_and_saves_neither(reception_c
 
 def test_a_referral_for_an_existing_patient_keeps_the_patient(reception_client, patient):
     data = {k: v for k, v in intake().items() if k.startswith("referral-")}
-    reception_client.post(reverse("patients:referral_intake") + f"?patient={patient.pk}", {**data, "patient": patient.pk})
+    reception_client.post(
+        reverse("patients:referral_intake") + f"?patient={patient.pk}", {**data, "patient": patient.pk}
+    )
     assert Referral.objects.get().patient == patient
     assert Patient.objects.count() == 1
 
@@ -248,7 +270,9 @@ def eligibility_data(**changes):
         ("weight_kg", "350", "between 20 and 300 kg"),
     ],
 )
-def test_the_eligibility_form_refuses_out_of_range_values(specialist_client, patient, lidocaine, field, value, message):
+def test_the_eligibility_form_refuses_out_of_range_values(
+    specialist_client, patient, lidocaine, field, value, message
+):
     url = reverse("patients:eligibility_assess", args=[patient.pk, lidocaine.slug])
     response = specialist_client.post(url, eligibility_data(**{field: value}))
     assert_field_error(response, f"id_{field}", message)
@@ -262,16 +286,25 @@ def test_the_eligibility_form_needs_reasons_to_decline(specialist_client, patien
     assert not EligibilityAssessment.objects.exists()
 
 
-def test_the_eligibility_form_shows_the_family_checklist_and_needs_a_justification(specialist_client, patient, lidocaine):
+def test_the_eligibility_form_shows_the_family_checklist_and_needs_a_justification(
+    specialist_client, patient, lidocaine
+):
     lidocaine.contraindications = ["Uncontrolled epilepsy", "Severe heart failure"]
     lidocaine.save()
     url = reverse("patients:eligibility_assess", args=[patient.pk, lidocaine.slug])
     page = specialist_client.get(url).content.decode()
     assert "Uncontrolled epilepsy" in page and "Severe heart failure" in page
-    response = specialist_client.post(url, {**eligibility_data(), "contraindications": ["Uncontrolled epilepsy"]})
+    response = specialist_client.post(
+        url, {**eligibility_data(), "contraindications": ["Uncontrolled epilepsy"]}
+    )
     assert_field_error(response, "id_reasons", "justify the decision")
-    specialist_client.post(url, {**eligibility_data(reasons="Stable for years"), "contraindications": ["Uncontrolled epilepsy"]})
-    assert EligibilityAssessment.objects.get().checklist == {"Uncontrolled epilepsy": True, "Severe heart failure": False}
+    specialist_client.post(
+        url, {**eligibility_data(reasons="Stable for years"), "contraindications": ["Uncontrolled epilepsy"]}
+    )
+    assert EligibilityAssessment.objects.get().checklist == {
+        "Uncontrolled epilepsy": True,
+        "Severe heart failure": False,
+    }
 
 
 def test_an_illegal_transition_from_the_page_says_why(specialist_client, specialist, a_referral):
@@ -296,7 +329,17 @@ def test_declining_from_the_page_needs_a_reason_next_to_the_note(specialist_clie
 
 
 @pytest.mark.parametrize(
-    "query", ["Thornton", "thorn", "Margaret Thornton", "943 476 5919", "9434765919", "943476", "14/03/1961", "1961-03-14"]
+    "query",
+    [
+        "Thornton",
+        "thorn",
+        "Margaret Thornton",
+        "943 476 5919",
+        "9434765919",
+        "943476",
+        "14/03/1961",
+        "1961-03-14",
+    ],
 )
 def test_one_search_box_finds_a_patient_by_name_nhs_number_or_birth_date(reception_client, query):
     from datetime import date
@@ -317,13 +360,22 @@ def test_a_search_with_no_match_says_what_to_do_next(reception_client):
 # --- what each role sees ------------------------------------------------------------------------
 
 
-def test_reception_sees_status_and_allergies_but_not_notes_or_labs(reception_client, specialist, patient, lidocaine):
+def test_reception_sees_status_and_allergies_but_not_notes_or_labs(
+    reception_client, specialist, patient, lidocaine
+):
     from patients import services
 
     referral = referral_in("awaiting_assessment", by=specialist, patient=patient)
     services.record_eligibility(
-        patient=patient, family=lidocaine, by=specialist, assessed_on=timezone.localdate(),
-        weight_kg=70, egfr=77, decision="eligible", checklist={}, referral=referral,
+        patient=patient,
+        family=lidocaine,
+        by=specialist,
+        assessed_on=timezone.localdate(),
+        weight_kg=70,
+        egfr=77,
+        decision="eligible",
+        checklist={},
+        referral=referral,
     )
     page = reception_client.get(patient.get_absolute_url()).content.decode()
     assert "Penicillin: rash" in page
@@ -338,8 +390,14 @@ def test_clinical_roles_see_notes_and_labs(nurse_client, specialist, patient, li
     from patients import services
 
     services.record_eligibility(
-        patient=patient, family=lidocaine, by=specialist, assessed_on=timezone.localdate(),
-        weight_kg=70, egfr=77, decision="eligible", checklist={},
+        patient=patient,
+        family=lidocaine,
+        by=specialist,
+        assessed_on=timezone.localdate(),
+        weight_kg=70,
+        egfr=77,
+        decision="eligible",
+        checklist={},
     )
     page = nurse_client.get(patient.get_absolute_url()).content.decode()
     assert "anxious about needles" in page and ">77<" in page and "Penicillin: rash" in page
@@ -349,15 +407,22 @@ def test_the_patient_page_shows_a_lapsed_eligibility(nurse_client, specialist, n
     from patients import services
 
     services.record_eligibility(
-        patient=patient, family=lidocaine, by=specialist, assessed_on=timezone.localdate() - timedelta(days=10),
-        weight_kg=70, decision="eligible", checklist={},
+        patient=patient,
+        family=lidocaine,
+        by=specialist,
+        assessed_on=timezone.localdate() - timedelta(days=10),
+        weight_kg=70,
+        decision="eligible",
+        checklist={},
     )
     services.record_weight(patient=patient, recorded_on=timezone.localdate(), weight_kg=60, by=nurse)
     page = nurse_client.get(patient.get_absolute_url()).content.decode()
     assert "Lapsed" in page and "more than 10%" in page
 
 
-def test_the_prescribe_link_shows_only_to_those_who_may_prescribe(specialist_client, reception_client, patient):
+def test_the_prescribe_link_shows_only_to_those_who_may_prescribe(
+    specialist_client, reception_client, patient
+):
     from django.urls import NoReverseMatch
 
     try:
@@ -381,7 +446,9 @@ def test_the_waiting_list_marks_breaches_and_filters(reception_client, users):
     html = response.content.decode()
     assert html.count('data-testid="rtt-breach"') == 1
     assert 'class="table-danger"' in html
-    filtered = reception_client.get(reverse("patients:waiting_list"), {"condition": "crps", "funding_route": "nhs"})
+    filtered = reception_client.get(
+        reverse("patients:waiting_list"), {"condition": "crps", "funding_route": "nhs"}
+    )
     assert [r for r, _ in filtered.context["rows"]] == [breach]
 
 

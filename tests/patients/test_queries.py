@@ -35,12 +35,19 @@ def make_referrals(n, *, surname="Hartley"):
         patient = factories.PatientFactory(last_name=surname)
         if i % 3 == 2:
             factories.ReferralFactory(
-                patient=patient, created_by=creator, funding_route="insured", insurer=insurer,
-                commissioner=None, policy_number=f"P{i}", received_on=today - timedelta(days=i * 3),
+                patient=patient,
+                created_by=creator,
+                funding_route="insured",
+                insurer=insurer,
+                commissioner=None,
+                policy_number=f"P{i}",
+                received_on=today - timedelta(days=i * 3),
             )
         else:
             factories.ReferralFactory(
-                patient=patient, created_by=creator, commissioner=commissioner,
+                patient=patient,
+                created_by=creator,
+                commissioner=commissioner,
                 received_on=today - timedelta(days=i * 3),
             )
 
@@ -77,15 +84,22 @@ def test_the_triage_queue_makes_constant_queries(specialist_client, django_asser
 
 
 @pytest.mark.parametrize("size", [1, 10])
-def test_the_patient_page_makes_constant_queries(nurse_client, specialist, django_assert_max_num_queries, size, lidocaine):
+def test_the_patient_page_makes_constant_queries(
+    nurse_client, specialist, django_assert_max_num_queries, size, lidocaine
+):
     patient = factories.PatientFactory()
     ketamine = factories.ProtocolFamilyFactory(slug="ketamine", name="Ketamine")
     for i in range(size):
         factories.ReferralFactory(patient=patient, received_on=timezone.localdate() - timedelta(days=i))
         factories.WeightRecordFactory(patient=patient, recorded_on=timezone.localdate() - timedelta(days=i))
         services.record_eligibility(
-            patient=patient, family=lidocaine if i % 2 else ketamine, by=specialist,
-            assessed_on=timezone.localdate() - timedelta(days=i), weight_kg=70, decision="eligible", checklist={},
+            patient=patient,
+            family=lidocaine if i % 2 else ketamine,
+            by=specialist,
+            assessed_on=timezone.localdate() - timedelta(days=i),
+            weight_kg=70,
+            decision="eligible",
+            checklist={},
         )
     with django_assert_max_num_queries(BUDGET["patient_detail"]):
         response = nurse_client.get(patient.get_absolute_url())
@@ -109,7 +123,9 @@ def test_the_same_pages_make_exactly_as_many_queries_at_5_and_50(reception_clien
 
 
 @pytest.mark.parametrize("size", [5, 50])
-def test_the_dashboard_cards_make_constant_queries(reception, specialist, django_assert_max_num_queries, size):
+def test_the_dashboard_cards_make_constant_queries(
+    reception, specialist, django_assert_max_num_queries, size
+):
     make_referrals(size)
     for user, provider in ((reception, reception_referrals_card), (specialist, specialist_triage_card)):
         request = RequestFactory().get("/")

@@ -88,7 +88,9 @@ def test_a_decision_not_to_treat_stops_the_rtt_clock_and_needs_a_reason(speciali
     assert referral.rtt_stop_reason == "decision not to treat"
 
 
-def test_start_treatment_stops_the_clock_on_the_first_infusion_day_and_ignores_later_infusions(specialist, nurse):
+def test_start_treatment_stops_the_clock_on_the_first_infusion_day_and_ignores_later_infusions(
+    specialist, nurse
+):
     referral = referral_in("accepted", by=specialist, received_on=timezone.localdate() - timedelta(days=60))
     first = timezone.localdate() - timedelta(days=2)
     services.start_treatment(referral=referral, by=nurse, on_date=first)
@@ -109,8 +111,15 @@ def test_start_treatment_refuses_a_referral_that_was_not_accepted(specialist):
 
 def test_start_treatment_for_patient_finds_the_accepted_referral_or_does_nothing(specialist):
     referral = referral_in("accepted", by=specialist)
-    assert services.start_treatment_for_patient(patient=factories.PatientFactory(), by=specialist, on_date=timezone.localdate()) is None
-    services.start_treatment_for_patient(patient=referral.patient, by=specialist, on_date=timezone.localdate())
+    assert (
+        services.start_treatment_for_patient(
+            patient=factories.PatientFactory(), by=specialist, on_date=timezone.localdate()
+        )
+        is None
+    )
+    services.start_treatment_for_patient(
+        patient=referral.patient, by=specialist, on_date=timezone.localdate()
+    )
     referral.refresh_from_db()
     assert referral.status == S.IN_TREATMENT
 
