@@ -126,6 +126,8 @@ def prescribe(
         )
 
     family = protocol_version.protocol.family
+    # Lock the patient so that two prescribers saving at once replace each other in turn.
+    type(patient).objects.select_for_update().filter(pk=patient.pk).first()
     # Saved one by one (not .update()) so that the history records who replaced each one.
     for old in Prescription.objects.select_for_update().filter(
         patient=patient, family=family, is_active=True

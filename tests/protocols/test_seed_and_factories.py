@@ -17,14 +17,14 @@ def test_it_seeds_six_example_versions_idempotently():
     assert ProtocolVersion.objects.filter(is_example=True, version=1).count() == 6
 
 
-def test_factory_supersedes_the_seeded_lidocaine_version():
+def test_the_version_factory_supersedes_the_seeded_current_version():
     seed_protocol_library()
     v = factories.ProtocolVersionFactory()
     assert v.version == 2
     assert ProtocolVersion.objects.filter(protocol=v.protocol, is_current=True).get() == v
 
 
-def test_lidocaine_dose_for_70kg():
+def test_the_seeded_lidocaine_version_gives_350_mg_at_250_ml_per_hour_for_70_kg():
     seed_protocol_library()
     v = ProtocolVersion.objects.get(protocol__slug="lidocaine", is_current=True)
     r = calculate_dose(
