@@ -120,7 +120,7 @@ class PreAuthorisationForm(forms.ModelForm):
             "patient"
         )
         self.fields["referral"].label_from_instance = lambda r: (
-            f"{r.patient} · received {r.received_on:%d %b %Y} · {r.insurer or ''}"
+            f"{r.patient} · received {r.received_on:%-d %b %Y} · {r.insurer or ''}"
         )
         self.fields["insurer"].queryset = Insurer.objects.filter(is_active=True)
         if not self.instance.pk:

@@ -186,7 +186,7 @@ class PriceList(models.Model):
 
     def __str__(self):
         return (
-            f"{self.protocol_family} {self.get_funding_route_display()} from {self.effective_from:%d %b %Y}"
+            f"{self.protocol_family} {self.get_funding_route_display()} from {self.effective_from:%-d %b %Y}"
         )
 
 

@@ -39,7 +39,7 @@ class Report:
 
     @property
     def totals_row(self) -> list[tuple[str, object]]:
-        return [(key, self.totals.get(key)) for key, _ in self.columns[1:]]
+        return [(key, self.totals.get(key, "")) for key, _ in self.columns[1:]]
 
 
 def _pct(part, whole) -> Decimal | None:
@@ -153,9 +153,9 @@ def utilisation(start: date, end: date) -> Report:
             "utilisation": _pct(Decimal(str(total_used)), Decimal(str(total_open))),
         },
         chart={
-            "labels": [r["day"].strftime("%d %b") for r in rows],
+            "labels": [r["day"].strftime("%-d %b") for r in rows],
             "values": [float(r["utilisation"]) if r["utilisation"] is not None else None for r in rows],
-            "week_labels": [f"w/c {w['week']:%d %b}" for w in week_rows],
+            "week_labels": [f"w/c {w['week']:%-d %b}" for w in week_rows],
             "week_values": [
                 float(w["utilisation"]) if w["utilisation"] is not None else None for w in week_rows
             ],
@@ -213,7 +213,7 @@ def attendance(start: date, end: date) -> Report:
         rows=rows,
         totals=t,
         chart={
-            "labels": [f"w/c {r['week']:%d %b}" for r in rows],
+            "labels": [f"w/c {r['week']:%-d %b}" for r in rows],
             "dna": [float(r["dna_rate"] or 0) for r in rows],
             "late": [float(r["late_cancellation_rate"] or 0) for r in rows],
         },
@@ -358,6 +358,8 @@ def outcomes(start: date, end: date) -> Report:
         rows=rows,
         totals={
             "reviews": total,
+            "responders_30": sum(p["r30"] for p in by_protocol.values()),
+            "responders_50": sum(p["r50"] for p in by_protocol.values()),
             "share_30": _pct(sum(p["r30"] for p in by_protocol.values()), total),
             "share_50": _pct(sum(p["r50"] for p in by_protocol.values()), total),
         },

@@ -44,8 +44,12 @@ PRIVATE_ROUTES = (FundingRoute.SELF_PAY, FundingRoute.INSURED)
 _PENDING_STATUSES = ("booked", "checked_in", "in_progress")
 
 
-def _d(value: date) -> str:
+def display_date(value: date) -> str:
+    """25 Nov 2026, as the pages show dates."""
     return date_format(value, "j M Y")
+
+
+_d = display_date
 
 
 # --- prices ---------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def price_create(request):
             messages.success(
                 request,
                 f"Price added: {price.protocol_family} {price.get_funding_route_display().lower()}"
-                f" GBP {price.session_price} a session from {price.effective_from:%d %b %Y}.",
+                f" GBP {price.session_price} a session from {services.display_date(price.effective_from)}.",
             )
             return redirect("billing:price_list")
     return _form_page(
@@ -114,7 +114,8 @@ def price_change(request, pk):
             _add_errors(form, exc)
         else:
             messages.success(
-                request, f"New price GBP {new.session_price} applies from {new.effective_from:%d %b %Y}."
+                request,
+                f"New price GBP {new.session_price} applies from {services.display_date(new.effective_from)}.",
             )
             return redirect("billing:price_list")
     return _form_page(
@@ -123,7 +124,7 @@ def price_change(request, pk):
         title=f"Change the {price.protocol_family} {price.get_funding_route_display().lower()} price",
         back=reverse("billing:price_list"),
         submit="Change price",
-        intro=f"The current price (GBP {price.session_price} a session, from {price.effective_from:%d %b %Y}) "
+        intro=f"The current price (GBP {price.session_price} a session, from {services.display_date(price.effective_from)}) "
         "ends the day before the new one starts.",
     )
 

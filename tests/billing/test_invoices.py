@@ -5,15 +5,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from billing.models import Invoice, InvoiceLine, InvoiceStatus, PackagePurchase, VAT_EXEMPTION_NOTE
+from billing.models import VAT_EXEMPTION_NOTE, Invoice, InvoiceLine, InvoiceStatus, PackagePurchase
 from billing.services import (
+    add_review_fee,
     change_price_from,
     create_price,
     credit_invoice,
     discard_draft,
     issue_invoice,
     mark_paid,
-    add_review_fee,
     sell_package,
     session_completed,
     update_draft,

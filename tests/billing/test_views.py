@@ -17,8 +17,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def price():
     return create_price(
-        protocol_family=family("lidocaine"), funding_route="self_pay", effective_from=date(2026, 1, 1),
-        session_price=Decimal("450"), review_fee=Decimal("150"),
+        protocol_family=family("lidocaine"),
+        funding_route="self_pay",
+        effective_from=date(2026, 1, 1),
+        session_price=Decimal("450"),
+        review_fee=Decimal("150"),
     )
 
 
@@ -28,20 +31,30 @@ def draft(price):
 
 
 MANAGE_PAGES = [
-    ("billing:price_list", []), ("billing:price_create", []), ("billing:package_list", []),
-    ("billing:package_create", []), ("billing:insurer_list", []), ("billing:insurer_create", []),
-    ("billing:commissioner_list", []), ("billing:commissioner_create", []),
+    ("billing:price_list", []),
+    ("billing:price_create", []),
+    ("billing:package_list", []),
+    ("billing:package_create", []),
+    ("billing:insurer_list", []),
+    ("billing:insurer_create", []),
+    ("billing:commissioner_list", []),
+    ("billing:commissioner_create", []),
 ]
 REPORT_PAGES = [
-    ("billing:report_index", []), ("billing:report", ["utilisation"]), ("billing:report", ["attendance"]),
-    ("billing:report", ["outcomes"]), ("billing:report", ["adverse-events"]), ("billing:waiting_list", []),
+    ("billing:report_index", []),
+    ("billing:report", ["utilisation"]),
+    ("billing:report", ["attendance"]),
+    ("billing:report", ["outcomes"]),
+    ("billing:report", ["adverse-events"]),
+    ("billing:waiting_list", []),
     ("billing:nhs_activity", []),
 ]
 
 
 @pytest.mark.parametrize("name,args", MANAGE_PAGES)
-def test_only_clinic_admins_open_the_price_pages(name, args, admin_client_role, reception_client, nurse_client,
-                                                 specialist_client):
+def test_only_clinic_admins_open_the_price_pages(
+    name, args, admin_client_role, reception_client, nurse_client, specialist_client
+):
     url = reverse(name, args=args)
     assert admin_client_role.get(url).status_code == 200
     for client in (reception_client, nurse_client, specialist_client):
@@ -56,7 +69,9 @@ def test_reports_need_view_reports(name, args, admin_client_role, reception_clie
     assert nurse_client.get(url).status_code == 403
 
 
-def test_reception_sees_invoice_status_but_cannot_issue(draft, reception_client, nurse_client, specialist_client):
+def test_reception_sees_invoice_status_but_cannot_issue(
+    draft, reception_client, nurse_client, specialist_client
+):
     assert reception_client.get(reverse("billing:invoice_list")).status_code == 200
     page = reception_client.get(draft.get_absolute_url())
     assert page.status_code == 200 and b"Draft" in page.content
@@ -77,38 +92,64 @@ def test_clinical_staff_see_no_price_editing_in_the_navigation(nurse_client, adm
 
 def test_an_admin_adds_a_price(admin_client_role):
     fam = family("ketamine")
-    response = admin_client_role.post(reverse("billing:price_create"), {
-        "protocol_family": fam.pk, "funding_route": "self_pay", "effective_from": "2026-01-01",
-        "session_price": "600", "review_fee": "150",
-    })
+    response = admin_client_role.post(
+        reverse("billing:price_create"),
+        {
+            "protocol_family": fam.pk,
+            "funding_route": "self_pay",
+            "effective_from": "2026-01-01",
+            "session_price": "600",
+            "review_fee": "150",
+        },
+    )
     assert response.status_code == 302
     assert PriceList.objects.get(protocol_family=fam).session_price == Decimal("600.00")
 
 
 def test_an_overlapping_price_is_refused_next_to_the_field(admin_client_role, price):
-    response = admin_client_role.post(reverse("billing:price_create"), {
-        "protocol_family": price.protocol_family.pk, "funding_route": "self_pay", "effective_from": "2026-06-01",
-        "session_price": "500", "review_fee": "150",
-    })
+    response = admin_client_role.post(
+        reverse("billing:price_create"),
+        {
+            "protocol_family": price.protocol_family.pk,
+            "funding_route": "self_pay",
+            "effective_from": "2026-06-01",
+            "session_price": "500",
+            "review_fee": "150",
+        },
+    )
     assert response.status_code == 200
-    assert "overlap the Lidocaine private self-pay price from 1 Jan 2026 with no end date" in response.content.decode()
+    assert (
+        "overlap the Lidocaine private self-pay price from 1 Jan 2026 with no end date"
+        in response.content.decode()
+    )
     assert PriceList.objects.count() == 1
 
 
 def test_a_negative_price_is_refused_next_to_the_field(admin_client_role):
-    response = admin_client_role.post(reverse("billing:price_create"), {
-        "protocol_family": family("lidocaine").pk, "funding_route": "self_pay", "effective_from": "2026-06-01",
-        "session_price": "-5", "review_fee": "150",
-    })
+    response = admin_client_role.post(
+        reverse("billing:price_create"),
+        {
+            "protocol_family": family("lidocaine").pk,
+            "funding_route": "self_pay",
+            "effective_from": "2026-06-01",
+            "session_price": "-5",
+            "review_fee": "150",
+        },
+    )
     assert response.status_code == 200
     assert "Amounts cannot be negative." in response.content.decode()
     assert not PriceList.objects.exists()
 
 
 def test_change_price_from_a_date_through_the_page(admin_client_role, price):
-    response = admin_client_role.post(reverse("billing:price_change", args=[price.pk]), {
-        "starts_on": "2026-07-01", "session_price": "480", "review_fee": "160",
-    })
+    response = admin_client_role.post(
+        reverse("billing:price_change", args=[price.pk]),
+        {
+            "starts_on": "2026-07-01",
+            "session_price": "480",
+            "review_fee": "160",
+        },
+    )
     assert response.status_code == 302
     price.refresh_from_db()
     assert price.effective_to == date(2026, 6, 30)
@@ -128,7 +169,9 @@ def test_editing_an_issued_invoice_is_refused(admin_client_role, draft):
     response = admin_client_role.get(reverse("billing:invoice_edit", args=[draft.pk]), follow=True)
     assert "cannot be edited" in response.content.decode()
     line = draft.lines.get()
-    admin_client_role.post(reverse("billing:invoice_edit", args=[draft.pk]), {"notes": "x", f"line_{line.pk}": "1"})
+    admin_client_role.post(
+        reverse("billing:invoice_edit", args=[draft.pk]), {"notes": "x", f"line_{line.pk}": "1"}
+    )
     line.refresh_from_db()
     assert line.unit_price == Decimal("450.00")
 
@@ -141,16 +184,27 @@ def test_the_printable_invoice_shows_the_vat_exemption(admin_client_role, draft)
 
 def test_a_paid_invoice_is_credited_through_the_page(admin_client_role, draft):
     issue_invoice(invoice=draft)
-    admin_client_role.post(reverse("billing:invoice_paid", args=[draft.pk]), {"paid_on": timezone.localdate().isoformat()})
-    response = admin_client_role.post(reverse("billing:invoice_credit", args=[draft.pk]), {"reason": "Refund"})
+    admin_client_role.post(
+        reverse("billing:invoice_paid", args=[draft.pk]), {"paid_on": timezone.localdate().isoformat()}
+    )
+    response = admin_client_role.post(
+        reverse("billing:invoice_credit", args=[draft.pk]), {"reason": "Refund"}
+    )
     note = Invoice.objects.get(kind="credit_note")
     assert response["Location"] == note.get_absolute_url()
 
 
 def test_reception_records_a_preauthorisation(reception_client, nurse_client):
     ref = referral("insured")
-    data = {"referral": ref.pk, "insurer": ref.insurer.pk, "policy_number": "POL-1", "preauth_number": "PA-77",
-            "sessions_authorised": 4, "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
+    data = {
+        "referral": ref.pk,
+        "insurer": ref.insurer.pk,
+        "policy_number": "POL-1",
+        "preauth_number": "PA-77",
+        "sessions_authorised": 4,
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+    }
     assert nurse_client.post(reverse("billing:preauth_create"), data).status_code == 403
     assert reception_client.post(reverse("billing:preauth_create"), data).status_code == 302
     preauth = PreAuthorisation.objects.get()
@@ -161,10 +215,18 @@ def test_reception_records_a_preauthorisation(reception_client, nurse_client):
 
 def test_a_preauthorisation_with_zero_sessions_is_refused(reception_client):
     ref = referral("insured")
-    response = reception_client.post(reverse("billing:preauth_create"), {
-        "referral": ref.pk, "insurer": ref.insurer.pk, "policy_number": "POL-1", "preauth_number": "PA-77",
-        "sessions_authorised": 0, "valid_from": "2026-01-01", "valid_to": "2026-12-31",
-    })
+    response = reception_client.post(
+        reverse("billing:preauth_create"),
+        {
+            "referral": ref.pk,
+            "insurer": ref.insurer.pk,
+            "policy_number": "POL-1",
+            "preauth_number": "PA-77",
+            "sessions_authorised": 0,
+            "valid_from": "2026-01-01",
+            "valid_to": "2026-12-31",
+        },
+    )
     assert response.status_code == 200
     assert not PreAuthorisation.objects.exists()
 
@@ -187,13 +249,17 @@ def test_admin_dashboard_shows_drafts_and_unpaid(admin_client_role, draft):
 
 def test_reception_dashboard_shows_todays_invoice_status(reception_client, draft):
     content = reception_client.get(reverse("dashboard")).content.decode()
-    assert "Today&#x27;s private and insured patients" in content or "Today's private and insured patients" in content
+    assert (
+        "Today&#x27;s private and insured patients" in content
+        or "Today's private and insured patients" in content
+    )
     assert "Draft" in content
 
 
 def test_a_bad_report_period_is_a_400_with_a_message(admin_client_role):
-    response = admin_client_role.get(reverse("billing:report", args=["utilisation"]),
-                                     {"start": "2026-05-01", "end": "2026-04-01"})
+    response = admin_client_role.get(
+        reverse("billing:report", args=["utilisation"]), {"start": "2026-05-01", "end": "2026-04-01"}
+    )
     assert response.status_code == 400
     assert "The start must be on or before the end." in response.content.decode()
     assert admin_client_role.get(reverse("billing:report", args=["nope"])).status_code == 404
@@ -201,7 +267,12 @@ def test_a_bad_report_period_is_a_400_with_a_message(admin_client_role):
 
 
 def test_the_invoice_list_filters_by_status(admin_client_role, draft):
-    assert draft.display_number in admin_client_role.get(reverse("billing:invoice_list"), {"status": "draft"}).content.decode()
-    assert draft.display_number not in admin_client_role.get(
-        reverse("billing:invoice_list"), {"status": "paid"}).content.decode()
+    assert (
+        draft.display_number
+        in admin_client_role.get(reverse("billing:invoice_list"), {"status": "draft"}).content.decode()
+    )
+    assert (
+        draft.display_number
+        not in admin_client_role.get(reverse("billing:invoice_list"), {"status": "paid"}).content.decode()
+    )
     assert timedelta(days=1)

@@ -1,0 +1,123 @@
+"""An admin sets a private price; a completed private session is invoiced at it; a later price change
+leaves that invoice as it was."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from billing.models import Invoice, PriceList
+from billing.services import session_completed
+
+from .. import factories
+from ..conftest import login, screenshot
+from .conftest import family, referral, session
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(page):
+    factories.admin_user(username="alex", first_name="Alex")
+    lidocaine = family("lidocaine")
+    start = date(timezone.localdate().year, 1, 1)
+
+    login(page, "alex")
+    page.get_by_role("link", name="Prices").click()
+    page.get_by_role("link", name="Add a price").first.click()
+    page.get_by_label("Protocol family").select_option(label=lidocaine.name)
+    page.get_by_label("Funding route").select_option(label="Private self-pay")
+    page.get_by_label("Effective from").fill(start.isoformat())
+    page.get_by_label("Price per session (GBP)").fill("425.00")
+    page.get_by_label("Follow-up review fee (GBP)").fill("150.00")
+    screenshot(page, "billing-price-form")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/billing/prices/")
+    assert "£425.00" in page.get_by_test_id("price-table").inner_text()
+    screenshot(page, "billing-prices")
+
+    # An overlapping period is refused next to the field.
+    page.get_by_role("link", name="Add a price").first.click()
+    page.get_by_label("Protocol family").select_option(label=lidocaine.name)
+    page.get_by_label("Funding route").select_option(label="Private self-pay")
+    page.get_by_label("Effective from").fill(start.replace(month=6).isoformat())
+    page.get_by_label("Price per session (GBP)").fill("999")
+    page.get_by_label("Follow-up review fee (GBP)").fill("150")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("These dates overlap the Lidocaine private self-pay price").is_visible()
+    screenshot(page, "billing-price-overlap")
+    assert PriceList.objects.count() == 1
+
+    # The session record's completion calls the billing hook; here the completed session is made directly.
+    patient_referral = referral("self_pay")
+    completed = session(referral=patient_referral, on=timezone.localdate(), status="completed")
+    invoice = session_completed(session=completed)
+
+    page.get_by_role("link", name="Invoices").click()
+    page.get_by_role("link", name=invoice.display_number).click()
+    assert page.get_by_test_id("invoice-total").inner_text() == "£425.00"
+    page.get_by_role("button", name="Issue invoice").click()
+    number = page.get_by_test_id("invoice-number").inner_text()
+    assert number.startswith("INV-")
+    assert page.get_by_test_id("invoice-status").first.inner_text() == "Issued"
+    screenshot(page, "billing-invoice-issued")
+
+    # A later price change: edit the period in force, then also start a new price.
+    page.get_by_role("link", name="Prices").click()
+    page.get_by_role("link", name="Edit").first.click()
+    page.get_by_label("Price per session (GBP)").fill("480.00")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/billing/prices/")
+    assert "£480.00" in page.get_by_test_id("price-table").inner_text()
+
+    page.get_by_role("link", name="Invoices").click()
+    page.get_by_role("link", name=number).click()
+    assert page.get_by_test_id("invoice-total").inner_text() == "£425.00"
+    assert page.get_by_test_id("invoice-line").inner_text().count("£425.00") == 2
+    page.get_by_role("link", name="Printable invoice").click()
+    assert "Exempt from VAT" in page.get_by_test_id("vat-note").inner_text()
+    screenshot(page, "billing-invoice-print")
+    page.emulate_media(media="print")
+    screenshot(page, "billing-invoice-print-media")
+
+    invoice.refresh_from_db()
+    assert invoice.total == Decimal("425.00")
+    # The next session is invoiced at the new price.
+    later = session_completed(
+        session=session(referral=referral("self_pay"), on=timezone.localdate(), status="completed")
+    )
+    assert later.total == Decimal("480.00")
+    assert Invoice.objects.count() == 2
+
+
+def test_an_admin_reads_the_clinic_reports_with_charts(page):
+    from .test_reports import populate
+
+    factories.admin_user(username="alex", first_name="Alex")
+    populate(6)
+    login(page, "alex")
+    page.get_by_role("link", name="Reports").click()
+    screenshot(page, "billing-reports-index")
+    for name, shot in [
+        ("Chair utilisation", "billing-report-utilisation"),
+        ("Did not attend and late cancellations", "billing-report-attendance"),
+        ("Outcomes by protocol", "billing-report-outcomes"),
+        ("Adverse events per 100 infusions", "billing-report-adverse-events"),
+    ]:
+        page.get_by_role("link", name=name).click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#report-chart").is_visible()
+        assert page.get_by_test_id("report-table").is_visible()
+        screenshot(page, shot)
+        page.go_back()
+    page.get_by_role("link", name="Waiting list and RTT breaches").click()
+    assert page.get_by_test_id("breach-total").inner_text() == "1"
+    screenshot(page, "billing-report-waiting-list")
+    page.go_back()
+    page.get_by_role("link", name="NHS activity by commissioner").click()
+    page.get_by_label("Month").fill(f"{timezone.localdate():%Y-%m}")
+    page.get_by_role("button", name="Show").click()
+    screenshot(page, "billing-report-nhs-activity")
+    with page.expect_download() as download:
+        page.get_by_test_id("csv-link").click()
+    assert download.value.suggested_filename.startswith("nhs-activity-all-")
