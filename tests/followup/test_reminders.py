@@ -113,6 +113,29 @@ def test_a_failing_provider_is_retried_with_backoff_then_marked_failed(session_f
     assert "refused" in log.last_error
 
 
+@pytest.fixture
+def eager_retries():
+    """Let Celery's own autoretry run in-process (eager mode otherwise re-raises the first Retry)."""
+    from infusion_clinic.celery import app
+
+    saved = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = saved
+
+
+def test_celery_autoretry_runs_the_task_again_until_it_gives_up(session_factory, sms_outbox, settings, eager_retries):
+    settings.SMS_BACKEND = "sessions.messaging.FailingSMSBackend"
+    settings.REMINDER_MAX_RETRIES = deliver_reminder.max_retries
+    patient = factories.PatientFactory(consent_email=False)
+    session = session_factory(patient=patient, start=timezone.now() + timedelta(hours=10))
+    log = ReminderLog.objects.create(session=session, kind="24h", channel="sms", claimed_at=timezone.now())
+    result = deliver_reminder.apply(args=[log.pk])
+    log.refresh_from_db()
+    assert result.get() == ReminderStatus.FAILED
+    assert log.status == ReminderStatus.FAILED and log.attempts == deliver_reminder.max_retries + 1
+
+
 def test_the_delivery_task_retries_with_backoff_and_acks_late():
     assert deliver_reminder.acks_late is True
     assert deliver_reminder.retry_backoff and deliver_reminder.max_retries == 5
