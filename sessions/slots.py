@@ -46,7 +46,8 @@ from .models import Chair, Closure, InfusionSession, Location, NurseShift, Openi
 GRID_MINUTES = 15
 NOON = 12 * 60
 DAY_MINUTES = 24 * 60
-BLOCK_DAYS = 28
+FIRST_BLOCK_DAYS = 7
+BLOCK_DAYS = 56
 DEFAULT_HORIZON_DAYS = 180
 
 
@@ -118,7 +119,7 @@ class _Data:
 
 def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=(), tz) -> _Data:
     data = _Data()
-    for row in OpeningHours.objects.filter(location_id__in=location_ids).values_list(
+    for row in OpeningHours.objects.filter(location_id__in=location_ids).order_by().values_list(
         "location_id", "weekday", "opens", "closes"
     ):
         loc, weekday, opens, closes = row
@@ -127,7 +128,7 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
         )
     for loc, starts_on, ends_on, reason in Closure.objects.filter(
         location_id__in=location_ids, starts_on__lte=last, ends_on__gte=first
-    ).values_list("location_id", "starts_on", "ends_on", "reason"):
+    ).order_by().values_list("location_id", "starts_on", "ends_on", "reason"):
         d = max(starts_on, first)
         while d <= min(ends_on, last):
             data.closed.add((loc, d))
@@ -135,7 +136,7 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
             d += timedelta(days=1)
     for loc, d, starts, ends, nurses in NurseShift.objects.filter(
         location_id__in=location_ids, date__range=(first, last)
-    ).values_list("location_id", "date", "starts", "ends", "nurses"):
+    ).order_by().values_list("location_id", "date", "starts", "ends", "nurses"):
         data.shifts[(loc, d)].append((starts.hour * 60 + starts.minute, ends.hour * 60 + ends.minute, nurses))
 
     range_start = _at(first, 0, tz)
@@ -144,6 +145,7 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
         InfusionSession.objects.active()
         .filter(chair__location_id__in=location_ids, start__lt=range_end, end__gt=range_start)
         .exclude(pk__in=list(exclude_ids))
+        .order_by()  # the model's ordering joins locations and sorts: not needed here
         .values_list("chair_id", "chair__location_id", "start", "end", "protocol_version__protocol__family__nurse_ratio")
     )
     for chair_id, loc, start, end, ratio in sessions:
@@ -158,6 +160,7 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
             InfusionSession.objects.active()
             .filter(patient=patient, start__lt=range_end, end__gt=range_start)
             .exclude(pk__in=list(exclude_ids))
+            .order_by()
             .values_list("start", "end")
         ):
             d = start.astimezone(tz).date()
@@ -176,8 +179,26 @@ class _Day:
         self.closed = (location_id, day) in data.closed
         self.closure_reason = data.closure_reason.get((location_id, day), "")
         bookings = data.bookings.get((location_id, day), [])
+        self.chair_busy = defaultdict(list)
+        self.starts = Counter()
+        self._minutes = []
+        for b in bookings:
+            s, e = _minute_of_day(b.start, day, tz), _minute_of_day(b.end, day, tz)
+            if s >= e:
+                continue
+            self._minutes.append((s, e, b.ratio))
+            self.chair_busy[b.chair_id].append((s, e))
+            self.starts[s] += 1
+        for busy in self.chair_busy.values():
+            busy.sort()
+        self._data, self._location_id, self._ratio = data, location_id, ratio
+        self._arrays = False
+
+    def _build_arrays(self):
+        """Per-minute nurse slack and patients in chairs; built only when a chair is free somewhere."""
+        data, location_id, day, ratio = self._data, self._location_id, self.day, self._ratio
         # Shares of a nurse in integer units: a patient of ratio R weighs unit // R.
-        self.unit = math.lcm(ratio, *(b.ratio for b in bookings))
+        self.unit = math.lcm(ratio, *(r for _s, _e, r in self._minutes))
         self.weight = self.unit // ratio
 
         capacity = [0] * (DAY_MINUTES + 1)
@@ -192,23 +213,15 @@ class _Day:
                 capacity[closes] -= default_nurses() * self.unit
         load = [0] * (DAY_MINUTES + 1)
         patients = [0] * (DAY_MINUTES + 1)
-        self.chair_busy = defaultdict(list)
-        self.starts = Counter()
-        for b in bookings:
-            s, e = _minute_of_day(b.start, day, tz), _minute_of_day(b.end, day, tz)
-            if s >= e:
-                continue
-            load[s] += self.unit // b.ratio
-            load[e] -= self.unit // b.ratio
+        for s, e, r in self._minutes:
+            load[s] += self.unit // r
+            load[e] -= self.unit // r
             patients[s] += 1
             patients[e] -= 1
-            self.chair_busy[b.chair_id].append((s, e))
-            self.starts[s] += 1
         self.slack = list(map(sub, accumulate(capacity), accumulate(load)))
         self.patients = list(accumulate(patients))
         self.peak = max(self.patients)
-        for busy in self.chair_busy.values():
-            busy.sort()
+        self._arrays = True
 
     def window_for(self, s: int, e: int):
         for opens, closes in self.windows:
@@ -217,6 +230,8 @@ class _Day:
         return None
 
     def nurses_ok(self, s: int, e: int) -> bool:
+        if not self._arrays:
+            self._build_arrays()
         return min(self.slack[s:e]) >= self.weight
 
     def chair_free(self, chair_id: int, s: int, e: int) -> bool:
@@ -227,6 +242,8 @@ class _Day:
         return s - max(ends, default=opens)
 
     def peaks_with(self, s: int, e: int) -> tuple[int, int]:
+        if not self._arrays:
+            self._build_arrays()
         slot_peak = max(self.patients[s:e]) + 1
         return max(self.peak, slot_peak), slot_peak
 
@@ -273,8 +290,10 @@ def find_slots(
     found: list[Slot] = []
     last_day = first + timedelta(days=horizon_days)
     block_start = first
+    block_days = FIRST_BLOCK_DAYS  # most searches end within a week; a full diary loads in bigger blocks
     while block_start <= last_day and len(found) < count:
-        block_end = min(block_start + timedelta(days=BLOCK_DAYS - 1), last_day)
+        block_end = min(block_start + timedelta(days=block_days - 1), last_day)
+        block_days = min(block_days * 2, BLOCK_DAYS)
         data = _load(
             location_ids=list(chairs_by_location),
             first=block_start,
@@ -317,15 +336,14 @@ def _slots_on_day(*, data, day, chairs_by_location, duration, ratio, preference,
             s = -(-s // GRID_MINUTES) * GRID_MINUTES
             while s + duration <= closes:
                 e = s + duration
-                if _wanted(s, preference) and plan.nurses_ok(s, e):
+                free = [c for c in chairs if plan.chair_free(c.pk, s, e)] if _wanted(s, preference) else []
+                if free and plan.nurses_ok(s, e):
                     start, end = _at(day, s, tz), _at(day, e, tz)
                     if _patient_free(data, day, start, end):
-                        free = [c for c in chairs if plan.chair_free(c.pk, s, e)]
-                        if free:
-                            best = min(free, key=lambda c, s=s, o=opens: (plan.gap_before(c.pk, s, o), c.display_order, c.pk))
-                            day_peak, slot_peak = plan.peaks_with(s, e)
-                            key = (day_peak, slot_peak, plan.starts[s], s, location_id)
-                            ranked.append((key, Slot(best, start, end, slot_peak, day_peak)))
+                        best = min(free, key=lambda c, s=s, o=opens: (plan.gap_before(c.pk, s, o), c.display_order, c.pk))
+                        day_peak, slot_peak = plan.peaks_with(s, e)
+                        key = (day_peak, slot_peak, plan.starts[s], s, location_id)
+                        ranked.append((key, Slot(best, start, end, slot_peak, day_peak)))
                 s += GRID_MINUTES
     ranked.sort(key=lambda pair: pair[0])
     return [slot for _key, slot in ranked]
