@@ -88,12 +88,7 @@ class PatientForm(forms.ModelForm):
         ].help_text = "Known drug allergies (shown to every role as safety information)."
 
     def clean_nhs_number(self):
-        value = normalise_nhs_number(self.cleaned_data.get("nhs_number", ""))
-        if value:
-            clash = Patient.objects.filter(nhs_number=value).exclude(pk=self.instance.pk)
-            if clash.exists():
-                raise forms.ValidationError("A patient with this NHS number is already registered.")
-        return value
+        return normalise_nhs_number(self.cleaned_data.get("nhs_number", ""))
 
 
 class WeightForm(forms.Form):

@@ -82,8 +82,17 @@ class Patient(models.Model):
         self.nhs_number = normalise_nhs_number(self.nhs_number)
         self.postcode = normalise_postcode(self.postcode) if self.postcode else ""
         self.gp_practice_ods = (self.gp_practice_ods or "").strip().upper()
+        errors = {}
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
+            errors["date_of_birth"] = "The date of birth cannot be in the future."
+        # The partial unique constraint reports a clash without a field; say it next to the field.
+        if (
+            self.nhs_number
+            and Patient.objects.filter(nhs_number=self.nhs_number).exclude(pk=self.pk).exists()
+        ):
+            errors["nhs_number"] = "A patient with this NHS number is already registered."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self):

@@ -36,6 +36,7 @@ from .models import (
     ReferralStatus,
     WeightRecord,
 )
+from .validators import normalise_nhs_number
 
 S = ReferralStatus
 
@@ -68,6 +69,8 @@ def _label(status: str) -> str:
 
 
 def _save_patient(patient: Patient) -> Patient:
+    # Before full_clean: "943 476 5919" is 12 characters, the stored form 10 digits.
+    patient.nhs_number = normalise_nhs_number(patient.nhs_number)
     patient.full_clean()
     try:
         with transaction.atomic():

@@ -134,3 +134,21 @@ def test_a_closed_referral_says_a_new_referral_is_needed(specialist):
     with pytest.raises(ValidationError) as error:
         services.triage_referral(referral=referral, by=specialist)
     assert "new referral" in error.value.message_dict["status"][0]
+
+
+def test_the_patient_service_stores_an_nhs_number_typed_with_spaces_as_digits():
+    patient = services.create_patient(
+        first_name="Ada",
+        last_name="Lovelace",
+        date_of_birth=timezone.localdate() - timedelta(days=365 * 40),
+        nhs_number="943 476 5919",
+    )
+    assert patient.nhs_number == "9434765919"
+    with pytest.raises(ValidationError) as error:
+        services.create_patient(
+            first_name="Ada",
+            last_name="Twin",
+            date_of_birth=timezone.localdate() - timedelta(days=365 * 40),
+            nhs_number="9434765919",
+        )
+    assert "already registered" in error.value.message_dict["nhs_number"][0]
