@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from infusion_clinic.permissions import role_required
+from patients.eligibility import ensure_eligible
 from patients.models import Patient
 
 from . import selectors, services
@@ -95,6 +96,12 @@ def _preview_context(*, patient, version, override_dose):
         on_date=timezone.localdate(),
         override_dose=override_dose,
     )
+    try:
+        ensure_eligible(patient=patient, protocol_version=version, on_date=timezone.localdate())
+        eligibility_problem = ""
+    except ValidationError as exc:
+        # Prescribing is allowed (the assessment may follow); booking refuses it. Say so now.
+        eligibility_problem = " ".join(exc.message_dict.get("patient", exc.messages))
     notes = [m for m in result.messages if not m.startswith(EXAMPLE_MESSAGE_START)]
     headline = notes.pop(0) if result.verdict != WITHIN_LIMITS and notes else ""
     return {
@@ -104,6 +111,7 @@ def _preview_context(*, patient, version, override_dose):
         "weight": weight,
         "headline": headline,
         "notes": notes,
+        "eligibility_problem": eligibility_problem,
     }
 
 

@@ -354,3 +354,23 @@ def test_the_navigation_links_the_library_by_permission(nurse_client, client, li
     assert reverse("protocols:library").encode() in nurse_client.get(reverse("dashboard")).content
     client.force_login(factories.UserFactory())
     assert reverse("protocols:library").encode() not in client.get(reverse("dashboard")).content
+
+
+def test_the_preview_says_when_the_patient_has_no_eligibility_assessment(
+    specialist_client, specialist, library, patient
+):
+    from patients.models import EligibilityAssessment
+
+    url = reverse("protocols:dose_preview", args=[patient.pk])
+    body = specialist_client.get(url, {"protocol_version": library["lidocaine"].pk}).content.decode()
+    assert 'data-testid="eligibility-problem"' in body and "no eligibility assessment for Lidocaine" in body
+    EligibilityAssessment.objects.create(
+        patient=patient,
+        protocol_family=library["lidocaine"].protocol.family,
+        assessed_on=patient.weights.first().recorded_on,
+        assessed_by=specialist,
+        weight_kg=D("80.0"),
+        decision="eligible",
+    )
+    body = specialist_client.get(url, {"protocol_version": library["lidocaine"].pk}).content.decode()
+    assert 'data-testid="eligibility-problem"' not in body
