@@ -336,7 +336,7 @@ class Invoice(models.Model):
     @property
     def display_number(self):
         prefix = "CN" if self.kind == InvoiceKind.CREDIT_NOTE else "INV"
-        return f"{prefix}-{self.number:06d}" if self.number else f"Draft {prefix.lower()} #{self.pk}"
+        return f"{prefix}-{self.number:06d}" if self.number else f"Draft #{self.pk}"
 
     @property
     def is_editable(self):

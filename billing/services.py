@@ -288,9 +288,11 @@ def session_completed(*, session) -> Invoice | None:
         invoice.preauth_number = preauth.preauth_number
         invoice.policy_number = preauth.policy_number
         invoice.insurer_id = preauth.insurer_id
+    if referral.funding_route == FundingRoute.INSURED and preauth is None:
+        invoice.notes = "No pre-authorisation with sessions left covered this session: check with the insurer before issuing. "
     if price is None:
         # Never block a nurse completing a session: the draft says what is missing.
-        invoice.notes = (
+        invoice.notes += (
             f"No {family} {referral.get_funding_route_display().lower()} price was in force on {_d(on_date)}: "
             "add the price and correct this draft before issuing it."
         )

@@ -121,3 +121,37 @@ def test_an_admin_reads_the_clinic_reports_with_charts(page):
     with page.expect_download() as download:
         page.get_by_test_id("csv-link").click()
     assert download.value.suggested_filename.startswith("nhs-activity-all-")
+
+
+def test_reception_records_a_preauthorisation_and_sees_todays_invoice_status(page):
+    factories.reception_user(username="rita", first_name="Rita")
+    factories.admin_user(username="alex", first_name="Alex")
+    insured = referral("insured")
+    factories.PriceListFactory(protocol_family=family("lidocaine"), funding_route="insured")
+    session_completed(session=session(referral=insured, on=timezone.localdate(), status="completed"))
+
+    login(page, "rita")
+    assert page.get_by_role("link", name="Prices").count() == 0
+    screenshot(page, "billing-dashboard-reception")
+    page.goto("/billing/preauthorisations/")
+    page.get_by_role("link", name="Record a pre-authorisation").click()
+    page.get_by_label("Referral").select_option(index=1)
+    page.get_by_label("Insurer").select_option(label=insured.insurer.name)
+    page.get_by_label("Policy number").fill("POL-998877")
+    page.get_by_label("Pre-authorisation number").fill("BUPA-PA-5531")
+    page.get_by_label("Sessions authorised").fill("0")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Ensure this value is greater than or equal to 1.").is_visible()
+    screenshot(page, "billing-preauth-refused")
+    page.get_by_label("Sessions authorised").fill("3")
+    page.get_by_role("button", name="Save").click()
+    assert "BUPA-PA-5531" in page.locator("table").inner_text()
+    screenshot(page, "billing-preauth-list")
+    page.get_by_role("link", name="Invoices").click()
+    screenshot(page, "billing-invoice-list-reception")
+    assert page.get_by_role("button", name="Issue invoice").count() == 0
+    page.get_by_role("button", name="Sign out").click()
+
+    login(page, "alex")
+    assert page.get_by_test_id("dash-drafts").inner_text() == "1"
+    screenshot(page, "billing-dashboard-admin")

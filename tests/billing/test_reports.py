@@ -231,3 +231,18 @@ def test_a_report_csv_has_the_rows_and_a_total(admin_client_role):
     rows = response.content.decode().strip().splitlines()
     assert rows[0].startswith("Week commencing,Attended,Did not attend")
     assert rows[-1].startswith("Total,0,1,0,0,100.0")
+
+
+@pytest.mark.parametrize("url", REPORT_URLS)
+def test_report_query_counts_are_equal_at_two_data_sizes(url, admin_client_role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin_client_role.get(reverse("dashboard"))
+    populate(2)
+    with CaptureQueriesContext(connection) as small:
+        admin_client_role.get(url)
+    populate(10)
+    with CaptureQueriesContext(connection) as large:
+        assert admin_client_role.get(url).status_code == 200
+    assert len(small) == len(large), url

@@ -276,3 +276,56 @@ def test_the_invoice_list_filters_by_status(admin_client_role, draft):
         not in admin_client_role.get(reverse("billing:invoice_list"), {"status": "paid"}).content.decode()
     )
     assert timedelta(days=1)
+
+
+def _pk_urls(price, draft):
+    pkg = factories.PackageFactory(protocol_family=price.protocol_family)
+    preauth = factories.PreAuthorisationFactory()
+    return {
+        "manage": [
+            reverse("billing:price_edit", args=[price.pk]),
+            reverse("billing:price_change", args=[price.pk]),
+            reverse("billing:package_edit", args=[pkg.pk]),
+            reverse("billing:insurer_edit", args=[preauth.insurer.pk]),
+            reverse("billing:commissioner_edit", args=[factories.CommissionerFactory().pk]),
+        ],
+        "preauth": [
+            reverse("billing:preauth_list"),
+            reverse("billing:preauth_create"),
+            reverse("billing:preauth_edit", args=[preauth.pk]),
+        ],
+        "view_invoice": [reverse("billing:invoice_print", args=[draft.pk])],
+        "change_invoice_post": [
+            reverse("billing:invoice_discard", args=[draft.pk]),
+            reverse("billing:invoice_paid", args=[draft.pk]),
+            reverse("billing:invoice_credit", args=[draft.pk]),
+            reverse("billing:invoice_add_review", args=[draft.pk]),
+        ],
+    }
+
+
+def test_every_billing_page_allows_its_role_and_refuses_the_others(
+    price, draft, admin_client_role, reception_client, nurse_client, specialist_client
+):
+    urls = _pk_urls(price, draft)
+    for url in urls["manage"]:
+        assert admin_client_role.get(url).status_code == 200, url
+        for client in (reception_client, nurse_client, specialist_client):
+            assert client.get(url).status_code == 403, url
+    for url in urls["preauth"] + urls["view_invoice"]:
+        assert admin_client_role.get(url).status_code == 200, url
+        assert reception_client.get(url).status_code == 200, url
+        for client in (nurse_client, specialist_client):
+            assert client.get(url).status_code == 403, url
+    for url in urls["change_invoice_post"]:
+        for client in (reception_client, nurse_client, specialist_client):
+            assert client.post(url, {"reason": "x", "paid_on": "2026-01-01"}).status_code == 403, url
+    draft.refresh_from_db()
+    assert draft.status == InvoiceStatus.DRAFT
+    assert admin_client_role.post(reverse("billing:invoice_discard", args=[draft.pk])).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == InvoiceStatus.VOID and draft.number is None
+
+
+def test_actions_need_post(admin_client_role, draft):
+    assert admin_client_role.get(reverse("billing:invoice_issue", args=[draft.pk])).status_code == 405
