@@ -24,6 +24,8 @@ def test_an_admin_makes_a_new_version_and_a_specialist_must_give_a_reason_over_t
     # The clinic admin: library -> lidocaine -> new version with a lower soft limit.
     login(page, "alex")
     expect(page.get_by_role("heading", name="Protocol versions to verify")).to_be_visible()
+    expect(page.get_by_test_id("versions-to-verify").get_by_role("listitem")).to_have_count(6)
+    screenshot(page, "protocols-admin-dashboard")
     page.get_by_role("link", name="Protocols").click()
     expect(page.get_by_role("heading", name="Protocol library")).to_be_visible()
     screenshot(page, "protocols-library")
