@@ -5,7 +5,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
-from patients.models import Patient, Referral
+from patients.models import Referral
 from protocols.models import ProtocolFamily
 
 from .models import Commissioner, Insurer, Package, PreAuthorisation, PriceList
@@ -165,11 +165,37 @@ class ReviewFeeForm(forms.Form):
     review_date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
 
 
+def _private_referrals():
+    return (
+        Referral.objects.exclude(funding_route="nhs")
+        .exclude(status__in=("declined", "discharged"))
+        .select_related("patient", "insurer")
+        .order_by("patient__last_name", "patient__first_name", "-received_on")
+    )
+
+
+class PrivateReferralField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=_private_referrals(), label="Patient (private or insured referral)", **kwargs
+        )
+
+    def label_from_instance(self, r):
+        payer = r.insurer.name if r.insurer_id else "self-pay"
+        return f"{r.patient} · {r.patient.date_of_birth:%-d %b %Y} · {payer}"
+
+
 class SellPackageForm(forms.Form):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.all())
+    referral = PrivateReferralField()
     package = forms.ModelChoiceField(
         queryset=Package.objects.filter(is_active=True).select_related("protocol_family")
     )
+
+
+class ReviewInvoiceForm(forms.Form):
+    referral = PrivateReferralField()
+    protocol_family = forms.ModelChoiceField(queryset=ProtocolFamily.objects.all(), label="Protocol family")
+    review_date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
 
 
 class DateRangeForm(forms.Form):

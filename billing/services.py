@@ -382,6 +382,41 @@ def sell_package(*, patient, package: Package, referral=None, created_by=None) -
     return invoice
 
 
+@transaction.atomic
+def invoice_review(*, referral, protocol_family, review_date: date, created_by=None) -> Invoice:
+    """A draft invoice for a follow-up review at the review fee in force on the review date."""
+    if referral.funding_route not in PRIVATE_ROUTES:
+        raise ValidationError({"referral": "NHS-funded reviews are not invoiced."})
+    price = price_in_force(
+        protocol_family=protocol_family, funding_route=referral.funding_route, on_date=review_date
+    )
+    if price is None:
+        raise ValidationError(
+            {
+                "review_date": f"No {protocol_family} {referral.get_funding_route_display().lower()} price was in "
+                f"force on {_d(review_date)}: add one under Prices first."
+            }
+        )
+    invoice = _new_invoice(
+        patient=referral.patient,
+        referral=referral,
+        funding_route=referral.funding_route,
+        created_by=created_by,
+    )
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        kind=LineKind.REVIEW,
+        description=f"Follow-up review ({protocol_family})",
+        service_date=review_date,
+        quantity=1,
+        unit_price=price.review_fee,
+        amount=price.review_fee,
+        price_list=price,
+    )
+    _recalculate(invoice)
+    return invoice
+
+
 def _locked_invoice(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("preauthorisations/add/", views.preauth_create, name="preauth_create"),
     path("preauthorisations/<int:pk>/edit/", views.preauth_edit, name="preauth_edit"),
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/review/", views.review_invoice_create, name="review_invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/print/", views.invoice_print, name="invoice_print"),
     path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),

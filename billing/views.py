@@ -26,6 +26,7 @@ from .forms import (
     PreAuthorisationForm,
     PriceListForm,
     ReviewFeeForm,
+    ReviewInvoiceForm,
     SellPackageForm,
 )
 from .models import Commissioner, Insurer, Invoice, InvoiceStatus, Package, PreAuthorisation, PriceList
@@ -508,13 +509,12 @@ def invoice_credit(request, pk):
 
 @role_required("billing.add_invoice")
 def package_sell(request):
-    form = SellPackageForm(request.POST or None, initial={"patient": request.GET.get("patient")})
+    form = SellPackageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = form.cleaned_data["patient"]
-        referral = patient.referrals.exclude(funding_route="nhs").order_by("-received_on").first()
+        referral = form.cleaned_data["referral"]
         try:
             invoice = services.sell_package(
-                patient=patient,
+                patient=referral.patient,
                 package=form.cleaned_data["package"],
                 referral=referral,
                 created_by=request.user,
@@ -532,6 +532,28 @@ def package_sell(request):
         section="invoices",
         submit="Draft the invoice",
         intro="The package's sessions are covered by this one invoice; they are not invoiced again.",
+    )
+
+
+@role_required("billing.add_invoice")
+def review_invoice_create(request):
+    form = ReviewInvoiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = services.invoice_review(created_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Follow-up review invoice drafted.")
+            return redirect(invoice)
+    return _form_page(
+        request,
+        form=form,
+        title="Invoice a follow-up review",
+        back=reverse("billing:invoice_list"),
+        section="invoices",
+        submit="Draft the invoice",
+        intro="At the review fee in force on the review date for the protocol family and the referral's route.",
     )
 
 

@@ -234,7 +234,7 @@ def test_a_preauthorisation_with_zero_sessions_is_refused(reception_client):
 def test_a_package_is_sold_as_a_draft_invoice(admin_client_role, reception_client):
     pkg = factories.PackageFactory(protocol_family=family("lidocaine"))
     ref = referral("self_pay")
-    data = {"patient": ref.patient.pk, "package": pkg.pk}
+    data = {"referral": ref.pk, "package": pkg.pk}
     assert reception_client.post(reverse("billing:package_sell"), data).status_code == 403
     response = admin_client_role.post(reverse("billing:package_sell"), data)
     invoice = Invoice.objects.get()
@@ -329,3 +329,18 @@ def test_every_billing_page_allows_its_role_and_refuses_the_others(
 
 def test_actions_need_post(admin_client_role, draft):
     assert admin_client_role.get(reverse("billing:invoice_issue", args=[draft.pk])).status_code == 405
+
+
+def test_an_admin_invoices_a_follow_up_review_at_the_review_fee(admin_client_role, reception_client, price):
+    ref = referral("self_pay")
+    data = {"referral": ref.pk, "protocol_family": price.protocol_family.pk, "review_date": "2026-03-02"}
+    assert reception_client.post(reverse("billing:review_invoice_create"), data).status_code == 403
+    response = admin_client_role.post(reverse("billing:review_invoice_create"), data)
+    invoice = Invoice.objects.get()
+    assert response["Location"] == invoice.get_absolute_url()
+    assert invoice.total == Decimal("150.00") and invoice.lines.get().kind == "review"
+    refused = admin_client_role.post(
+        reverse("billing:review_invoice_create"), {**data, "review_date": "2025-03-02"}
+    )
+    assert "No Lidocaine private self-pay price was in force on 2 Mar 2025" in refused.content.decode()
+    assert Invoice.objects.count() == 1

@@ -1,4 +1,4 @@
-"""Invoice numbers stay unique and contiguous when many requests issue invoices at the same time."""
+"""Under concurrency on PostgreSQL: invoice numbers stay unique and contiguous; insured bookings never exceed the authorisation."""
 
 import threading
 from decimal import Decimal
@@ -74,3 +74,51 @@ def test_the_same_invoice_issued_concurrently_gets_one_number():
     assert draft.number == results[0]
     nxt = _drafts(1)[0]
     assert issue_invoice(invoice=nxt).number == results[0] + 1
+
+
+def test_concurrent_insured_bookings_never_exceed_the_authorised_sessions():
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from patients.models import EligibilityAssessment
+    from sessions import booking
+    from sessions.models import InfusionSession
+
+    from .conftest import version
+
+    assert connection.vendor == "postgresql"
+    pv = version()
+    preauth = factories.PreAuthorisationFactory(sessions_authorised=3)
+    ref = preauth.referral
+    EligibilityAssessment.objects.create(
+        patient=ref.patient,
+        protocol_family=pv.protocol.family,
+        assessed_on=timezone.localdate() - timedelta(days=1),
+        assessed_by=factories.specialist_user(),
+        decision="eligible",
+        weight_kg=70,
+    )
+    location = factories.LocationFactory()
+    chairs = [factories.ChairFactory(location=location) for _ in range(2)]
+    booker = factories.reception_user()
+    first = factories.next_weekday()
+    second = factories.next_weekday(first)
+    london = ZoneInfo("Europe/London")
+    slots = [
+        (chairs[i % 2], datetime.combine(day, time(hour), tzinfo=london))
+        for i, (day, hour) in enumerate((d, h) for d in (first, second) for h in (8, 10, 12, 14))
+    ]
+
+    def book(slot):
+        chair, start = slot
+        return booking.book_session(
+            patient=ref.patient, protocol_version=pv, chair=chair, start=start, booked_by=booker, referral=ref
+        )
+
+    results, errors = _race(book, slots)
+    assert len(results) == 3
+    assert len(errors) == 5
+    assert all("authorised no more sessions" in str(e) for e in errors)
+    assert InfusionSession.objects.filter(referral=ref).count() == 3
