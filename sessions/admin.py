@@ -84,3 +84,6 @@ class InfusionSessionAdmin(SimpleHistoryAdmin):
     date_hierarchy = "start"
     raw_id_fields = ["patient", "referral", "course", "rescheduled_to"]
     list_select_related = ["patient", "chair", "protocol_version"]
+
+
+from . import record_admin  # noqa: E402,F401  (session record, issue 7: read-only admin)

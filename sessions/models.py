@@ -229,6 +229,4 @@ class InfusionSession(models.Model):
 
 
 from .record_models import *  # noqa: E402,F401,F403
-
-
 from .reminder_models import *  # noqa: E402,F401,F403

@@ -17,7 +17,7 @@ class Band:
 
     CHOICES = [
         (LOW, "Low"),
-        (LOW_MEDIUM, "Low-medium (a single 3)"),
+        (LOW_MEDIUM, "Low-medium"),
         (MEDIUM, "Medium"),
         (HIGH, "High"),
     ]

@@ -62,7 +62,10 @@ def _ensure_open(session):
     if session.status == SessionStatus.BOOKED:
         _refuse(NON_FIELD_ERRORS, "Check the patient in before charting.")
     if session.status not in OPEN_STATUSES:
-        _refuse(NON_FIELD_ERRORS, f"This session is {session.get_status_display().lower()}: nothing can be charted.")
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"This session is {session.get_status_display().lower()}: nothing can be charted.",
+        )
 
 
 def _floor_minute(moment):
@@ -98,7 +101,10 @@ def _start_treatment_clock(*, session, by, on_date):
         if hasattr(patient_services, "start_treatment_for_patient"):
             patient_services.start_treatment_for_patient(patient=session.patient, by=by, on_date=on_date)
         return
-    if hasattr(patient_services, "start_treatment") and session.referral.status in ("accepted", "in_treatment"):
+    if hasattr(patient_services, "start_treatment") and session.referral.status in (
+        "accepted",
+        "in_treatment",
+    ):
         patient_services.start_treatment(referral=session.referral, by=by, on_date=on_date)
 
 
@@ -113,7 +119,10 @@ def _prescription(session):
     prescription = protocol_selectors.current_prescription(
         patient=session.patient, family=session.protocol_version.protocol.family
     )
-    if prescription is None or prescription.protocol_version.protocol_id != session.protocol_version.protocol_id:
+    if (
+        prescription is None
+        or prescription.protocol_version.protocol_id != session.protocol_version.protocol_id
+    ):
         return None
     return prescription
 
@@ -188,7 +197,9 @@ def start_infusion(
 
 
 def _add_rate_change(*, session, by, kind, at, rate, reason):
-    change = RateChange(session=session, kind=kind, changed_at=at, rate_ml_per_h=rate, reason=reason, changed_by=by)
+    change = RateChange(
+        session=session, kind=kind, changed_at=at, rate_ml_per_h=rate, reason=reason, changed_by=by
+    )
     change.full_clean()
     change._history_user = by
     change.save()
@@ -232,7 +243,9 @@ def change_rate(*, session, by, rate_ml_per_h, reason: str, changed_at=None) -> 
         _refuse("rate_ml_per_h", f"The infusion already runs at {rate} mL/h.")
     changed_at = changed_at or timezone.now()
     _check_change_time("changed_at", changed_at, session, record)
-    change = _add_rate_change(session=session, by=by, kind=RateChangeKind.RATE, at=changed_at, rate=rate, reason=reason)
+    change = _add_rate_change(
+        session=session, by=by, kind=RateChangeKind.RATE, at=changed_at, rate=rate, reason=reason
+    )
     record.current_rate_ml_per_h = rate
     record._history_user = by
     record.save(update_fields=["current_rate_ml_per_h"])
@@ -247,7 +260,9 @@ def pause_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
     reason = _required_reason(reason)
     changed_at = changed_at or timezone.now()
     _check_change_time("changed_at", changed_at, session, record)
-    change = _add_rate_change(session=session, by=by, kind=RateChangeKind.PAUSE, at=changed_at, rate=0, reason=reason)
+    change = _add_rate_change(
+        session=session, by=by, kind=RateChangeKind.PAUSE, at=changed_at, rate=0, reason=reason
+    )
     record.state = InfusionState.PAUSED
     record._history_user = by
     record.save(update_fields=["state"])
@@ -265,7 +280,12 @@ def resume_infusion(*, session, by, rate_ml_per_h=None, reason: str = "", change
     changed_at = changed_at or timezone.now()
     _check_change_time("changed_at", changed_at, session, record)
     change = _add_rate_change(
-        session=session, by=by, kind=RateChangeKind.RESUME, at=changed_at, rate=rate, reason=(reason or "").strip()
+        session=session,
+        by=by,
+        kind=RateChangeKind.RESUME,
+        at=changed_at,
+        rate=rate,
+        reason=(reason or "").strip(),
     )
     record.state = InfusionState.RUNNING
     record.current_rate_ml_per_h = rate
@@ -282,7 +302,9 @@ def stop_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
     reason = _required_reason(reason)
     changed_at = changed_at or timezone.now()
     _check_change_time("changed_at", changed_at, session, record)
-    change = _add_rate_change(session=session, by=by, kind=RateChangeKind.STOP, at=changed_at, rate=0, reason=reason)
+    change = _add_rate_change(
+        session=session, by=by, kind=RateChangeKind.STOP, at=changed_at, rate=0, reason=reason
+    )
     record.state = InfusionState.STOPPED
     record.stopped_at = changed_at
     record.stop_reason = reason
@@ -347,10 +369,22 @@ def record_adverse_event(
     event._history_user = by
     event.save()
     reason = f"Adverse event: {event.label}"
-    if record is not None and action_taken == AdverseEventAction.PAUSED and record.state == InfusionState.RUNNING:
-        pause_infusion(session=session, by=by, reason=reason, changed_at=max(occurred_at, _last_change_time(session)))
-    elif action_taken == AdverseEventAction.STOPPED and record is not None and record.state != InfusionState.STOPPED:
-        stop_infusion(session=session, by=by, reason=reason, changed_at=max(occurred_at, _last_change_time(session)))
+    if (
+        record is not None
+        and action_taken == AdverseEventAction.PAUSED
+        and record.state == InfusionState.RUNNING
+    ):
+        pause_infusion(
+            session=session, by=by, reason=reason, changed_at=max(occurred_at, _last_change_time(session))
+        )
+    elif (
+        action_taken == AdverseEventAction.STOPPED
+        and record is not None
+        and record.state != InfusionState.STOPPED
+    ):
+        stop_infusion(
+            session=session, by=by, reason=reason, changed_at=max(occurred_at, _last_change_time(session))
+        )
     return event
 
 
@@ -423,7 +457,10 @@ def amend_vital_signs(*, vital_signs, by, field: str, value, reason: str) -> Ame
     if not reason:
         _refuse("reason", "An amendment needs a reason.")
     if session.status not in LOCKED_STATUSES:
-        _refuse(NON_FIELD_ERRORS, "Only a completed or signed-off record is amended; chart a new observation instead.")
+        _refuse(
+            NON_FIELD_ERRORS,
+            "Only a completed or signed-off record is amended; chart a new observation instead.",
+        )
     if field not in VITAL_FIELDS:
         _refuse("field", "Choose a value to amend.")
     vitals = VitalSigns.objects.select_for_update().get(pk=vital_signs.pk, session=session)

@@ -30,10 +30,24 @@ def at_session_day(session, value):
 
 
 class TimeOfDayField(forms.TimeField):
-    widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    """A 24-hour HH:MM text box: browsers draw <input type=time> in their own locale (04:47 PM)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", now_hhmm)
+        kwargs.setdefault("input_formats", ["%H:%M", "%H.%M", "%H%M"])
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "placeholder": "HH:MM",
+                    "pattern": "[0-2]?[0-9][:.]?[0-5][0-9]",
+                    "autocomplete": "off",
+                    "size": 5,
+                }
+            ),
+        )
+        kwargs.setdefault("error_messages", {"invalid": "Enter a 24-hour time such as 14:30."})
         super().__init__(*args, **kwargs)
 
 
@@ -70,8 +84,6 @@ class VitalSignsForm(forms.ModelForm):
         }
         widgets = {
             "temperature": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
-            "acvpu": forms.Select(choices=ACVPU.choices),
-            "sedation": forms.Select(choices=[(v, v) for v in POSS.values]),
         }
 
     field_order = [*VITAL_FIELDS, "observed_at"]
@@ -83,7 +95,10 @@ class VitalSignsForm(forms.ModelForm):
         self.fields["systolic"].widget.attrs["data-first-field"] = "true"
         self.fields["sedation"].help_text = ""
         self.fields["pain"].help_text = ""
-        self.fields["acvpu"].widget.attrs["title"] = "Alert, new Confusion, Voice, Pain, Unresponsive"
+        # Short codes keep the row on one line; the legend under the row spells them out.
+        self.fields["acvpu"].choices = [(v, v) for v in ACVPU.values]
+        self.fields["sedation"].choices = [(v, v) for v in POSS.values]
+        self.fields["acvpu"].widget.attrs["title"] = ", ".join(f"{v} {label}" for v, label in ACVPU.choices)
         self.fields["sedation"].widget.attrs["title"] = "; ".join(label for _, label in POSS.choices)
 
     def service_values(self):
@@ -91,6 +106,7 @@ class VitalSignsForm(forms.ModelForm):
 
 
 class StartInfusionForm(forms.Form):
+    prefix = "start"  # several forms share one page: keep their ids apart
     dose = forms.DecimalField(
         label="Dose",
         required=False,
@@ -114,31 +130,40 @@ class StartInfusionForm(forms.Form):
 
 
 class RateChangeForm(forms.Form):
+    prefix = "rate"  # several forms share one page: keep their ids apart
     rate_ml_per_h = forms.DecimalField(label="New rate (mL/h)", min_value=0, decimal_places=1, max_digits=7)
     reason = forms.CharField(max_length=200)
-    changed_at = TimeOfDayField(label="At")
+    changed_at = TimeOfDayField(label="Time")
 
 
 class PauseForm(forms.Form):
+    prefix = "pause"  # several forms share one page: keep their ids apart
     reason = forms.CharField(max_length=200)
-    changed_at = TimeOfDayField(label="At")
+    changed_at = TimeOfDayField(label="Time")
 
 
 class ResumeForm(forms.Form):
+    prefix = "resume"  # several forms share one page: keep their ids apart
     rate_ml_per_h = forms.DecimalField(
-        label="Rate (mL/h)", min_value=0, decimal_places=1, max_digits=7, required=False,
+        label="Rate (mL/h)",
+        min_value=0,
+        decimal_places=1,
+        max_digits=7,
+        required=False,
         help_text="Leave empty to resume at the rate before the pause.",
     )
     reason = forms.CharField(max_length=200, required=False)
-    changed_at = TimeOfDayField(label="At")
+    changed_at = TimeOfDayField(label="Time")
 
 
 class StopForm(forms.Form):
+    prefix = "stop"  # several forms share one page: keep their ids apart
     reason = forms.CharField(max_length=200, initial="Infusion complete")
-    changed_at = TimeOfDayField(label="At")
+    changed_at = TimeOfDayField(label="Time")
 
 
 class AdverseEventForm(forms.ModelForm):
+    prefix = "event"  # several forms share one page: keep their ids apart
     occurred_at = TimeOfDayField(label="Time")
 
     class Meta:
@@ -155,10 +180,12 @@ class AdverseEventForm(forms.ModelForm):
 
 
 class CompleteForm(forms.Form):
+    prefix = "complete"  # several forms share one page: keep their ids apart
     note = forms.CharField(label="Completion note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SignOffForm(forms.Form):
+    prefix = "signoff"  # several forms share one page: keep their ids apart
     note = forms.CharField(label="Sign-off note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -166,9 +193,12 @@ AMENDABLE_FIELDS = [(name, str(VitalSigns._meta.get_field(name).verbose_name)) f
 
 
 class AmendmentForm(forms.Form):
+    prefix = "amend"  # several forms share one page: keep their ids apart
     vital_signs = forms.ModelChoiceField(queryset=VitalSigns.objects.none(), label="Observation")
     field = forms.ChoiceField(choices=[("", "Choose the value")] + AMENDABLE_FIELDS, label="Value to correct")
-    value = forms.CharField(label="Corrected value", max_length=100, help_text="For 'on oxygen' enter yes or no.")
+    value = forms.CharField(
+        label="Corrected value", max_length=100, help_text="For 'on oxygen' enter yes or no."
+    )
     reason = forms.CharField(
         label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}), required=True
     )
@@ -177,7 +207,10 @@ class AmendmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["vital_signs"].queryset = VitalSigns.objects.filter(pk__in=[v.pk for v in vitals])
         self.fields["vital_signs"].choices = [("", "Choose the observation")] + [
-            (v.pk, f"{timezone.localtime(v.observed_at):%H:%M} - BP {v.systolic}/{v.diastolic}, HR {v.heart_rate}, NEWS2 {v.news2_total}")
+            (
+                v.pk,
+                f"{timezone.localtime(v.observed_at):%H:%M} - BP {v.systolic}/{v.diastolic}, HR {v.heart_rate}, NEWS2 {v.news2_total}",
+            )
             for v in vitals
         ]
 

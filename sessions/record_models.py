@@ -200,11 +200,15 @@ class VitalSigns(models.Model):
         "infusion_sessions.InfusionSession", on_delete=models.PROTECT, related_name="vital_signs"
     )
     observed_at = models.DateTimeField("time")
-    systolic = models.PositiveSmallIntegerField("systolic BP (mmHg)", validators=_range_validators("systolic"))
+    systolic = models.PositiveSmallIntegerField(
+        "systolic BP (mmHg)", validators=_range_validators("systolic")
+    )
     diastolic = models.PositiveSmallIntegerField(
         "diastolic BP (mmHg)", validators=_range_validators("diastolic")
     )
-    heart_rate = models.PositiveSmallIntegerField("heart rate (/min)", validators=_range_validators("heart_rate"))
+    heart_rate = models.PositiveSmallIntegerField(
+        "heart rate (/min)", validators=_range_validators("heart_rate")
+    )
     respiratory_rate = models.PositiveSmallIntegerField(
         "respiratory rate (/min)", validators=_range_validators("respiratory_rate")
     )
@@ -242,7 +246,9 @@ class VitalSigns(models.Model):
         verbose_name_plural = "vital signs"
         constraints = [
             *(_range_constraint(name) for name in RANGES),
-            models.CheckConstraint(condition=Q(diastolic__lt=F("systolic")), name="vitals_diastolic_below_systolic"),
+            models.CheckConstraint(
+                condition=Q(diastolic__lt=F("systolic")), name="vitals_diastolic_below_systolic"
+            ),
             models.CheckConstraint(condition=Q(acvpu__in=ACVPU.values), name="vitals_acvpu_valid"),
             models.CheckConstraint(condition=Q(sedation__in=POSS.values), name="vitals_sedation_valid"),
             models.CheckConstraint(condition=Q(news2_total__lte=20), name="vitals_news2_total_in_range"),
@@ -251,6 +257,20 @@ class VitalSigns(models.Model):
 
     def __str__(self):
         return f"Observations at {self.observed_at:%H:%M}: NEWS2 {self.news2_total}"
+
+    def save(self, *args, **kwargs):
+        result = self.compute_news2()
+        self.news2_total = result.total
+        self.news2_respiration = result.respiration
+        self.news2_spo2 = result.spo2
+        self.news2_air_or_oxygen = result.air_or_oxygen
+        self.news2_systolic = result.systolic
+        self.news2_pulse = result.pulse
+        self.news2_consciousness = result.consciousness
+        self.news2_temperature = result.temperature
+        self.news2_band = result.band
+        self.alert_level = result.alert_level
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -269,20 +289,6 @@ class VitalSigns(models.Model):
             spo2_scale2=self.spo2_scale2,
             sedation=self.sedation,
         )
-
-    def save(self, *args, **kwargs):
-        result = self.compute_news2()
-        self.news2_total = result.total
-        self.news2_respiration = result.respiration
-        self.news2_spo2 = result.spo2
-        self.news2_air_or_oxygen = result.air_or_oxygen
-        self.news2_systolic = result.systolic
-        self.news2_pulse = result.pulse
-        self.news2_consciousness = result.consciousness
-        self.news2_temperature = result.temperature
-        self.news2_band = result.band
-        self.alert_level = result.alert_level
-        super().save(*args, **kwargs)
 
     @property
     def news2_response(self):
@@ -353,8 +359,12 @@ class AdverseEvent(models.Model):
                 condition=~Q(event_type=AdverseEventType.OTHER) | ~Q(other_text=""),
                 name="adverseevent_other_needs_text",
             ),
-            models.CheckConstraint(condition=Q(event_type__in=AdverseEventType.values), name="adverseevent_type_valid"),
-            models.CheckConstraint(condition=Q(severity__in=Severity.values), name="adverseevent_severity_valid"),
+            models.CheckConstraint(
+                condition=Q(event_type__in=AdverseEventType.values), name="adverseevent_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="adverseevent_severity_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(action_taken__in=AdverseEventAction.values), name="adverseevent_action_valid"
             ),

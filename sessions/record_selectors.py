@@ -42,7 +42,9 @@ def observation_due(*, status, started_at, last_observed_at, interval_minutes, n
     due_at = base + timedelta(minutes=interval_minutes)
     overdue = now > due_at
     minutes = int((now - due_at).total_seconds() // 60) if overdue else 0
-    return ObservationDue(due_at=due_at, overdue=overdue, minutes_overdue=minutes, interval_minutes=interval_minutes)
+    return ObservationDue(
+        due_at=due_at, overdue=overdue, minutes_overdue=minutes, interval_minutes=interval_minutes
+    )
 
 
 # --- the day board and the dashboard ----------------------------------------------------------
@@ -255,7 +257,14 @@ def chart_data(*, vitals, rate_changes, events) -> dict:
             }
             for c in rate_changes
         ]
-        + [{"t": _iso(e.occurred_at), "kind": "event", "label": f"{e.label} ({e.get_severity_display().lower()})"} for e in events],
+        + [
+            {
+                "t": _iso(e.occurred_at),
+                "kind": "event",
+                "label": f"{e.label} ({e.get_severity_display().lower()})",
+            }
+            for e in events
+        ],
     }
 
 

@@ -51,7 +51,12 @@ def _context(request, page, bound=None):
     bound = bound or {}
     user = request.user
     session, record = page.session, page.record
-    ctx = {"page": page, "session": session, "record": record, "session_detail_url": _session_detail_url(session)}
+    ctx = {
+        "page": page,
+        "session": session,
+        "record": record,
+        "session_detail_url": _session_detail_url(session),
+    }
     can_chart = _can(user, "chart_session") and page.is_open
     ctx["can_chart"] = can_chart
     ctx["can_check_in"] = (
@@ -85,7 +90,9 @@ def _context(request, page, bound=None):
 
 def _render(request, pk, *, bound=None, status=200):
     page = _page(pk)
-    return render(request, "infusion_sessions/record/record.html", _context(request, page, bound), status=status)
+    return render(
+        request, "infusion_sessions/record/record.html", _context(request, page, bound), status=status
+    )
 
 
 @require_GET
@@ -98,7 +105,11 @@ def session_record(request, pk):
 @role_required(*VIEW_PERMS)
 def session_record_print(request, pk):
     page = _page(pk)
-    return render(request, "infusion_sessions/record/print.html", {"page": page, "session": page.session, "record": page.record, "printed_at": timezone.now()})
+    return render(
+        request,
+        "infusion_sessions/record/print.html",
+        {"page": page, "session": page.session, "record": page.record, "printed_at": timezone.now()},
+    )
 
 
 def _session(pk):
@@ -167,7 +178,9 @@ def session_record_start(request, pk):
             soft_limit_reason=data["soft_limit_reason"],
         )
 
-    return _handle(request, pk, form=form, key="start_form", call=call, success="Infusion started.", anchor="charting")
+    return _handle(
+        request, pk, form=form, key="start_form", call=call, success="Infusion started.", anchor="charting"
+    )
 
 
 @require_POST
@@ -210,7 +223,15 @@ def session_record_event(request, pk):
             notes=data["notes"],
         )
 
-    return _handle(request, pk, form=form, key="event_form", call=call, success="Adverse event recorded.", anchor="events")
+    return _handle(
+        request,
+        pk,
+        form=form,
+        key="event_form",
+        call=call,
+        success="Adverse event recorded.",
+        anchor="events",
+    )
 
 
 @require_POST
@@ -254,7 +275,11 @@ def session_record_amend(request, pk):
         form=form,
         key="amend_form",
         call=lambda data: services.amend_vital_signs(
-            vital_signs=data["vital_signs"], by=request.user, field=data["field"], value=data["value"], reason=data["reason"]
+            vital_signs=data["vital_signs"],
+            by=request.user,
+            field=data["field"],
+            value=data["value"],
+            reason=data["reason"],
         ),
         success="Amendment recorded; the history shows the original value.",
         anchor="history",
@@ -301,7 +326,12 @@ def session_record_vitals(request, pk):
 
     if _wants_json(request):
         return JsonResponse(
-            {"id": vitals.pk, "news2": vitals.news2_total, "band": vitals.news2_band, "alert_level": vitals.alert_level},
+            {
+                "id": vitals.pk,
+                "news2": vitals.news2_total,
+                "band": vitals.news2_band,
+                "alert_level": vitals.alert_level,
+            },
             status=201,
         )
     if not request.htmx:
@@ -316,4 +346,3 @@ def session_record_vitals(request, pk):
 
 def _json_header(value):
     return json.dumps(value, default=str)
-

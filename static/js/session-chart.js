@@ -61,7 +61,12 @@
     if (points.length === 0) return;
     const times = points.map(function (p) { return Date.parse(p.t); })
       .concat((data.markers || []).map(function (m) { return Date.parse(m.t); }));
-    const pad = 5 * 60 * 1000;
+    // Ticks on round clock times: the smallest step that gives at most 10 of them.
+    const MINUTE = 60 * 1000;
+    const first = Math.min.apply(null, times), last = Math.max.apply(null, times);
+    const step = [5, 10, 15, 30, 60, 120].find(function (m) { return (last - first) / (m * MINUTE) <= 8; }) || 240;
+    const xMin = Math.floor((first - 2 * MINUTE) / (step * MINUTE)) * step * MINUTE;
+    const xMax = Math.ceil((last + 2 * MINUTE) / (step * MINUTE)) * step * MINUTE;
     chart = new Chart(canvas, {
       type: "line",
       data: {
@@ -85,9 +90,9 @@
         scales: {
           x: {
             type: "linear",
-            min: Math.min.apply(null, times) - pad,
-            max: Math.max.apply(null, times) + pad,
-            ticks: { callback: function (v) { return hhmm.format(new Date(v)); }, maxTicksLimit: 10 },
+            min: xMin,
+            max: xMax,
+            ticks: { stepSize: step * MINUTE, callback: function (v) { return hhmm.format(new Date(v)); } },
             title: { display: true, text: "Time" },
           },
           y: { min: 0, suggestedMax: 200, title: { display: true, text: "mmHg · /min · %" } },

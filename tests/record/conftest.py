@@ -25,8 +25,15 @@ NORMAL = dict(
 def make_session(db):
     """A session today for a new patient on a new chair; checked in `checked_in_ago` before now."""
 
-    def make(*, status=SessionStatus.CHECKED_IN, checked_in_ago=timedelta(minutes=90), patient=None, version=None,
-             weight=True, referral=None):
+    def make(
+        *,
+        status=SessionStatus.CHECKED_IN,
+        checked_in_ago=timedelta(minutes=90),
+        patient=None,
+        version=None,
+        weight=True,
+        referral=None,
+    ):
         now = timezone.now()
         version = version or factories.ProtocolVersionFactory()
         patient = patient or factories.PatientFactory()
@@ -70,7 +77,9 @@ def finish(session, by):
 
     if not VitalSigns.objects.filter(session=session).exists():
         chart(session, by, minutes_ago=5)
-    services.stop_infusion(session=session, by=by, reason="Infusion complete", changed_at=timezone.now() - timedelta(minutes=2))
+    services.stop_infusion(
+        session=session, by=by, reason="Infusion complete", changed_at=timezone.now() - timedelta(minutes=2)
+    )
     services.complete_session(session=session, by=by)
     session.refresh_from_db()
     return session

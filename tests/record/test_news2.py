@@ -79,7 +79,20 @@ def test_it_scores_systolic_bp_on_every_band_boundary(systolic, expected):
 
 @pytest.mark.parametrize(
     ("pulse", "expected"),
-    [(20, 3), (40, 3), (41, 1), (50, 1), (51, 0), (90, 0), (91, 1), (110, 1), (111, 2), (130, 2), (131, 3), (250, 3)],
+    [
+        (20, 3),
+        (40, 3),
+        (41, 1),
+        (50, 1),
+        (51, 0),
+        (90, 0),
+        (91, 1),
+        (110, 1),
+        (111, 2),
+        (130, 2),
+        (131, 3),
+        (250, 3),
+    ],
 )
 def test_it_scores_pulse_on_every_band_boundary(pulse, expected):
     assert news2.pulse_score(pulse) == expected
@@ -111,14 +124,31 @@ def test_it_scores_temperature_on_every_band_boundary(temperature, expected):
 
 @pytest.mark.parametrize(
     ("temperature", "expected"),
-    [("35.04", 3), ("35.05", 1), ("36.04", 1), ("36.05", 0), ("38.04", 0), ("38.05", 1), ("39.05", 2), (36.0, 1)],
+    [
+        ("35.04", 3),
+        ("35.05", 1),
+        ("36.04", 1),
+        ("36.05", 0),
+        ("38.04", 0),
+        ("38.05", 1),
+        ("39.05", 2),
+        (36.0, 1),
+    ],
 )
 def test_it_reads_temperature_to_one_decimal_place_before_scoring(temperature, expected):
     assert news2.temperature_score(temperature) == expected
 
 
 def _score(**overrides):
-    values = dict(respiratory_rate=18, spo2=97, on_oxygen=False, systolic=120, pulse=80, acvpu="A", temperature=Decimal("37.0"))
+    values = dict(
+        respiratory_rate=18,
+        spo2=97,
+        on_oxygen=False,
+        systolic=120,
+        pulse=80,
+        acvpu="A",
+        temperature=Decimal("37.0"),
+    )
     values.update(overrides)
     return news2.score(**values)
 
@@ -132,7 +162,13 @@ def test_reference_case_all_normal_scores_0_low():
 
 def test_reference_case_8_is_high_with_each_parameter_as_in_domain():
     result = news2.score(
-        respiratory_rate=22, spo2=95, on_oxygen=True, systolic=105, pulse=95, acvpu="A", temperature=Decimal("38.5")
+        respiratory_rate=22,
+        spo2=95,
+        on_oxygen=True,
+        systolic=105,
+        pulse=95,
+        acvpu="A",
+        temperature=Decimal("38.5"),
     )
     assert (
         result.respiration,
@@ -150,7 +186,13 @@ def test_reference_case_8_is_high_with_each_parameter_as_in_domain():
 
 def test_reference_case_single_red_parameter_is_low_medium_with_an_alert():
     result = news2.score(
-        respiratory_rate=16, spo2=97, on_oxygen=False, systolic=89, pulse=70, acvpu="A", temperature=Decimal("36.8")
+        respiratory_rate=16,
+        spo2=97,
+        on_oxygen=False,
+        systolic=89,
+        pulse=70,
+        acvpu="A",
+        temperature=Decimal("36.8"),
     )
     assert result.total == 3
     assert result.systolic == 3
@@ -175,9 +217,21 @@ def test_scale_1_scores_93_as_2_where_scale_2_scores_0():
     ("overrides", "total", "band"),
     [
         ({"pulse": 95, "temperature": Decimal("38.5"), "systolic": 105, "respiratory_rate": 10}, 4, Band.LOW),
-        ({"pulse": 95, "temperature": Decimal("38.5"), "systolic": 105, "respiratory_rate": 22}, 5, Band.MEDIUM),
-        ({"pulse": 115, "temperature": Decimal("38.5"), "systolic": 105, "respiratory_rate": 22}, 6, Band.MEDIUM),
-        ({"pulse": 115, "temperature": Decimal("39.5"), "systolic": 105, "respiratory_rate": 22}, 7, Band.HIGH),
+        (
+            {"pulse": 95, "temperature": Decimal("38.5"), "systolic": 105, "respiratory_rate": 22},
+            5,
+            Band.MEDIUM,
+        ),
+        (
+            {"pulse": 115, "temperature": Decimal("38.5"), "systolic": 105, "respiratory_rate": 22},
+            6,
+            Band.MEDIUM,
+        ),
+        (
+            {"pulse": 115, "temperature": Decimal("39.5"), "systolic": 105, "respiratory_rate": 22},
+            7,
+            Band.HIGH,
+        ),
         ({"acvpu": "C", "pulse": 95}, 4, Band.LOW_MEDIUM),
         ({"acvpu": "V", "pulse": 95, "temperature": Decimal("38.5")}, 5, Band.MEDIUM),
         ({"systolic": 89, "respiratory_rate": 8, "pulse": 40}, 9, Band.HIGH),
@@ -216,9 +270,18 @@ def test_poss_3_or_4_raises_an_alert_like_news2_7(band, sedation, level):
     temp=st.decimals(min_value=30, max_value=45, places=1),
     scale2=st.booleans(),
 )
-def test_the_total_is_the_sum_of_parameter_scores_and_bands_follow_it(rr, spo2, oxygen, sbp, hr, acvpu, temp, scale2):
+def test_the_total_is_the_sum_of_parameter_scores_and_bands_follow_it(
+    rr, spo2, oxygen, sbp, hr, acvpu, temp, scale2
+):
     result = news2.score(
-        respiratory_rate=rr, spo2=spo2, on_oxygen=oxygen, systolic=sbp, pulse=hr, acvpu=acvpu, temperature=temp, spo2_scale2=scale2
+        respiratory_rate=rr,
+        spo2=spo2,
+        on_oxygen=oxygen,
+        systolic=sbp,
+        pulse=hr,
+        acvpu=acvpu,
+        temperature=temp,
+        spo2_scale2=scale2,
     )
     assert result.total == sum(result.sub_scores.values())
     assert 0 <= result.total <= 20

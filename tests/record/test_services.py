@@ -41,7 +41,9 @@ def test_it_starts_the_infusion_with_the_calculators_dose(make_session, nurse):
     assert record.rate_ml_per_h == Decimal("250.0")  # 250 mL over 60 min
     assert record.basis_dose == Decimal("5") and record.basis_unit == "mg/kg"
     assert record.weight_kg == Decimal("70.0")
-    assert list(RateChange.objects.filter(session=session).values_list("kind", flat=True)) == [RateChangeKind.START]
+    assert list(RateChange.objects.filter(session=session).values_list("kind", flat=True)) == [
+        RateChangeKind.START
+    ]
 
 
 def test_it_refuses_a_dose_above_the_hard_limit_and_starts_nothing(make_session, nurse):
@@ -101,13 +103,25 @@ def test_the_first_infusion_stops_the_referrals_rtt_clock(make_session, nurse):
 
 def test_it_stores_news2_total_sub_scores_and_band_on_save(started_session, nurse):
     vitals = chart(
-        started_session, nurse, respiratory_rate=22, spo2=95, on_oxygen=True, systolic=105, diastolic=70,
-        heart_rate=95, temperature="38.5",
+        started_session,
+        nurse,
+        respiratory_rate=22,
+        spo2=95,
+        on_oxygen=True,
+        systolic=105,
+        diastolic=70,
+        heart_rate=95,
+        temperature="38.5",
     )
     vitals.refresh_from_db()
     assert (
-        vitals.news2_respiration, vitals.news2_spo2, vitals.news2_air_or_oxygen, vitals.news2_systolic,
-        vitals.news2_pulse, vitals.news2_consciousness, vitals.news2_temperature,
+        vitals.news2_respiration,
+        vitals.news2_spo2,
+        vitals.news2_air_or_oxygen,
+        vitals.news2_systolic,
+        vitals.news2_pulse,
+        vitals.news2_consciousness,
+        vitals.news2_temperature,
     ) == (2, 1, 2, 1, 1, 0, 1)
     assert vitals.news2_total == 8
     assert vitals.news2_band == Band.HIGH
@@ -117,7 +131,9 @@ def test_it_stores_news2_total_sub_scores_and_band_on_save(started_session, nurs
 def test_it_uses_spo2_scale_2_when_the_patient_is_marked_for_it(make_session, nurse):
     patient = factories.PatientFactory(news2_spo2_scale2=True)
     session = make_session(patient=patient)
-    on_air = services.record_vital_signs(session=session, by=nurse, observed_at=timezone.now(), **{**NORMAL, "spo2": 93})
+    on_air = services.record_vital_signs(
+        session=session, by=nurse, observed_at=timezone.now(), **{**NORMAL, "spo2": 93}
+    )
     assert on_air.spo2_scale2 is True
     assert (on_air.news2_spo2, on_air.news2_total) == (0, 0)
     on_o2 = services.record_vital_signs(
@@ -135,12 +151,25 @@ def test_poss_3_raises_an_urgent_alert_with_a_low_news2(started_session, nurse):
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("systolic", 39), ("systolic", 301), ("diastolic", 19), ("heart_rate", 19), ("heart_rate", 251),
-        ("respiratory_rate", 2), ("respiratory_rate", 71), ("spo2", 49), ("spo2", 101),
-        ("temperature", "29.9"), ("temperature", "45.1"), ("pain", 11), ("acvpu", "X"), ("sedation", "5"),
+        ("systolic", 39),
+        ("systolic", 301),
+        ("diastolic", 19),
+        ("heart_rate", 19),
+        ("heart_rate", 251),
+        ("respiratory_rate", 2),
+        ("respiratory_rate", 71),
+        ("spo2", 49),
+        ("spo2", 101),
+        ("temperature", "29.9"),
+        ("temperature", "45.1"),
+        ("pain", 11),
+        ("acvpu", "X"),
+        ("sedation", "5"),
     ],
 )
-def test_it_refuses_vitals_outside_physiological_ranges_and_saves_nothing(started_session, nurse, field, value):
+def test_it_refuses_vitals_outside_physiological_ranges_and_saves_nothing(
+    started_session, nurse, field, value
+):
     with pytest.raises(ValidationError) as exc:
         chart(started_session, nurse, **{field: value})
     assert field in exc.value.message_dict
@@ -164,7 +193,9 @@ def test_it_refuses_diastolic_at_or_above_systolic(started_session, nurse, diast
         ("acvpu", "X", "vitals_acvpu_valid"),
     ],
 )
-def test_the_database_refuses_bad_vitals_even_without_validation(started_session, nurse, field, value, constraint):
+def test_the_database_refuses_bad_vitals_even_without_validation(
+    started_session, nurse, field, value, constraint
+):
     values = {**NORMAL, "temperature": Decimal("36.8"), field: value}
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         VitalSigns(session=started_session, observed_at=timezone.now(), recorded_by=nurse, **values).save()
@@ -194,7 +225,9 @@ def test_it_refuses_charting_before_check_in(make_session, nurse):
 
 
 @pytest.mark.parametrize("signed_off", [False, True])
-def test_it_refuses_every_write_on_a_locked_record_and_changes_nothing(started_session, nurse, specialist, signed_off):
+def test_it_refuses_every_write_on_a_locked_record_and_changes_nothing(
+    started_session, nurse, specialist, signed_off
+):
     session = finish(started_session, nurse)
     if signed_off:
         services.sign_off_session(session=session, by=specialist)
@@ -206,7 +239,12 @@ def test_it_refuses_every_write_on_a_locked_record_and_changes_nothing(started_s
         lambda: services.pause_infusion(session=session, by=nurse, reason="x"),
         lambda: services.stop_infusion(session=session, by=nurse, reason="x"),
         lambda: services.record_adverse_event(
-            session=session, by=nurse, occurred_at=now, event_type="nausea", severity="mild", action_taken="none"
+            session=session,
+            by=nurse,
+            occurred_at=now,
+            event_type="nausea",
+            severity="mild",
+            action_taken="none",
         ),
         lambda: services.complete_session(session=session, by=nurse),
     ]
@@ -222,14 +260,24 @@ def test_it_refuses_every_write_on_a_locked_record_and_changes_nothing(started_s
 
 def test_rate_changes_pauses_and_stop_are_timestamped_and_attributed(started_session, nurse):
     now = timezone.now()
-    services.change_rate(session=started_session, by=nurse, rate_ml_per_h=125, reason="Dizziness", changed_at=now - timedelta(minutes=40))
-    services.pause_infusion(session=started_session, by=nurse, reason="Perioral tingling", changed_at=now - timedelta(minutes=30))
+    services.change_rate(
+        session=started_session,
+        by=nurse,
+        rate_ml_per_h=125,
+        reason="Dizziness",
+        changed_at=now - timedelta(minutes=40),
+    )
+    services.pause_infusion(
+        session=started_session, by=nurse, reason="Perioral tingling", changed_at=now - timedelta(minutes=30)
+    )
     record = InfusionRecord.objects.get(session=started_session)
     assert record.state == InfusionState.PAUSED
     services.resume_infusion(session=started_session, by=nurse, changed_at=now - timedelta(minutes=20))
     record.refresh_from_db()
     assert record.state == InfusionState.RUNNING and record.current_rate_ml_per_h == Decimal("125.0")
-    services.stop_infusion(session=started_session, by=nurse, reason="Infusion complete", changed_at=now - timedelta(minutes=10))
+    services.stop_infusion(
+        session=started_session, by=nurse, reason="Infusion complete", changed_at=now - timedelta(minutes=10)
+    )
     record.refresh_from_db()
     assert record.state == InfusionState.STOPPED and record.stop_reason == "Infusion complete"
     changes = list(RateChange.objects.filter(session=started_session))
@@ -263,8 +311,12 @@ def test_it_refuses_a_bad_rate_change_and_keeps_the_rate(started_session, nurse,
 
 def test_an_adverse_event_with_paused_as_action_pauses_the_infusion(started_session, nurse):
     event = services.record_adverse_event(
-        session=started_session, by=nurse, occurred_at=timezone.now() - timedelta(minutes=5),
-        event_type="perioral_tingling", severity="moderate", action_taken="paused",
+        session=started_session,
+        by=nurse,
+        occurred_at=timezone.now() - timedelta(minutes=5),
+        event_type="perioral_tingling",
+        severity="moderate",
+        action_taken="paused",
     )
     assert event.recorded_by == nurse
     record = InfusionRecord.objects.get(session=started_session)
@@ -275,7 +327,11 @@ def test_an_adverse_event_with_paused_as_action_pauses_the_infusion(started_sess
 def test_an_other_adverse_event_needs_its_text(started_session, nurse):
     with pytest.raises(ValidationError) as exc:
         services.record_adverse_event(
-            session=started_session, by=nurse, occurred_at=timezone.now(), event_type="other", severity="mild",
+            session=started_session,
+            by=nurse,
+            occurred_at=timezone.now(),
+            event_type="other",
+            severity="mild",
             action_taken="none",
         )
     assert "other_text" in exc.value.message_dict
@@ -314,18 +370,28 @@ def factories_session_booked(session):
 
     start = session.start - timedelta(days=7)
     return InfusionSession.objects.create(
-        patient=session.patient, protocol_version=session.protocol_version, chair=session.chair, start=start,
-        end=start + timedelta(hours=2), booked_by=session.booked_by,
+        patient=session.patient,
+        protocol_version=session.protocol_version,
+        chair=session.chair,
+        start=start,
+        end=start + timedelta(hours=2),
+        booked_by=session.booked_by,
     )
 
 
-def test_an_amendment_changes_the_value_recomputes_news2_and_keeps_the_original_in_history(started_session, nurse, specialist):
+def test_an_amendment_changes_the_value_recomputes_news2_and_keeps_the_original_in_history(
+    started_session, nurse, specialist
+):
     vitals = chart(started_session, nurse, systolic=89, diastolic=60)
     assert vitals.news2_total == 3
     session = finish(started_session, nurse)
     services.sign_off_session(session=session, by=specialist)
     amendment = services.amend_vital_signs(
-        vital_signs=vitals, by=specialist, field="systolic", value="98", reason="Transcription error: monitor read 98"
+        vital_signs=vitals,
+        by=specialist,
+        field="systolic",
+        value="98",
+        reason="Transcription error: monitor read 98",
     )
     vitals.refresh_from_db()
     assert vitals.systolic == 98 and vitals.news2_systolic == 2 and vitals.news2_total == 2

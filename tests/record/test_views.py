@@ -84,7 +84,9 @@ def test_a_nurse_charts_a_row_through_htmx_and_gets_the_fragments_back(started_s
     assert vitals.news2_total == 3 and vitals.recorded_by.username == "nurse"
 
 
-def test_a_refused_htmx_row_comes_back_422_with_errors_inline_and_nothing_saved(started_session, nurse_client):
+def test_a_refused_htmx_row_comes_back_422_with_errors_inline_and_nothing_saved(
+    started_session, nurse_client
+):
     response = nurse_client.post(
         url("session_record_vitals", started_session),
         vitals_post(spo2=150, diastolic=130),
@@ -110,7 +112,9 @@ def test_an_observation_in_the_future_is_refused_next_to_the_time(started_sessio
 
 def test_a_json_client_gets_a_json_error(started_session, nurse_client):
     response = nurse_client.post(
-        url("session_record_vitals", started_session), vitals_post(heart_rate=400), HTTP_ACCEPT="application/json"
+        url("session_record_vitals", started_session),
+        vitals_post(heart_rate=400),
+        HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 422
     assert "heart_rate" in response.json()["errors"]
@@ -128,7 +132,7 @@ def test_only_nurses_chart(request, started_session, who):
 
 def test_a_nurse_starts_the_infusion_from_the_record(make_session, nurse_client, specialist_client):
     session = make_session()
-    data = {"dose": "5", "soft_limit_reason": "", "started_at": hhmm(1)}
+    data = {"start-dose": "5", "start-soft_limit_reason": "", "start-started_at": hhmm(1)}
     assert specialist_client.post(url("session_record_start", session), data).status_code == 403
     response = nurse_client.post(url("session_record_start", session), data)
     assert response.status_code == 302
@@ -137,7 +141,9 @@ def test_a_nurse_starts_the_infusion_from_the_record(make_session, nurse_client,
 
 def test_a_refused_dose_shows_on_the_start_form(make_session, nurse_client):
     session = make_session()
-    response = nurse_client.post(url("session_record_start", session), {"dose": "9", "started_at": hhmm(1)})
+    response = nurse_client.post(
+        url("session_record_start", session), {"start-dose": "9", "start-started_at": hhmm(1)}
+    )
     assert response.status_code == 422
     assert "above the hard limit" in response.content.decode()
     assert not InfusionRecord.objects.exists()
@@ -145,11 +151,18 @@ def test_a_refused_dose_shows_on_the_start_form(make_session, nurse_client):
 
 @pytest.mark.parametrize(
     ("action", "data"),
-    [("rate", {"rate_ml_per_h": "125", "reason": "Dizziness"}), ("pause", {"reason": "Nausea"}), ("stop", {"reason": "Infusion complete"})],
+    [
+        ("rate", {"rate_ml_per_h": "125", "reason": "Dizziness"}),
+        ("pause", {"reason": "Nausea"}),
+        ("stop", {"reason": "Infusion complete"}),
+    ],
 )
 def test_a_nurse_changes_the_infusion(started_session, nurse_client, reception_client, action, data):
-    data = {**data, "changed_at": hhmm(0)}
-    assert reception_client.post(url("session_record_infusion", started_session, action), data).status_code == 403
+    data = {f"{action}-{k}": v for k, v in {**data, "changed_at": hhmm(0)}.items()}
+    assert (
+        reception_client.post(url("session_record_infusion", started_session, action), data).status_code
+        == 403
+    )
     assert RateChange.objects.count() == 1
     response = nurse_client.post(url("session_record_infusion", started_session, action), data)
     assert response.status_code == 302
@@ -158,7 +171,8 @@ def test_a_nurse_changes_the_infusion(started_session, nurse_client, reception_c
 
 def test_a_rate_change_without_a_reason_is_refused_on_the_page(started_session, nurse_client):
     response = nurse_client.post(
-        url("session_record_infusion", started_session, "rate"), {"rate_ml_per_h": "125", "reason": "", "changed_at": hhmm()}
+        url("session_record_infusion", started_session, "rate"),
+        {"rate-rate_ml_per_h": "125", "rate-reason": "", "rate-changed_at": hhmm()},
     )
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
@@ -166,19 +180,31 @@ def test_a_rate_change_without_a_reason_is_refused_on_the_page(started_session, 
 
 
 def test_a_nurse_records_an_adverse_event(started_session, nurse_client, specialist_client):
-    data = {"occurred_at": hhmm(), "event_type": "nausea", "severity": "mild", "action_taken": "none", "other_text": "", "notes": ""}
+    data = {
+        "event-occurred_at": hhmm(),
+        "event-event_type": "nausea",
+        "event-severity": "mild",
+        "event-action_taken": "none",
+    }
     assert specialist_client.post(url("session_record_event", started_session), data).status_code == 403
     assert nurse_client.post(url("session_record_event", started_session), data).status_code == 302
     assert started_session.adverse_events.get().event_type == "nausea"
 
 
-def test_a_nurse_completes_and_a_specialist_signs_off(started_session, nurse, nurse_client, specialist_client):
+def test_a_nurse_completes_and_a_specialist_signs_off(
+    started_session, nurse, nurse_client, specialist_client
+):
     chart(started_session, nurse, minutes_ago=5)
     services.stop_infusion(session=started_session, by=nurse, reason="Infusion complete")
     assert specialist_client.post(url("session_record_complete", started_session), {}).status_code == 403
     assert nurse_client.post(url("session_record_complete", started_session), {}).status_code == 302
     assert nurse_client.post(url("session_record_signoff", started_session), {}).status_code == 403
-    assert specialist_client.post(url("session_record_signoff", started_session), {"note": "Fine"}).status_code == 302
+    assert (
+        specialist_client.post(
+            url("session_record_signoff", started_session), {"signoff-note": "Fine"}
+        ).status_code
+        == 302
+    )
     started_session.refresh_from_db()
     assert started_session.status == SessionStatus.SIGNED_OFF
 
@@ -190,10 +216,17 @@ def test_a_locked_record_shows_no_charting_form(started_session, nurse, nurse_cl
     assert 'data-testid="locked"' in body
 
 
-def test_a_specialist_amends_and_the_history_shows_both_values(started_session, nurse, specialist, nurse_client, specialist_client):
+def test_a_specialist_amends_and_the_history_shows_both_values(
+    started_session, nurse, specialist, nurse_client, specialist_client
+):
     vitals = chart(started_session, nurse, pain=7)
     finish(started_session, nurse)
-    data = {"vital_signs": vitals.pk, "field": "pain", "value": "3", "reason": "Patient said 3, not 7"}
+    data = {
+        "amend-vital_signs": vitals.pk,
+        "amend-field": "pain",
+        "amend-value": "3",
+        "amend-reason": "Patient said 3, not 7",
+    }
     assert nurse_client.post(url("session_record_amend", started_session), data).status_code == 403
     assert specialist_client.post(url("session_record_amend", started_session), data).status_code == 302
     body = specialist_client.get(url("session_record", started_session)).content.decode()
@@ -203,14 +236,16 @@ def test_a_specialist_amends_and_the_history_shows_both_values(started_session, 
 def test_an_amendment_without_a_reason_is_refused_on_the_page(started_session, nurse, specialist_client):
     vitals = chart(started_session, nurse, pain=7)
     finish(started_session, nurse)
-    data = {"vital_signs": vitals.pk, "field": "pain", "value": "3", "reason": ""}
+    data = {"amend-vital_signs": vitals.pk, "amend-field": "pain", "amend-value": "3", "amend-reason": ""}
     response = specialist_client.post(url("session_record_amend", started_session), data)
     assert response.status_code == 422
     vitals.refresh_from_db()
     assert vitals.pain == 7 and not Amendment.objects.exists()
 
 
-def test_reception_may_check_in_from_the_record_and_a_clinic_admin_may_not(make_session, reception_client, admin_client_role):
+def test_reception_may_check_in_from_the_record_and_a_clinic_admin_may_not(
+    make_session, reception_client, admin_client_role
+):
     session = make_session(status=SessionStatus.BOOKED)
     session.start = timezone.now() + timedelta(minutes=5)
     session.end = session.start + timedelta(hours=2)
@@ -228,7 +263,12 @@ def _bulk_vitals(session, nurse, n):
     start = session.checked_in_at
     rows = []
     for i in range(n):
-        v = VitalSigns(session=session, recorded_by=nurse, observed_at=start + timedelta(seconds=20 * (i + 1)), **{**NORMAL, "temperature": "36.8"})
+        v = VitalSigns(
+            session=session,
+            recorded_by=nurse,
+            observed_at=start + timedelta(seconds=20 * (i + 1)),
+            **{**NORMAL, "temperature": "36.8"},
+        )
         v.save()  # save() scores NEWS2; bulk_create would skip it
         rows.append(v)
     return rows
@@ -244,7 +284,14 @@ def test_the_record_page_makes_the_same_queries_for_10_and_200_observations(
     _bulk_vitals(small, nurse, 10)
     _bulk_vitals(large, nurse, 200)
     for session in (small, large):
-        services.record_adverse_event(session=session, by=nurse, occurred_at=timezone.now(), event_type="nausea", severity="mild", action_taken="none")
+        services.record_adverse_event(
+            session=session,
+            by=nurse,
+            occurred_at=timezone.now(),
+            event_type="nausea",
+            severity="mild",
+            action_taken="none",
+        )
     counts = []
     for session, expected_rows in ((small, 10), (large, 200)):
         with django_assert_max_num_queries(16), CaptureQueriesContext(connection) as ctx:
