@@ -105,6 +105,7 @@ class BookingForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "book_%s")  # the slot search form on the same page uses id_*
         super().__init__(*args, **kwargs)
         self.fields["protocol_version"].queryset = _versions()
         self.fields["chair"].queryset = _chairs()

@@ -212,16 +212,18 @@ def week_view(*, location: Location, week_start: date) -> list[WeekDay]:
     weekdays_open = set(OpeningHours.objects.filter(location=location).values_list("weekday", flat=True))
     closures = list(Closure.objects.filter(location=location, starts_on__lt=week_end, ends_on__gte=week_start))
     shifts = {}
-    for d, n in NurseShift.objects.filter(location=location, date__gte=week_start, date__lt=week_end).values_list(
-        "date", "nurses"
+    for d, starts, ends, n in (
+        NurseShift.objects.filter(location=location, date__gte=week_start, date__lt=week_end)
+        .order_by("date", "starts")
+        .values_list("date", "starts", "ends", "nurses")
     ):
-        shifts[d] = max(shifts.get(d, 0), n)
+        shifts.setdefault(d, []).append(f"{n} nurse{'s' if n != 1 else ''} {starts:%H:%M}–{ends:%H:%M}")
     days = []
     for offset in range(7):
         d = week_start + timedelta(days=offset)
         closure = next((c for c in closures if c.starts_on <= d <= c.ends_on), None)
         is_open = d.weekday() in weekdays_open and closure is None
-        nurses = f"{shifts[d]} nurse(s) on the rota" if d in shifts else (f"{default_nurses()} nurses (default)" if is_open else "")
+        nurses = "Rota: " + ", ".join(shifts[d]) if d in shifts else (f"{default_nurses()} nurses (default)" if is_open else "")
         days.append(
             WeekDay(
                 day=d,
