@@ -250,7 +250,7 @@ def chart_data(*, vitals, rate_changes, events) -> dict:
                 "t": _iso(c.changed_at),
                 "kind": "rate",
                 "label": (
-                    f"{c.get_kind_display()} {c.rate_ml_per_h} mL/h"
+                    f"{c.get_kind_display()} {format(c.rate_ml_per_h.normalize(), 'f')} mL/h"
                     if c.kind in (RateChangeKind.START, RateChangeKind.RATE, RateChangeKind.RESUME)
                     else c.get_kind_display()
                 ),

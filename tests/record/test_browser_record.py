@@ -120,7 +120,7 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     panel.get_by_label("Reason").fill("Dizziness: rate halved")
     panel.get_by_label("Time").fill(at(0))
     panel.get_by_role("button", name="Save rate change").click()
-    expect(page.get_by_test_id("rate-changes")).to_contain_text("Rate changed at 125.0 mL/h")
+    expect(page.get_by_test_id("rate-changes")).to_contain_text("Rate changed at 125 mL/h")
     screenshot(page, "record-02b-rate-change")
 
     # The alert is on the day board too.
