@@ -28,9 +28,14 @@ TARGET_MS = 50
 @pytest.fixture
 def clinic(db):
     location = factories.LocationFactory(name="Bench Suite")
-    chairs = [factories.ChairFactory(location=location, name=f"Chair {i + 1}", display_order=i) for i in range(CHAIRS)]
+    chairs = [
+        factories.ChairFactory(location=location, name=f"Chair {i + 1}", display_order=i)
+        for i in range(CHAIRS)
+    ]
     lido_family = factories.ProtocolFamilyFactory(slug="lidocaine", name="Lidocaine", nurse_ratio=3)
-    lidocaine = factories.ProtocolVersionFactory(protocol=factories.ProtocolFactory(family=lido_family, slug="lidocaine"))
+    lidocaine = factories.ProtocolVersionFactory(
+        protocol=factories.ProtocolFactory(family=lido_family, slug="lidocaine")
+    )
     ket_family = factories.ProtocolFamilyFactory(slug="ketamine", name="Ketamine", nurse_ratio=2)
     ket_family.nurse_ratio = 2
     ket_family.save()
@@ -103,7 +108,10 @@ def test_bench_slot_finder_next_10_slots_for_a_4_hour_infusion(clinic):
         f"best {min(timings):.1f} ms, worst {max(timings):.1f} ms (Python CPU median "
         f"{statistics.median(cpu):.1f} ms), {len(queries)} queries (target < {TARGET_MS} ms)"
     )
-    print("first slots:", ", ".join(f"{timezone.localtime(s.start):%a %d %b %H:%M} {s.chair.name}" for s in slots[:4]))
+    print(
+        "first slots:",
+        ", ".join(f"{timezone.localtime(s.start):%a %d %b %H:%M} {s.chair.name}" for s in slots[:4]),
+    )
 
 
 def test_bench_slot_finder_worst_case_a_chair_full_for_12_weeks(clinic):

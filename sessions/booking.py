@@ -43,7 +43,12 @@ CANCELLABLE = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN)
 def _lock(*, chairs, patient) -> None:
     location_ids = sorted({c.location_id for c in chairs})
     list(Location.objects.select_for_update().filter(pk__in=location_ids).order_by("pk").values_list("pk"))
-    list(Chair.objects.select_for_update().filter(pk__in=sorted({c.pk for c in chairs})).order_by("pk").values_list("pk"))
+    list(
+        Chair.objects.select_for_update()
+        .filter(pk__in=sorted({c.pk for c in chairs}))
+        .order_by("pk")
+        .values_list("pk")
+    )
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
 
 
@@ -61,14 +66,22 @@ def _save_session(session: InfusionSession) -> InfusionSession:
         if "session_no_patient_overlap" in text:
             raise ValidationError({"patient": "The patient already has a session at this time."}) from exc
         if "session_no_chair_overlap" in text:
-            raise ValidationError({"chair": "The chair was just booked by someone else. Choose another slot."}) from exc
+            raise ValidationError(
+                {"chair": "The chair was just booked by someone else. Choose another slot."}
+            ) from exc
         raise
     return session
 
 
-def _new_session(*, patient, protocol_version, chair, start, booked_by, referral, course, sequence, exclude_ids=()):
+def _new_session(
+    *, patient, protocol_version, chair, start, booked_by, referral, course, sequence, exclude_ids=()
+):
     problems = slot_problems(
-        protocol_version=protocol_version, chair=chair, start=start, patient=patient, exclude_session_ids=exclude_ids
+        protocol_version=protocol_version,
+        chair=chair,
+        start=start,
+        patient=patient,
+        exclude_session_ids=exclude_ids,
     )
     if problems:
         raise ValidationError(problems)
@@ -92,7 +105,9 @@ def _check_start(start):
     if timezone.is_naive(start):
         raise ValidationError({"start": "The start time needs a time zone."})
     if start < timezone.now():  # before eligibility: a past date is the clearer message
-        raise ValidationError({"start": f"{timezone.localtime(start):%d %b %Y %H:%M} is in the past. Choose a future time."})
+        raise ValidationError(
+            {"start": f"{timezone.localtime(start):%d %b %Y %H:%M} is in the past. Choose a future time."}
+        )
 
 
 # --- one session -----------------------------------------------------------------------------
@@ -102,9 +117,13 @@ def _check_start(start):
 def book_session(*, patient, protocol_version, chair, start, booked_by, referral=None) -> InfusionSession:
     """Book one session (not part of a course)."""
     _check_start(start)
-    _check_eligible(patient=patient, protocol_version=protocol_version, on_date=start.astimezone(_tz()).date())
+    _check_eligible(
+        patient=patient, protocol_version=protocol_version, on_date=start.astimezone(_tz()).date()
+    )
     _lock(chairs=[chair], patient=patient)
-    ensure_preauthorisation(patient=patient, referral=referral, protocol_version=protocol_version, session_count=1)
+    ensure_preauthorisation(
+        patient=patient, referral=referral, protocol_version=protocol_version, session_count=1
+    )
     return _new_session(
         patient=patient,
         protocol_version=protocol_version,
@@ -129,11 +148,15 @@ def _open_day(*, location, day, hours_by_weekday, closed_days):
     raise ValidationError({"start": f"{location} has no open day within a month after {day:%d %b %Y}."})
 
 
-def plan_course_starts(*, location, first_start: datetime, sessions: int, interval_days: int) -> list[datetime]:
+def plan_course_starts(
+    *, location, first_start: datetime, sessions: int, interval_days: int
+) -> list[datetime]:
     """Start times of a course's sessions (see the module docstring for the rule)."""
     tz = _tz()
     first_start = first_start.astimezone(tz)
-    horizon = first_start.date() + timedelta(days=(sessions + 1) * max(interval_days, 1) + 2 * MAX_COURSE_DAY_SHIFT)
+    horizon = first_start.date() + timedelta(
+        days=(sessions + 1) * max(interval_days, 1) + 2 * MAX_COURSE_DAY_SHIFT
+    )
     hours_by_weekday = {}
     for weekday in OpeningHours.objects.filter(location=location).values_list("weekday", flat=True):
         hours_by_weekday[weekday] = True
@@ -161,29 +184,47 @@ def plan_course_starts(*, location, first_start: datetime, sessions: int, interv
 def _chair_for(*, preferred, start, protocol_version, patient, exclude_ids):
     """The preferred chair when free at start, else another free active chair of its location."""
     problems = slot_problems(
-        protocol_version=protocol_version, chair=preferred, start=start, patient=patient, exclude_session_ids=exclude_ids
+        protocol_version=protocol_version,
+        chair=preferred,
+        start=start,
+        patient=patient,
+        exclude_session_ids=exclude_ids,
     )
     if set(problems) != {"chair"}:
         return preferred, problems
-    for other in Chair.objects.filter(location_id=preferred.location_id, is_active=True).exclude(pk=preferred.pk):
+    for other in Chair.objects.filter(location_id=preferred.location_id, is_active=True).exclude(
+        pk=preferred.pk
+    ):
         other_problems = slot_problems(
-            protocol_version=protocol_version, chair=other, start=start, patient=patient, exclude_session_ids=exclude_ids
+            protocol_version=protocol_version,
+            chair=other,
+            start=start,
+            patient=patient,
+            exclude_session_ids=exclude_ids,
         )
         if not other_problems:
             return other, {}
     return preferred, problems
 
 
-def _book_series(*, patient, protocol_version, chair, starts, booked_by, referral, course, first_sequence, exclude_ids=()):
+def _book_series(
+    *, patient, protocol_version, chair, starts, booked_by, referral, course, first_sequence, exclude_ids=()
+):
     for start in starts:
-        _check_eligible(patient=patient, protocol_version=protocol_version, on_date=start.astimezone(_tz()).date())
+        _check_eligible(
+            patient=patient, protocol_version=protocol_version, on_date=start.astimezone(_tz()).date()
+        )
     location_chairs = list(Chair.objects.filter(location_id=chair.location_id))
     _lock(chairs=location_chairs, patient=patient)
     sessions = []
     for offset, start in enumerate(starts):
         sequence = first_sequence + offset
         use_chair, problems = _chair_for(
-            preferred=chair, start=start, protocol_version=protocol_version, patient=patient, exclude_ids=exclude_ids
+            preferred=chair,
+            start=start,
+            protocol_version=protocol_version,
+            patient=patient,
+            exclude_ids=exclude_ids,
         )
         if problems:
             label = f"Session {sequence} on {start.astimezone(_tz()):%a %d %b %Y %H:%M}"
@@ -217,7 +258,9 @@ def book_course(*, patient, protocol_version, chair, start, booked_by, referral=
     ensure_preauthorisation(
         patient=patient, referral=referral, protocol_version=protocol_version, session_count=len(starts)
     )
-    course = Course(patient=patient, referral=referral, protocol_version=protocol_version, created_by=booked_by)
+    course = Course(
+        patient=patient, referral=referral, protocol_version=protocol_version, created_by=booked_by
+    )
     course.full_clean()
     course.save()
     _book_series(
@@ -237,7 +280,11 @@ def book_course(*, patient, protocol_version, chair, start, booked_by, referral=
 
 
 def _locked(session) -> InfusionSession:
-    return InfusionSession.objects.select_for_update().select_related("chair__location", "patient").get(pk=session.pk)
+    return (
+        InfusionSession.objects.select_for_update()
+        .select_related("chair__location", "patient")
+        .get(pk=session.pk)
+    )
 
 
 def _require_reason(reason: str) -> str:
@@ -254,7 +301,9 @@ def cancel_session(*, session, by, reason: str, now=None) -> InfusionSession:
     reason = _require_reason(reason)
     session = _locked(session)
     if session.status not in CANCELLABLE:
-        raise ValidationError({"status": f"A session that is {session.get_status_display().lower()} cannot be cancelled."})
+        raise ValidationError(
+            {"status": f"A session that is {session.get_status_display().lower()} cannot be cancelled."}
+        )
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.cancelled_by = by
@@ -271,9 +320,13 @@ def mark_did_not_attend(*, session, by, reason: str = "", now=None) -> InfusionS
     now = now or timezone.now()
     session = _locked(session)
     if session.status != SessionStatus.BOOKED:
-        raise ValidationError({"status": "Only a booked session that nobody checked in can be marked as did not attend."})
+        raise ValidationError(
+            {"status": "Only a booked session that nobody checked in can be marked as did not attend."}
+        )
     if session.start > now:
-        raise ValidationError({"status": "A session can be marked as did not attend once its start time has passed."})
+        raise ValidationError(
+            {"status": "A session can be marked as did not attend once its start time has passed."}
+        )
     session.status = SessionStatus.DID_NOT_ATTEND
     session.cancelled_at = now
     session.cancelled_by = by
@@ -289,7 +342,9 @@ def check_in(*, session, by, now=None) -> InfusionSession:
     now = now or timezone.now()
     session = _locked(session)
     if session.status != SessionStatus.BOOKED:
-        raise ValidationError({"status": f"This session is {session.get_status_display().lower()}, not booked."})
+        raise ValidationError(
+            {"status": f"This session is {session.get_status_display().lower()}, not booked."}
+        )
     tz = _tz()
     if session.start.astimezone(tz).date() != now.astimezone(tz).date():
         raise ValidationError({"status": "Patients are checked in on the day of their session."})
@@ -321,7 +376,11 @@ def move_session(*, session, chair, start, by, reason: str, now=None) -> Infusio
     session = _locked(session)
     if session.status != SessionStatus.BOOKED:
         raise ValidationError({"status": "Only a booked session can be moved."})
-    _check_eligible(patient=session.patient, protocol_version=session.protocol_version, on_date=start.astimezone(_tz()).date())
+    _check_eligible(
+        patient=session.patient,
+        protocol_version=session.protocol_version,
+        on_date=start.astimezone(_tz()).date(),
+    )
     _lock(chairs=[chair, session.chair], patient=session.patient)
     # Free the old row first (the exclusion constraints count only active rows): a move by half an
     # hour on the same chair must not collide with itself. Any failure below rolls this back.
@@ -369,7 +428,10 @@ def reschedule_rest_of_course(*, course, chair, start, by, reason: str, now=None
     first = remaining[0]
     version = first.protocol_version
     starts = plan_course_starts(
-        location=chair.location, first_start=start, sessions=len(remaining), interval_days=version.course_interval_days
+        location=chair.location,
+        first_start=start,
+        sessions=len(remaining),
+        interval_days=version.course_interval_days,
     )
     for old in remaining:  # released first, as in move_session; rolled back if the new plan fails
         _mark_rescheduled(session=old, by=by, reason=reason, now=now)

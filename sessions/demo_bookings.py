@@ -55,11 +55,19 @@ def seed(*, users, stdout):
             with transaction.atomic():
                 if version.course_sessions > 1:
                     book_course(
-                        patient=patient, protocol_version=version, chair=slot.chair, start=slot.start, booked_by=booked_by
+                        patient=patient,
+                        protocol_version=version,
+                        chair=slot.chair,
+                        start=slot.start,
+                        booked_by=booked_by,
                     )
                 else:
                     book_session(
-                        patient=patient, protocol_version=version, chair=slot.chair, start=slot.start, booked_by=booked_by
+                        patient=patient,
+                        protocol_version=version,
+                        chair=slot.chair,
+                        start=slot.start,
+                        booked_by=booked_by,
                     )
         except ValidationError as exc:
             stdout.write(f"  demo booking for {patient.full_name} skipped: {exc.messages[0]}")

@@ -44,7 +44,9 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 def _versions():
-    return ProtocolVersion.objects.filter(is_current=True, protocol__is_active=True).select_related("protocol__family")
+    return ProtocolVersion.objects.filter(is_current=True, protocol__is_active=True).select_related(
+        "protocol__family"
+    )
 
 
 def _chairs():
@@ -124,7 +126,9 @@ class BookingForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. patient unwell"}))
+    reason = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. patient unwell"})
+    )
 
 
 class OptionalReasonForm(forms.Form):
@@ -207,7 +211,9 @@ class RotaWeekForm(forms.Form):
 
     location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
     week_starting = forms.DateField(widget=DateInput(), help_text="Any date in the week; the Monday is used.")
-    band_split = forms.TimeField(initial="13:00", widget=TimeInput(), help_text="Morning ends and afternoon starts")
+    band_split = forms.TimeField(
+        initial="13:00", widget=TimeInput(), help_text="Morning ends and afternoon starts"
+    )
     morning_nurses = forms.IntegerField(min_value=0, max_value=20, initial=2)
     afternoon_nurses = forms.IntegerField(min_value=0, max_value=20, initial=2)
 

@@ -8,7 +8,9 @@ from .models import Closure, NurseShift, OpeningHours
 
 
 @transaction.atomic
-def fill_rota_week(*, location, week_starting, band_split: time, morning_nurses: int, afternoon_nurses: int) -> int:
+def fill_rota_week(
+    *, location, week_starting, band_split: time, morning_nurses: int, afternoon_nurses: int
+) -> int:
     """Replace the rota of each open day of the week with a morning and an afternoon band.
 
     Each opening-hours band of a day is split at band_split (a band wholly before or after it gets
@@ -21,7 +23,9 @@ def fill_rota_week(*, location, week_starting, band_split: time, morning_nurses:
     ).values_list("starts_on", "ends_on"):
         closed.update(d for d in days if starts_on <= d <= ends_on)
     hours = {}
-    for weekday, opens, closes in OpeningHours.objects.filter(location=location).values_list("weekday", "opens", "closes"):
+    for weekday, opens, closes in OpeningHours.objects.filter(location=location).values_list(
+        "weekday", "opens", "closes"
+    ):
         hours.setdefault(weekday, []).append((opens, closes))
     NurseShift.objects.filter(location=location, date__in=days).delete()
     shifts = []

@@ -8,7 +8,16 @@ from datetime import date, datetime, timedelta
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import ACTIVE_STATUSES, Chair, Closure, InfusionSession, Location, NurseShift, OpeningHours, SessionStatus
+from .models import (
+    ACTIVE_STATUSES,
+    Chair,
+    Closure,
+    InfusionSession,
+    Location,
+    NurseShift,
+    OpeningHours,
+    SessionStatus,
+)
 from .slots import _at, _tz, default_nurses
 
 
@@ -117,9 +126,13 @@ def day_board(*, location: Location, day: date) -> DayBoard:
     )
     windows = [
         (o.hour * 60 + o.minute, c.hour * 60 + c.minute)
-        for o, c in OpeningHours.objects.filter(location=location, weekday=day.weekday()).values_list("opens", "closes")
+        for o, c in OpeningHours.objects.filter(location=location, weekday=day.weekday()).values_list(
+            "opens", "closes"
+        )
     ]
-    shifts = list(NurseShift.objects.filter(location=location, date=day).values_list("starts", "ends", "nurses"))
+    shifts = list(
+        NurseShift.objects.filter(location=location, date=day).values_list("starts", "ends", "nurses")
+    )
     closure = Closure.objects.filter(location=location, starts_on__lte=day, ends_on__gte=day).first()
 
     active = []
@@ -149,7 +162,9 @@ def day_board(*, location: Location, day: date) -> DayBoard:
 
     def nurses_at(minute):
         if shifts:
-            return sum(n for st, en, n in shifts if st.hour * 60 + st.minute <= minute < en.hour * 60 + en.minute)
+            return sum(
+                n for st, en, n in shifts if st.hour * 60 + st.minute <= minute < en.hour * 60 + en.minute
+            )
         return default_nurses() if any(o <= minute < c for o, c in windows) else 0
 
     hours = []
@@ -160,7 +175,9 @@ def day_board(*, location: Location, day: date) -> DayBoard:
         for minute in range(hour * 60, hour * 60 + 60, 5):
             here = [s for s in active if s.board_start <= minute < s.board_end]
             patients = max(patients, len(here))
-            needed = max(needed, sum(1 / max(s.protocol_version.protocol.family.nurse_ratio, 1) for s in here))
+            needed = max(
+                needed, sum(1 / max(s.protocol_version.protocol.family.nurse_ratio, 1) for s in here)
+            )
             duty = nurses_at(minute)
             on_duty = duty if on_duty is None else min(on_duty, duty)
         hours.append(
@@ -210,7 +227,9 @@ def week_view(*, location: Location, week_start: date) -> list[WeekDay]:
         .order_by("start", "chair__display_order")
     )
     weekdays_open = set(OpeningHours.objects.filter(location=location).values_list("weekday", flat=True))
-    closures = list(Closure.objects.filter(location=location, starts_on__lt=week_end, ends_on__gte=week_start))
+    closures = list(
+        Closure.objects.filter(location=location, starts_on__lt=week_end, ends_on__gte=week_start)
+    )
     shifts = {}
     for d, starts, ends, n in (
         NurseShift.objects.filter(location=location, date__gte=week_start, date__lt=week_end)
@@ -223,7 +242,11 @@ def week_view(*, location: Location, week_start: date) -> list[WeekDay]:
         d = week_start + timedelta(days=offset)
         closure = next((c for c in closures if c.starts_on <= d <= c.ends_on), None)
         is_open = d.weekday() in weekdays_open and closure is None
-        nurses = "Rota: " + ", ".join(shifts[d]) if d in shifts else (f"{default_nurses()} nurses (default)" if is_open else "")
+        nurses = (
+            "Rota: " + ", ".join(shifts[d])
+            if d in shifts
+            else (f"{default_nurses()} nurses (default)" if is_open else "")
+        )
         days.append(
             WeekDay(
                 day=d,
@@ -240,7 +263,9 @@ def todays_sessions(*, statuses=None):
     """Today's sessions at every location (dashboard cards)."""
     tz = _tz()
     today = timezone.localdate()
-    qs = session_queryset().filter(start__gte=_at(today, 0, tz), start__lt=_at(today + timedelta(days=1), 0, tz))
+    qs = session_queryset().filter(
+        start__gte=_at(today, 0, tz), start__lt=_at(today + timedelta(days=1), 0, tz)
+    )
     if statuses:
         qs = qs.filter(status__in=statuses)
     return qs.order_by("start", "chair__display_order")

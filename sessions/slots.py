@@ -119,24 +119,30 @@ class _Data:
 
 def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=(), tz) -> _Data:
     data = _Data()
-    for row in OpeningHours.objects.filter(location_id__in=location_ids).order_by().values_list(
-        "location_id", "weekday", "opens", "closes"
+    for row in (
+        OpeningHours.objects.filter(location_id__in=location_ids)
+        .order_by()
+        .values_list("location_id", "weekday", "opens", "closes")
     ):
         loc, weekday, opens, closes = row
         data.hours.setdefault((loc, weekday), []).append(
             (opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
         )
-    for loc, starts_on, ends_on, reason in Closure.objects.filter(
-        location_id__in=location_ids, starts_on__lte=last, ends_on__gte=first
-    ).order_by().values_list("location_id", "starts_on", "ends_on", "reason"):
+    for loc, starts_on, ends_on, reason in (
+        Closure.objects.filter(location_id__in=location_ids, starts_on__lte=last, ends_on__gte=first)
+        .order_by()
+        .values_list("location_id", "starts_on", "ends_on", "reason")
+    ):
         d = max(starts_on, first)
         while d <= min(ends_on, last):
             data.closed.add((loc, d))
             data.closure_reason[(loc, d)] = reason
             d += timedelta(days=1)
-    for loc, d, starts, ends, nurses in NurseShift.objects.filter(
-        location_id__in=location_ids, date__range=(first, last)
-    ).order_by().values_list("location_id", "date", "starts", "ends", "nurses"):
+    for loc, d, starts, ends, nurses in (
+        NurseShift.objects.filter(location_id__in=location_ids, date__range=(first, last))
+        .order_by()
+        .values_list("location_id", "date", "starts", "ends", "nurses")
+    ):
         data.shifts[(loc, d)].append((starts.hour * 60 + starts.minute, ends.hour * 60 + ends.minute, nurses))
 
     range_start = _at(first, 0, tz)
@@ -146,7 +152,13 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
         .filter(chair__location_id__in=location_ids, start__lt=range_end, end__gt=range_start)
         .exclude(pk__in=list(exclude_ids))
         .order_by()  # the model's ordering joins locations and sorts: not needed here
-        .values_list("chair_id", "chair__location_id", "start", "end", "protocol_version__protocol__family__nurse_ratio")
+        .values_list(
+            "chair_id",
+            "chair__location_id",
+            "start",
+            "end",
+            "protocol_version__protocol__family__nurse_ratio",
+        )
     )
     for chair_id, loc, start, end, ratio in sessions:
         booking = _Booking(chair_id, loc, start, end, _ratio(ratio))
@@ -322,7 +334,9 @@ def find_slots(
     return found[:count]
 
 
-def _slots_on_day(*, data, day, chairs_by_location, duration, ratio, preference, not_before, preferred_chair, tz):
+def _slots_on_day(
+    *, data, day, chairs_by_location, duration, ratio, preference, not_before, preferred_chair, tz
+):
     ranked = []
     for location_id, chairs in chairs_by_location.items():
         if (location_id, day) in data.closed or not data.hours.get((location_id, day.weekday())):
@@ -340,7 +354,10 @@ def _slots_on_day(*, data, day, chairs_by_location, duration, ratio, preference,
                 if free and plan.nurses_ok(s, e):
                     start, end = _at(day, s, tz), _at(day, e, tz)
                     if _patient_free(data, day, start, end):
-                        best = min(free, key=lambda c, s=s, o=opens: (plan.gap_before(c.pk, s, o), c.display_order, c.pk))
+                        best = min(
+                            free,
+                            key=lambda c, s=s, o=opens: (plan.gap_before(c.pk, s, o), c.display_order, c.pk),
+                        )
                         day_peak, slot_peak = plan.peaks_with(s, e)
                         key = (day_peak, slot_peak, plan.starts[s], s, location_id)
                         ranked.append((key, Slot(best, start, end, slot_peak, day_peak)))
@@ -372,11 +389,24 @@ def slot_problems(
         return {"chair": f"{chair} is not in use. Choose another chair."}
     location = chair.location
     data = _load(
-        location_ids=[location.pk], first=day, last=day, patient=patient, exclude_ids=exclude_session_ids, tz=tz
+        location_ids=[location.pk],
+        first=day,
+        last=day,
+        patient=patient,
+        exclude_ids=exclude_session_ids,
+        tz=tz,
     )
     if (location.pk, day) in data.closed:
-        return {"start": f"{location} is closed on {day:%a %d %b %Y} ({data.closure_reason[(location.pk, day)]})."}
-    plan = _Day(data=data, location_id=location.pk, day=day, ratio=_ratio(protocol_version.protocol.family.nurse_ratio), tz=tz)
+        return {
+            "start": f"{location} is closed on {day:%a %d %b %Y} ({data.closure_reason[(location.pk, day)]})."
+        }
+    plan = _Day(
+        data=data,
+        location_id=location.pk,
+        day=day,
+        ratio=_ratio(protocol_version.protocol.family.nurse_ratio),
+        tz=tz,
+    )
     if not plan.windows:
         return {"start": f"{location} is closed on {day:%A}s."}
     s = start.hour * 60 + start.minute
@@ -391,7 +421,9 @@ def slot_problems(
     if not plan.chair_free(chair.pk, s, e):
         problems["chair"] = f"{chair} is already booked between {start:%H:%M} and {end:%H:%M}."
     if patient is not None and not _patient_free(data, day, start, end):
-        problems["patient"] = f"{patient.full_name} already has a session between {start:%H:%M} and {end:%H:%M}."
+        problems["patient"] = (
+            f"{patient.full_name} already has a session between {start:%H:%M} and {end:%H:%M}."
+        )
     if not problems and not plan.nurses_ok(s, e):
         problems["start"] = (
             f"Not enough nurses on duty between {start:%H:%M} and {end:%H:%M} for another "

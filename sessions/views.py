@@ -65,7 +65,9 @@ def _search_initial(request):
 @role_required(BOOK)
 def book(request):
     """Reception: find slots for a patient and protocol, then book the session or the whole course."""
-    search = SlotSearchForm(request.GET if "protocol_version" in request.GET else None, initial=_search_initial(request))
+    search = SlotSearchForm(
+        request.GET if "protocol_version" in request.GET else None, initial=_search_initial(request)
+    )
     slots = []
     if search.is_bound and search.is_valid():
         data = search.cleaned_data
@@ -197,7 +199,9 @@ def check_in(request, pk):
         return redirect(request.POST.get("next") or session.get_absolute_url())
     if request.htmx:
         session = selectors.session_queryset().get(pk=session.pk)
-        return render(request, "infusion_sessions/_board_session.html", {"s": session, "today": timezone.localdate()})
+        return render(
+            request, "infusion_sessions/_board_session.html", {"s": session, "today": timezone.localdate()}
+        )
     messages.success(request, f"{session.patient.full_name} is checked in.")
     return redirect(request.POST.get("next") or session.get_absolute_url())
 
@@ -207,10 +211,14 @@ def check_in(request, pk):
 
 @role_required(VIEW)
 def session_detail(request, pk):
-    session = get_object_or_404(selectors.session_queryset().select_related("rescheduled_to", "cancelled_by"), pk=pk)
+    session = get_object_or_404(
+        selectors.session_queryset().select_related("rescheduled_to", "cancelled_by"), pk=pk
+    )
     course_sessions = []
     if session.course_id:
-        course_sessions = list(selectors.session_queryset().filter(course_id=session.course_id).order_by("start", "pk"))
+        course_sessions = list(
+            selectors.session_queryset().filter(course_id=session.course_id).order_by("start", "pk")
+        )
     return render(
         request,
         "infusion_sessions/session_detail.html",
@@ -252,7 +260,9 @@ def did_not_attend(request, pk):
     form = OptionalReasonForm(request.POST)
     form.is_valid()
     try:
-        booking.mark_did_not_attend(session=session, by=request.user, reason=form.cleaned_data.get("reason", ""))
+        booking.mark_did_not_attend(
+            session=session, by=request.user, reason=form.cleaned_data.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
     else:
@@ -287,7 +297,9 @@ def move(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, f"Moved to {timezone.localtime(new.start):%a %d %b %Y %H:%M} on {new.chair}.")
+                messages.success(
+                    request, f"Moved to {timezone.localtime(new.start):%a %d %b %Y %H:%M} on {new.chair}."
+                )
                 return redirect(new)
         status = 400
     else:
@@ -303,7 +315,9 @@ def move(request, pk):
 
 @role_required(BOOK)
 def reschedule_course(request, pk):
-    course = get_object_or_404(Course.objects.select_related("patient", "protocol_version__protocol__family"), pk=pk)
+    course = get_object_or_404(
+        Course.objects.select_related("patient", "protocol_version__protocol__family"), pk=pk
+    )
     remaining = booking.remaining_sessions(course)
     if not remaining:
         messages.error(request, "This course has no booked sessions left to reschedule.")
@@ -359,10 +373,12 @@ def setup(request):
         {
             "locations": locations,
             "closures": Closure.objects.filter(ends_on__gte=today).select_related("location"),
-            "shifts": NurseShift.objects.filter(date__gte=today, date__lt=today + timedelta(days=14)).select_related(
-                "location"
+            "shifts": NurseShift.objects.filter(
+                date__gte=today, date__lt=today + timedelta(days=14)
+            ).select_related("location"),
+            "rota_form": RotaWeekForm(
+                initial={"week_starting": today, "location": selectors.default_location()}
             ),
-            "rota_form": RotaWeekForm(initial={"week_starting": today, "location": selectors.default_location()}),
         },
     )
 
@@ -418,6 +434,15 @@ def rota_week(request):
             morning_nurses=data["morning_nurses"],
             afternoon_nurses=data["afternoon_nurses"],
         )
-        messages.success(request, f"Rota for the week of {data['week_starting']:%d %b %Y}: {created} shift(s).")
-        return redirect(f"{reverse('infusion_sessions:week_view')}?week={data['week_starting']:%Y-%m-%d}&location={data['location'].pk}")
-    return render(request, "infusion_sessions/setup/rota_week.html", {"form": form}, status=400 if form.is_bound else 200)
+        messages.success(
+            request, f"Rota for the week of {data['week_starting']:%d %b %Y}: {created} shift(s)."
+        )
+        return redirect(
+            f"{reverse('infusion_sessions:week_view')}?week={data['week_starting']:%Y-%m-%d}&location={data['location'].pk}"
+        )
+    return render(
+        request,
+        "infusion_sessions/setup/rota_week.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )

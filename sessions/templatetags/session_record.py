@@ -9,3 +9,11 @@ register = template.Library()
 def record_badge(session):
     """The NEWS2 / overdue badge data of a session annotated by record_selectors.with_record_summary."""
     return badge_for(session)
+
+
+@register.simple_tag
+def latest_vitals(session):
+    """The latest observation of one session (for its session page: one query)."""
+    from sessions.record_models import VitalSigns
+
+    return VitalSigns.objects.filter(session=session).order_by("-observed_at", "-id").first()

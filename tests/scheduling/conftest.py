@@ -33,7 +33,10 @@ def location(db):
 
 @pytest.fixture
 def chairs(location):
-    return [factories.ChairFactory(location=location, name=f"Bay 1 Chair {i}", display_order=i) for i in range(1, 4)]
+    return [
+        factories.ChairFactory(location=location, name=f"Bay 1 Chair {i}", display_order=i)
+        for i in range(1, 4)
+    ]
 
 
 @pytest.fixture
@@ -47,7 +50,9 @@ def lidocaine(db):
     family = factories.ProtocolFamilyFactory(slug="lidocaine", name="Lidocaine", nurse_ratio=3)
     family.nurse_ratio = 3
     family.save()
-    return factories.ProtocolVersionFactory(protocol=factories.ProtocolFactory(family=family, slug="lidocaine"))
+    return factories.ProtocolVersionFactory(
+        protocol=factories.ProtocolFactory(family=family, slug="lidocaine")
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ def errors(exc_info):
 
 
 def test_it_books_a_session_for_the_protocols_chair_time(patient, lidocaine, chair, monday, booker):
-    session = booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker)
+    session = booking.book_session(
+        patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker
+    )
     assert session.status == SessionStatus.BOOKED
     assert session.end - session.start == timedelta(minutes=105)
     assert session.history.count() == 1
@@ -33,7 +35,9 @@ def test_it_books_a_session_for_the_protocols_chair_time(patient, lidocaine, cha
 def test_it_refuses_a_patient_without_eligibility(lidocaine, chair, monday, booker):
     patient = factories.PatientFactory()
     with pytest.raises(ValidationError) as exc:
-        booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker)
+        booking.book_session(
+            patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker
+        )
     assert "no eligibility assessment" in errors(exc)["patient"][0]
     assert not InfusionSession.objects.exists()
 
@@ -41,13 +45,17 @@ def test_it_refuses_a_patient_without_eligibility(lidocaine, chair, monday, book
 def test_it_refuses_a_time_in_the_past(patient, lidocaine, chair, booker):
     yesterday = timezone.localdate() - timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
-        booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=at(yesterday, 9), booked_by=booker)
+        booking.book_session(
+            patient=patient, protocol_version=lidocaine, chair=chair, start=at(yesterday, 9), booked_by=booker
+        )
     assert "in the past" in errors(exc)["start"][0]
 
 
 def test_it_refuses_a_session_that_would_run_past_closing_time(patient, lidocaine, chair, monday, booker):
     with pytest.raises(ValidationError) as exc:
-        booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 17), booked_by=booker)
+        booking.book_session(
+            patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 17), booked_by=booker
+        )
     assert "outside opening hours" in errors(exc)["start"][0]
     assert not InfusionSession.objects.exists()
 
@@ -55,30 +63,53 @@ def test_it_refuses_a_session_that_would_run_past_closing_time(patient, lidocain
 def test_it_refuses_a_closed_day(patient, lidocaine, chair, monday, booker, location):
     Closure.objects.create(location=location, starts_on=monday, ends_on=monday, reason="Bank holiday")
     with pytest.raises(ValidationError) as exc:
-        booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker)
+        booking.book_session(
+            patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker
+        )
     assert "Bank holiday" in errors(exc)["start"][0]
 
 
 def test_it_refuses_a_taken_chair(patient, lidocaine, chair, monday, booker):
     other = eligible_patient(lidocaine)
-    booking.book_session(patient=other, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker)
+    booking.book_session(
+        patient=other, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker
+    )
     with pytest.raises(ValidationError) as exc:
-        booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 10), booked_by=booker)
+        booking.book_session(
+            patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 10), booked_by=booker
+        )
     assert "already booked" in errors(exc)["chair"][0]
     assert InfusionSession.objects.count() == 1
 
 
 def test_a_patient_is_never_in_two_chairs_at_once(patient, lidocaine, chairs, monday, booker):
-    booking.book_session(patient=patient, protocol_version=lidocaine, chair=chairs[0], start=at(monday, 9), booked_by=booker)
+    booking.book_session(
+        patient=patient, protocol_version=lidocaine, chair=chairs[0], start=at(monday, 9), booked_by=booker
+    )
     with pytest.raises(ValidationError) as exc:
-        booking.book_session(patient=patient, protocol_version=lidocaine, chair=chairs[1], start=at(monday, 10), booked_by=booker)
+        booking.book_session(
+            patient=patient,
+            protocol_version=lidocaine,
+            chair=chairs[1],
+            start=at(monday, 10),
+            booked_by=booker,
+        )
     assert "already has a session" in errors(exc)["patient"][0]
 
 
-def test_a_course_skips_the_weekend_and_closures_to_the_next_open_day(patient, ketamine, chair, monday, booker, location):
+def test_a_course_skips_the_weekend_and_closures_to_the_next_open_day(
+    patient, ketamine, chair, monday, booker, location
+):
     thursday = monday + timedelta(days=3)
-    Closure.objects.create(location=location, starts_on=monday + timedelta(days=7), ends_on=monday + timedelta(days=7), reason="Training")
-    course = booking.book_course(patient=patient, protocol_version=ketamine, chair=chair, start=at(thursday, 9), booked_by=booker)
+    Closure.objects.create(
+        location=location,
+        starts_on=monday + timedelta(days=7),
+        ends_on=monday + timedelta(days=7),
+        reason="Training",
+    )
+    course = booking.book_course(
+        patient=patient, protocol_version=ketamine, chair=chair, start=at(thursday, 9), booked_by=booker
+    )
     sessions = list(course.sessions.order_by("start"))
     days = [local(s.start).date() for s in sessions]
     assert days == [thursday, thursday + timedelta(days=1)] + [monday + timedelta(days=d) for d in (8, 9, 10)]
@@ -90,27 +121,43 @@ def test_a_course_is_booked_whole_or_not_at_all(patient, ketamine, chairs, monda
     # Every chair is taken on the third day, so the whole course must be refused.
     for c in chairs:
         booking.book_session(
-            patient=eligible_patient(ketamine), protocol_version=ketamine, chair=c, start=at(monday + timedelta(days=2), 8), booked_by=booker
+            patient=eligible_patient(ketamine),
+            protocol_version=ketamine,
+            chair=c,
+            start=at(monday + timedelta(days=2), 8),
+            booked_by=booker,
         )
     with pytest.raises(ValidationError) as exc:
-        booking.book_course(patient=patient, protocol_version=ketamine, chair=chairs[0], start=at(monday, 9), booked_by=booker)
+        booking.book_course(
+            patient=patient, protocol_version=ketamine, chair=chairs[0], start=at(monday, 9), booked_by=booker
+        )
     assert errors(exc)["chair"][0].startswith("Session 3 on Wed")
     assert not Course.objects.exists()
     assert not InfusionSession.objects.filter(patient=patient).exists()
 
 
-def test_a_course_uses_another_chair_when_its_chair_is_taken_on_a_later_day(patient, ketamine, chairs, monday, booker):
+def test_a_course_uses_another_chair_when_its_chair_is_taken_on_a_later_day(
+    patient, ketamine, chairs, monday, booker
+):
     booking.book_session(
-        patient=eligible_patient(ketamine), protocol_version=ketamine, chair=chairs[0], start=at(monday + timedelta(days=1), 8), booked_by=booker
+        patient=eligible_patient(ketamine),
+        protocol_version=ketamine,
+        chair=chairs[0],
+        start=at(monday + timedelta(days=1), 8),
+        booked_by=booker,
     )
-    course = booking.book_course(patient=patient, protocol_version=ketamine, chair=chairs[0], start=at(monday, 9), booked_by=booker)
+    course = booking.book_course(
+        patient=patient, protocol_version=ketamine, chair=chairs[0], start=at(monday, 9), booked_by=booker
+    )
     used = [s.chair for s in course.sessions.order_by("start")]
     assert used[0] == chairs[0] and used[1] != chairs[0] and used[2] == chairs[0]
 
 
 @pytest.fixture
 def course(patient, ketamine, chair, monday, booker):
-    return booking.book_course(patient=patient, protocol_version=ketamine, chair=chair, start=at(monday, 9), booked_by=booker)
+    return booking.book_course(
+        patient=patient, protocol_version=ketamine, chair=chair, start=at(monday, 9), booked_by=booker
+    )
 
 
 def test_cancelling_needs_a_reason_and_frees_the_chair(course, booker, ketamine):
@@ -123,14 +170,20 @@ def test_cancelling_needs_a_reason_and_frees_the_chair(course, booker, ketamine)
     assert not cancelled.late_cancellation
     assert course.sessions.filter(status=SessionStatus.BOOKED).count() == 4
     again = booking.book_session(
-        patient=eligible_patient(ketamine), protocol_version=ketamine, chair=first.chair, start=first.start, booked_by=booker
+        patient=eligible_patient(ketamine),
+        protocol_version=ketamine,
+        chair=first.chair,
+        start=first.start,
+        booked_by=booker,
     )
     assert again.start == first.start
 
 
 def test_a_cancellation_under_48_hours_is_late(course, booker):
     first = course.sessions.order_by("start").first()
-    cancelled = booking.cancel_session(session=first, by=booker, reason="Transport", now=first.start - timedelta(hours=47))
+    cancelled = booking.cancel_session(
+        session=first, by=booker, reason="Transport", now=first.start - timedelta(hours=47)
+    )
     assert cancelled.late_cancellation
 
 
@@ -155,7 +208,13 @@ def test_check_in_only_on_the_day(course, booker):
 def test_moving_one_session_of_a_course_leaves_the_others_alone(course, booker, chairs):
     sessions = list(course.sessions.order_by("start"))
     second = sessions[1]
-    new = booking.move_session(session=second, chair=second.chair, start=second.start + timedelta(minutes=30), by=booker, reason="Later bus")
+    new = booking.move_session(
+        session=second,
+        chair=second.chair,
+        start=second.start + timedelta(minutes=30),
+        by=booker,
+        reason="Later bus",
+    )
     second.refresh_from_db()
     assert second.status == SessionStatus.RESCHEDULED and second.rescheduled_to == new
     assert new.course == course and new.sequence == 2
@@ -173,11 +232,15 @@ def test_a_failed_move_changes_nothing(course, booker, chair, monday):
     assert first.status == SessionStatus.BOOKED and InfusionSession.objects.count() == 5
 
 
-def test_rescheduling_the_rest_of_a_course_replans_the_remaining_sessions_in_one_step(course, booker, chairs, monday):
+def test_rescheduling_the_rest_of_a_course_replans_the_remaining_sessions_in_one_step(
+    course, booker, chairs, monday
+):
     sessions = list(course.sessions.order_by("start"))
     InfusionSession.objects.filter(pk=sessions[0].pk).update(status=SessionStatus.COMPLETED)
     new_first = at(monday + timedelta(days=14), 10)
-    new = booking.reschedule_rest_of_course(course=course, chair=chairs[1], start=new_first, by=booker, reason="Holiday")
+    new = booking.reschedule_rest_of_course(
+        course=course, chair=chairs[1], start=new_first, by=booker, reason="Holiday"
+    )
     assert [s.sequence for s in new] == [2, 3, 4, 5]
     assert [local(s.start).date() for s in new] == [monday + timedelta(days=d) for d in (14, 15, 16, 17)]
     old = InfusionSession.objects.filter(pk__in=[s.pk for s in sessions[1:]]).order_by("start")
@@ -187,7 +250,9 @@ def test_rescheduling_the_rest_of_a_course_replans_the_remaining_sessions_in_one
 
 
 def test_rescheduling_the_rest_can_overlap_the_old_plan(course, booker, chair, monday):
-    new = booking.reschedule_rest_of_course(course=course, chair=chair, start=at(monday, 10), by=booker, reason="Later")
+    new = booking.reschedule_rest_of_course(
+        course=course, chair=chair, start=at(monday, 10), by=booker, reason="Later"
+    )
     assert len(new) == 5 and all(local(s.start).hour == 10 for s in new)
 
 
@@ -195,9 +260,15 @@ def test_rescheduling_the_rest_is_all_or_nothing(course, booker, chairs, monday,
     target = monday + timedelta(days=21)
     for c in chairs:
         booking.book_session(
-            patient=eligible_patient(ketamine), protocol_version=ketamine, chair=c, start=at(target + timedelta(days=2), 8), booked_by=booker
+            patient=eligible_patient(ketamine),
+            protocol_version=ketamine,
+            chair=c,
+            start=at(target + timedelta(days=2), 8),
+            booked_by=booker,
         )
     before = set(course.sessions.values_list("pk", "status", "start"))
     with pytest.raises(ValidationError):
-        booking.reschedule_rest_of_course(course=course, chair=chairs[0], start=at(target, 9), by=booker, reason="Holiday")
+        booking.reschedule_rest_of_course(
+            course=course, chair=chairs[0], start=at(target, 9), by=booker, reason="Holiday"
+        )
     assert set(course.sessions.values_list("pk", "status", "start")) == before

@@ -15,14 +15,20 @@ from .conftest import eligible_patient
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_reception_finds_a_slot_books_a_course_and_sees_it_on_the_day_board(page, ketamine, lidocaine, chairs, monday):
+def test_reception_finds_a_slot_books_a_course_and_sees_it_on_the_day_board(
+    page, ketamine, lidocaine, chairs, monday
+):
     factories.reception_user(username="rita", first_name="Rita", last_name="Hughes")
     patient = eligible_patient(ketamine)
     other = eligible_patient(lidocaine)
     # Someone already starts at 08:00 on the Monday: levelling should stagger our start away from it.
     booking.book_session(
-        patient=other, protocol_version=lidocaine, chair=chairs[0],
-        start=timezone.make_aware(timezone.datetime.combine(monday, timezone.datetime.min.time().replace(hour=8))),
+        patient=other,
+        protocol_version=lidocaine,
+        chair=chairs[0],
+        start=timezone.make_aware(
+            timezone.datetime.combine(monday, timezone.datetime.min.time().replace(hour=8))
+        ),
         booked_by=factories.UserFactory(),
     )
     login(page, "rita")
@@ -71,7 +77,13 @@ def test_a_nurse_checks_a_patient_in_from_the_day_board_with_one_click(page, lid
     if start.date() != now.date() or start.hour >= 22:
         pytest.fail("Run before 21:30 UK time: the check-in test needs a session later today.")
     patient = eligible_patient(lidocaine)
-    session = booking.book_session(patient=patient, protocol_version=lidocaine, chair=chairs[1], start=start, booked_by=factories.UserFactory())
+    session = booking.book_session(
+        patient=patient,
+        protocol_version=lidocaine,
+        chair=chairs[1],
+        start=start,
+        booked_by=factories.UserFactory(),
+    )
     login(page, "nadia")
     page.goto("/sessions/")
     block = page.locator(f"#board-session-{session.pk}")
@@ -83,7 +95,9 @@ def test_a_nurse_checks_a_patient_in_from_the_day_board_with_one_click(page, lid
     screenshot(page, "scheduling-5-checked-in")
 
 
-def test_reception_sees_why_a_chosen_time_cannot_be_booked_and_keeps_what_was_typed(page, lidocaine, chairs, monday):
+def test_reception_sees_why_a_chosen_time_cannot_be_booked_and_keeps_what_was_typed(
+    page, lidocaine, chairs, monday
+):
     factories.reception_user(username="rita")
     patient = eligible_patient(lidocaine)
     login(page, "rita")
@@ -96,7 +110,10 @@ def test_reception_sees_why_a_chosen_time_cannot_be_booked_and_keeps_what_was_ty
     page.wait_for_load_state("networkidle")
     feedback = page.locator("[data-testid=booking-form] .invalid-feedback")
     assert "outside opening hours" in feedback.inner_text()
-    assert page.locator("[data-testid=booking-form]").get_by_label("First session starts").input_value() == f"{monday.isoformat()}T17:30"
+    assert (
+        page.locator("[data-testid=booking-form]").get_by_label("First session starts").input_value()
+        == f"{monday.isoformat()}T17:30"
+    )
     assert not InfusionSession.objects.exists()
     screenshot(page, "scheduling-6-bad-input")
 
@@ -111,5 +128,10 @@ def test_a_clinic_admin_fills_a_weeks_rota_and_sees_it_in_the_week_view(page, ch
     page.get_by_role("button", name="Fill the week").click()
     page.wait_for_load_state("networkidle")
     assert "10 shift(s)" in page.locator(".alert-success").inner_text()
-    assert page.locator(".card", has_text=monday.strftime("%a %-d %b")).first.inner_text().count("Rota: 3 nurses 08:00–13:00, 2 nurses 13:00–18:00") == 1
+    assert (
+        page.locator(".card", has_text=monday.strftime("%a %-d %b"))
+        .first.inner_text()
+        .count("Rota: 3 nurses 08:00–13:00, 2 nurses 13:00–18:00")
+        == 1
+    )
     screenshot(page, "scheduling-8-week-rota")

@@ -52,7 +52,9 @@ def test_only_one_of_many_simultaneous_bookings_of_a_chair_succeeds(lidocaine, c
     start = at(monday, 9)
 
     def attempt(patient):
-        return lambda: booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=start, booked_by=booker)
+        return lambda: booking.book_session(
+            patient=patient, protocol_version=lidocaine, chair=chair, start=start, booked_by=booker
+        )
 
     results = race([attempt(p) for p in patients])
     outcomes = [r[0] for r in results]
@@ -67,7 +69,9 @@ def test_only_one_of_many_simultaneous_bookings_of_a_patient_succeeds(lidocaine,
     patient = eligible_patient(lidocaine)
 
     def attempt(c, hour):
-        return lambda: booking.book_session(patient=patient, protocol_version=lidocaine, chair=c, start=at(monday, hour), booked_by=booker)
+        return lambda: booking.book_session(
+            patient=patient, protocol_version=lidocaine, chair=c, start=at(monday, hour), booked_by=booker
+        )
 
     # Different chairs, overlapping times (09:00 and 10:00 overlap a 105-minute session).
     results = race([attempt(c, 9 + i % 2) for i, c in enumerate(chairs)])
@@ -78,12 +82,20 @@ def test_only_one_of_many_simultaneous_bookings_of_a_patient_succeeds(lidocaine,
 def test_the_database_refuses_overlaps_even_without_the_service(lidocaine, chairs, monday, booker):
     require_postgresql()
     first = booking.book_session(
-        patient=eligible_patient(lidocaine), protocol_version=lidocaine, chair=chairs[0], start=at(monday, 9), booked_by=booker
+        patient=eligible_patient(lidocaine),
+        protocol_version=lidocaine,
+        chair=chairs[0],
+        start=at(monday, 9),
+        booked_by=booker,
     )
 
     def raw(**kw):
         values = dict(
-            patient=first.patient, protocol_version=lidocaine, chair=first.chair, start=at(monday, 10), booked_by=booker
+            patient=first.patient,
+            protocol_version=lidocaine,
+            chair=first.chair,
+            start=at(monday, 10),
+            booked_by=booker,
         )
         values.update(kw)
         values["end"] = values["start"] + lidocaine.chair_time

@@ -44,7 +44,9 @@ def test_it_offers_only_starts_on_the_grid_inside_opening_hours(chair, lidocaine
 
 
 def test_it_skips_weekends_and_closures(chair, lidocaine, monday, location):
-    Closure.objects.create(location=location, starts_on=monday, ends_on=monday + timedelta(days=1), reason="Training")
+    Closure.objects.create(
+        location=location, starts_on=monday, ends_on=monday + timedelta(days=1), reason="Training"
+    )
     saturday = monday - timedelta(days=2)
     slots = find_slots(protocol_version=lidocaine, earliest=saturday, chair=chair, count=1)
     assert local(slots[0].start).date() == monday + timedelta(days=2)
@@ -66,7 +68,10 @@ def test_it_keeps_ketamine_patients_at_two_per_nurse(chairs, ketamine, monday, l
     monday_starts = [local(s.start) for s in slots if local(s.start).date() == monday]
     # The two 08:00 sessions hold the only nurse until 13:15; then 315 minutes no longer fit by 18:00.
     assert monday_starts == []
-    assert find_slots(protocol_version=ketamine, earliest=monday, chair=chairs[2], count=1)[0].start.date() > monday
+    assert (
+        find_slots(protocol_version=ketamine, earliest=monday, chair=chairs[2], count=1)[0].start.date()
+        > monday
+    )
 
 
 def test_it_counts_mixed_families_as_shares_of_a_nurse(chairs, lidocaine, ketamine, monday, location):
@@ -118,12 +123,18 @@ def test_it_prefers_a_start_nobody_else_has_when_peaks_are_equal(chairs, lidocai
         put(chair=chairs[0], version=lidocaine, start=at(monday, hour, minute))
     slots = find_slots(protocol_version=lidocaine, earliest=monday, chair=chairs[1], count=3)
     assert all(local(s.start).date() == monday for s in slots)
-    assert local(slots[0].start) not in {at(monday, h, m) for h, m in ((8, 0), (9, 45), (11, 30), (13, 15), (15, 0))}
+    assert local(slots[0].start) not in {
+        at(monday, h, m) for h, m in ((8, 0), (9, 45), (11, 30), (13, 15), (15, 0))
+    }
 
 
 def test_it_honours_morning_and_afternoon_preferences(chair, lidocaine, monday):
-    morning = find_slots(protocol_version=lidocaine, earliest=monday, chair=chair, preference=Preference.MORNING, count=20)
-    afternoon = find_slots(protocol_version=lidocaine, earliest=monday, chair=chair, preference=Preference.AFTERNOON, count=20)
+    morning = find_slots(
+        protocol_version=lidocaine, earliest=monday, chair=chair, preference=Preference.MORNING, count=20
+    )
+    afternoon = find_slots(
+        protocol_version=lidocaine, earliest=monday, chair=chair, preference=Preference.AFTERNOON, count=20
+    )
     assert morning and all(local(s.start).hour < 12 for s in morning)
     assert afternoon and all(local(s.start).hour >= 12 for s in afternoon)
 
@@ -131,7 +142,9 @@ def test_it_honours_morning_and_afternoon_preferences(chair, lidocaine, monday):
 def test_it_does_not_offer_a_time_the_patient_is_busy_elsewhere(chairs, lidocaine, monday):
     patient = eligible_patient(lidocaine)
     put(chair=chairs[0], version=lidocaine, start=at(monday, 8), patient=patient)
-    slots = find_slots(protocol_version=lidocaine, earliest=monday, chair=chairs[1], patient=patient, count=60)
+    slots = find_slots(
+        protocol_version=lidocaine, earliest=monday, chair=chairs[1], patient=patient, count=60
+    )
     assert all(s.start >= at(monday, 9, 45) or local(s.start).date() != monday for s in slots)
 
 
@@ -148,7 +161,9 @@ def test_it_offers_only_future_starts_today(chair, lidocaine):
     assert all(s.start > now for s in slots)
 
 
-def test_it_loads_each_block_of_days_in_a_fixed_number_of_queries(chairs, lidocaine, monday, django_assert_max_num_queries):
+def test_it_loads_each_block_of_days_in_a_fixed_number_of_queries(
+    chairs, lidocaine, monday, django_assert_max_num_queries
+):
     for day in range(20):
         for c in chairs:
             for hour in (8, 10, 12, 14):

@@ -25,7 +25,9 @@ def client_for(user):
 
 @pytest.fixture
 def session(patient, lidocaine, chair, monday, booker):
-    return booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker)
+    return booking.book_session(
+        patient=patient, protocol_version=lidocaine, chair=chair, start=at(monday, 9), booked_by=booker
+    )
 
 
 @pytest.fixture
@@ -40,7 +42,9 @@ def today_session(patient, lidocaine, chair, booker):
     start = (now + timedelta(minutes=30)).replace(second=0, microsecond=0)
     if start.date() != now.date() or start.hour >= 22:
         pytest.fail("Run the suite before 21:30 UK time: the check-in tests need a session later today.")
-    return booking.book_session(patient=patient, protocol_version=lidocaine, chair=chair, start=start, booked_by=booker)
+    return booking.book_session(
+        patient=patient, protocol_version=lidocaine, chair=chair, start=start, booked_by=booker
+    )
 
 
 # --- permissions: one role that may, one that may not ---------------------------------------
@@ -89,13 +93,18 @@ def test_session_pages_permissions(session, reception_client, nurse_client, spec
     assert session.status == SessionStatus.CANCELLED
 
 
-def test_reschedule_course_page_permissions(patient, ketamine, chair, monday, booker, reception_client, nurse_client):
-    course = booking.book_course(patient=patient, protocol_version=ketamine, chair=chair, start=at(monday, 9), booked_by=booker)
+def test_reschedule_course_page_permissions(
+    patient, ketamine, chair, monday, booker, reception_client, nurse_client
+):
+    course = booking.book_course(
+        patient=patient, protocol_version=ketamine, chair=chair, start=at(monday, 9), booked_by=booker
+    )
     url = reverse("infusion_sessions:reschedule_course", args=[course.pk])
     assert reception_client.get(url).status_code == 200
     assert nurse_client.get(url).status_code == 403
     response = reception_client.post(
-        url, {"chair": chair.pk, "start": f"{monday + timedelta(days=14):%Y-%m-%d}T10:00", "reason": "Holiday"}
+        url,
+        {"chair": chair.pk, "start": f"{monday + timedelta(days=14):%Y-%m-%d}T10:00", "reason": "Holiday"},
     )
     assert response.status_code == 302
     assert course.sessions.filter(status=SessionStatus.RESCHEDULED).count() == 5
@@ -115,7 +124,9 @@ def test_check_in_and_did_not_attend_permissions(today_session, admin_client_rol
 
 def test_htmx_check_in_of_a_session_already_checked_in_is_a_json_409(today_session, nurse_client, nurse):
     booking.check_in(session=today_session, by=nurse)
-    response = nurse_client.post(reverse("infusion_sessions:check_in", args=[today_session.pk]), HTTP_HX_REQUEST="true")
+    response = nurse_client.post(
+        reverse("infusion_sessions:check_in", args=[today_session.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 409
     assert "not booked" in response.json()["error"]
 
@@ -126,7 +137,13 @@ def test_htmx_check_in_of_a_session_already_checked_in_is_a_json_409(today_sessi
 def test_reception_finds_slots_and_books_a_course(patient, ketamine, chair, monday, reception_client):
     url = reverse("infusion_sessions:book")
     found = reception_client.get(
-        url, {"patient": patient.pk, "protocol_version": ketamine.pk, "earliest": monday.isoformat(), "preference": "morning"}
+        url,
+        {
+            "patient": patient.pk,
+            "protocol_version": ketamine.pk,
+            "earliest": monday.isoformat(),
+            "preference": "morning",
+        },
     )
     assert found.status_code == 200
     slots = found.context["slots"]
@@ -167,7 +184,13 @@ def test_bad_booking_input_shows_a_message_saves_nothing_and_keeps_the_input(
     elif case == "closure":
         Closure.objects.create(location=location, starts_on=monday, ends_on=monday, reason="Training day")
     elif case == "taken":
-        booking.book_session(patient=eligible_patient(lidocaine), protocol_version=lidocaine, chair=chair, start=start, booked_by=booker)
+        booking.book_session(
+            patient=eligible_patient(lidocaine),
+            protocol_version=lidocaine,
+            chair=chair,
+            start=start,
+            booked_by=booker,
+        )
     elif case == "ineligible":
         who = factories.PatientFactory()
     before = InfusionSession.objects.count()
@@ -263,7 +286,9 @@ def test_the_day_board_has_an_empty_state(location, nurse_client):
 def test_the_patient_page_fragment_lists_upcoming_sessions(session, reception, rf):
     request = rf.get("/")
     request.user = reception
-    html = render_to_string("infusion_sessions/_patient_sessions.html", {"patient": session.patient}, request=request)
+    html = render_to_string(
+        "infusion_sessions/_patient_sessions.html", {"patient": session.patient}, request=request
+    )
     assert timezone.localtime(session.start).strftime("%H:%M") in html
     assert session.chair.name in html
 
@@ -280,8 +305,13 @@ def test_dashboard_cards_show_todays_arrivals_and_sessions(today_session, recept
 def test_a_clinic_admin_fills_a_weeks_rota(admin_client_role, location, monday):
     response = admin_client_role.post(
         reverse("infusion_sessions:rota_week"),
-        {"location": location.pk, "week_starting": (monday + timedelta(days=2)).isoformat(), "band_split": "13:00",
-         "morning_nurses": 3, "afternoon_nurses": 2},
+        {
+            "location": location.pk,
+            "week_starting": (monday + timedelta(days=2)).isoformat(),
+            "band_split": "13:00",
+            "morning_nurses": 3,
+            "afternoon_nurses": 2,
+        },
     )
     assert response.status_code == 302
     shifts = NurseShift.objects.filter(location=location).order_by("date", "starts")
@@ -291,10 +321,15 @@ def test_a_clinic_admin_fills_a_weeks_rota(admin_client_role, location, monday):
 
 def test_a_clinic_admin_adds_a_closure_and_bad_dates_are_refused(admin_client_role, location, monday):
     url = reverse("infusion_sessions:setup_add", args=["closure"])
-    bad = admin_client_role.post(url, {"location": location.pk, "starts_on": monday, "ends_on": monday - timedelta(days=1), "reason": "x"})
+    bad = admin_client_role.post(
+        url,
+        {"location": location.pk, "starts_on": monday, "ends_on": monday - timedelta(days=1), "reason": "x"},
+    )
     assert bad.status_code == 400 and "cannot be before" in bad.content.decode()
     assert not Closure.objects.exists()
-    ok = admin_client_role.post(url, {"location": location.pk, "starts_on": monday, "ends_on": monday, "reason": "Bank holiday"})
+    ok = admin_client_role.post(
+        url, {"location": location.pk, "starts_on": monday, "ends_on": monday, "reason": "Bank holiday"}
+    )
     assert ok.status_code == 302 and Closure.objects.get().reason == "Bank holiday"
 
 
