@@ -187,6 +187,8 @@ CLINIC_NAME = env("CLINIC_NAME", default="Riverside Pain Clinic")
 ELIGIBILITY_VALID_DAYS = env.int("ELIGIBILITY_VALID_DAYS", default=183)
 # A weight-based dose (mg/kg, mg/kg/h) needs a weight recorded within this many days.
 DOSE_WEIGHT_MAX_AGE_DAYS = env.int("DOSE_WEIGHT_MAX_AGE_DAYS", default=90)
+# Nurses on duty during opening hours on a day with no rota entered (sessions/slots.py).
+DEFAULT_NURSES_ON_DUTY = env.int("DEFAULT_NURSES_ON_DUTY", default=2)
 
 # Follow-up (sessions/reminders.py, sessions/messaging.py, patients/diaries.py, patients/outcomes.py).
 # Reminder lead times in hours before a session; each lead time gives one reminder per channel.
