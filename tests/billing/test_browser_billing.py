@@ -17,13 +17,18 @@ from .conftest import family, referral, session
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _menu(page, item):
+    page.get_by_role("button", name="Billing").click()
+    page.get_by_role("link", name=item, exact=True).click()
+
+
 def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(page):
     factories.admin_user(username="alex", first_name="Alex")
     lidocaine = family("lidocaine")
     start = date(timezone.localdate().year, 1, 1)
 
     login(page, "alex")
-    page.get_by_role("link", name="Prices").click()
+    _menu(page, "Prices and packages")
     page.get_by_role("link", name="Add a price").first.click()
     page.get_by_label("Protocol family").select_option(label=lidocaine.name)
     page.get_by_label("Funding route").select_option(label="Private self-pay")
@@ -53,7 +58,7 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     completed = session(referral=patient_referral, on=timezone.localdate(), status="completed")
     invoice = session_completed(session=completed)
 
-    page.get_by_role("link", name="Invoices").click()
+    _menu(page, "Invoices")
     page.get_by_role("link", name=invoice.display_number).click()
     assert page.get_by_test_id("invoice-total").inner_text() == "£425.00"
     page.get_by_role("button", name="Issue invoice").click()
@@ -63,14 +68,14 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     screenshot(page, "billing-invoice-issued")
 
     # A later price change: edit the period in force, then also start a new price.
-    page.get_by_role("link", name="Prices").click()
+    _menu(page, "Prices and packages")
     page.get_by_role("link", name="Edit").first.click()
     page.get_by_label("Price per session (GBP)").fill("480.00")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/billing/prices/")
     assert "£480.00" in page.get_by_test_id("price-table").inner_text()
 
-    page.get_by_role("link", name="Invoices").click()
+    _menu(page, "Invoices")
     page.get_by_role("link", name=number).click()
     assert page.get_by_test_id("invoice-total").inner_text() == "£425.00"
     assert page.get_by_test_id("invoice-line").inner_text().count("£425.00") == 2
@@ -96,7 +101,7 @@ def test_an_admin_reads_the_clinic_reports_with_charts(page):
     factories.admin_user(username="alex", first_name="Alex")
     populate(6)
     login(page, "alex")
-    page.get_by_role("link", name="Reports").click()
+    _menu(page, "Reports")
     screenshot(page, "billing-reports-index")
     for name, shot in [
         ("Chair utilisation", "billing-report-utilisation"),
@@ -131,9 +136,9 @@ def test_reception_records_a_preauthorisation_and_sees_todays_invoice_status(pag
     session_completed(session=session(referral=insured, on=timezone.localdate(), status="completed"))
 
     login(page, "rita")
-    assert page.get_by_role("link", name="Prices").count() == 0
+    assert page.get_by_role("link", name="Prices and packages").count() == 0
     screenshot(page, "billing-dashboard-reception")
-    page.goto("/billing/preauthorisations/")
+    _menu(page, "Pre-authorisations")
     page.get_by_role("link", name="Record a pre-authorisation").click()
     page.get_by_label("Referral").select_option(index=1)
     page.get_by_label("Insurer").select_option(label=insured.insurer.name)
@@ -147,7 +152,7 @@ def test_reception_records_a_preauthorisation_and_sees_todays_invoice_status(pag
     page.get_by_role("button", name="Save").click()
     assert "BUPA-PA-5531" in page.locator("table").inner_text()
     screenshot(page, "billing-preauth-list")
-    page.get_by_role("link", name="Invoices").click()
+    _menu(page, "Invoices")
     screenshot(page, "billing-invoice-list-reception")
     assert page.get_by_role("button", name="Issue invoice").count() == 0
     page.get_by_role("button", name="Sign out").click()
