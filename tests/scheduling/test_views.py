@@ -341,3 +341,66 @@ def test_a_clinic_admin_takes_a_chair_out_of_use(admin_client_role, chair):
     assert response.status_code == 302
     chair.refresh_from_db()
     assert chair.is_active is False
+
+
+def test_reception_marks_a_past_session_as_did_not_attend(
+    patient, lidocaine, chair, booker, reception_client
+):
+    start = timezone.localtime().replace(second=0, microsecond=0) - timedelta(hours=1)
+    session = InfusionSession.objects.create(
+        patient=patient,
+        protocol_version=lidocaine,
+        chair=chair,
+        start=start,
+        end=start + lidocaine.chair_time,
+        booked_by=booker,
+    )
+    response = reception_client.post(
+        reverse("infusion_sessions:did_not_attend", args=[session.pk]), {"reason": ""}
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == SessionStatus.DID_NOT_ATTEND and session.cancelled_by.username == "reception"
+
+
+def test_deleting_a_closure_is_for_clinic_admins_and_chairs_are_never_deleted(
+    admin_client_role, reception_client, location, chair, monday
+):
+    closure = Closure.objects.create(location=location, starts_on=monday, ends_on=monday, reason="Training")
+    url = reverse("infusion_sessions:setup_delete", args=["closure", closure.pk])
+    assert reception_client.post(url).status_code == 403
+    assert admin_client_role.post(url).status_code == 302
+    assert not Closure.objects.exists()
+    assert (
+        admin_client_role.post(
+            reverse("infusion_sessions:setup_delete", args=["chair", chair.pk])
+        ).status_code
+        == 404
+    )
+    assert Chair.objects.filter(pk=chair.pk).exists()
+
+
+def test_a_refused_move_keeps_what_was_typed_and_changes_nothing(session, reception_client, chairs, monday):
+    typed = f"{monday:%Y-%m-%d}T17:45"
+    response = reception_client.post(
+        reverse("infusion_sessions:move", args=[session.pk]),
+        {"chair": chairs[1].pk, "start": typed, "reason": "Bus"},
+    )
+    assert response.status_code == 400
+    assert "outside opening hours" in " ".join(response.context["form"].errors["start"])
+    assert f'value="{typed}"' in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.BOOKED and InfusionSession.objects.count() == 1
+
+
+def test_a_move_rebooks_and_links_the_old_session(session, reception_client, chairs, monday):
+    response = reception_client.post(
+        reverse("infusion_sessions:move", args=[session.pk]),
+        {"chair": chairs[1].pk, "start": f"{monday:%Y-%m-%d}T13:00", "reason": "Patient asked"},
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == SessionStatus.RESCHEDULED
+    assert response["Location"] == session.rescheduled_to.get_absolute_url()
+    detail = reception_client.get(session.get_absolute_url()).content.decode()
+    assert "New booking" in detail and "Patient asked" in detail
