@@ -144,6 +144,13 @@ class RecordPage:
         return self.vitals[-1] if self.vitals else None
 
     @property
+    def worst(self) -> VitalSigns | None:
+        """The session's most worrying observation (for the specialist reviewing a completed record)."""
+        if not self.vitals:
+            return None
+        return max(self.vitals, key=lambda v: (v.alert_level, v.news2_total, v.observed_at))
+
+    @property
     def alert_vitals(self) -> VitalSigns | None:
         latest = self.latest
         return latest if latest is not None and latest.alert_level >= AlertLevel.ALERT else None

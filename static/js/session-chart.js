@@ -77,7 +77,7 @@
           series(points, "spo2", "SpO2 %", "y"),
           series(points, "pain", "Pain (0-10)", "y2", { borderDash: [4, 3] }),
           series(points, "news2", "NEWS2", "y2", {
-            stepped: true, borderWidth: 3,
+            borderWidth: 3,
             pointRadius: points.map(function (p) { return p.alert ? 6 : 3; }),
             pointBackgroundColor: points.map(function (p) { return p.alert === 2 ? "#c92a2a" : p.alert === 1 ? "#e67700" : "#212529"; }),
           }),

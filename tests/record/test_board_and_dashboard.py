@@ -159,3 +159,14 @@ def test_the_specialist_dashboard_lists_records_awaiting_sign_off(
     services.sign_off_session(session=started_session, by=specialist)
     body = specialist_client.get("/").content.decode()
     assert "Nothing to sign off" in body
+
+
+def test_the_session_page_shows_the_latest_news2_alert_and_links_to_the_record(
+    started_session, nurse, nurse_client, reception_client
+):
+    chart(started_session, nurse, systolic=88, diastolic=60, heart_rate=115)
+    body = nurse_client.get(f"/sessions/{started_session.pk}/").content.decode()
+    assert 'data-testid="session-news2"' in body and "Urgent response: NEWS2 5-6" in body
+    assert f"/sessions/{started_session.pk}/record/" in body
+    reception_body = reception_client.get(f"/sessions/{started_session.pk}/").content.decode()
+    assert "NEWS2" not in reception_body and 'data-testid="session-record-link"' not in reception_body

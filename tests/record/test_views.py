@@ -214,6 +214,7 @@ def test_a_locked_record_shows_no_charting_form(started_session, nurse, nurse_cl
     body = nurse_client.get(url("session_record", started_session)).content.decode()
     assert 'id="vitals-entry"' not in body and 'id="rate-panel"' not in body
     assert 'data-testid="locked"' in body
+    assert 'data-testid="worst-news2"' in body  # the reviewer sees the session's highest NEWS2
 
 
 def test_a_specialist_amends_and_the_history_shows_both_values(

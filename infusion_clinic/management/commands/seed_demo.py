@@ -18,7 +18,14 @@ DEMO_USERS = [
 ]
 
 # Each app seeds its own part, in this order; a module that does not exist yet is skipped.
-SEEDERS = ["billing.demo", "protocols.demo", "sessions.demo", "patients.demo", "sessions.demo_bookings"]
+SEEDERS = [
+    "billing.demo",
+    "protocols.demo",
+    "sessions.demo",
+    "patients.demo",
+    "sessions.demo_bookings",
+    "sessions.record_demo",
+]
 
 
 class Command(BaseCommand):
