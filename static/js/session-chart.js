@@ -115,7 +115,19 @@
     if (target) { target.focus(); if (target.select) target.select(); }
   }
 
-  document.addEventListener("DOMContentLoaded", draw);
+  // A record left open on a busy ward still turns red when the next observation falls overdue.
+  function checkDue() {
+    const due = document.querySelector("[data-testid=observation-due][data-due-at]");
+    if (!due || due.dataset.overdue) return;
+    const at = Date.parse(due.dataset.dueAt);
+    if (Date.now() <= at) return;
+    due.dataset.overdue = "true";
+    due.classList.remove("alert-light", "border");
+    due.classList.add("alert-danger");
+    due.querySelector(".due-text").innerHTML = "<strong>Observations overdue</strong> since " + hhmm.format(new Date(at)) + ".";
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(); checkDue(); setInterval(checkDue, 30000); });
   // A refused row comes back as 422 with the form and its inline errors: swap it in too.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     if (evt.detail.xhr.status === 422) { evt.detail.shouldSwap = true; evt.detail.isError = false; }

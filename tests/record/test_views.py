@@ -169,6 +169,23 @@ def test_a_nurse_changes_the_infusion(started_session, nurse_client, reception_c
     assert RateChange.objects.count() == 2
 
 
+def test_a_nurse_resumes_a_paused_infusion_at_the_rate_before_the_pause(started_session, nurse, nurse_client):
+    services.pause_infusion(session=started_session, by=nurse, reason="Nausea")
+    response = nurse_client.post(
+        url("session_record_infusion", started_session, "resume"),
+        {"resume-changed_at": hhmm(), "resume-reason": ""},
+    )
+    assert response.status_code == 302
+    record = InfusionRecord.objects.get(session=started_session)
+    assert record.state == "running" and record.current_rate_ml_per_h == 250
+
+
+def test_an_unknown_infusion_action_is_not_found(started_session, nurse_client):
+    assert (
+        nurse_client.post(url("session_record_infusion", started_session, "explode"), {}).status_code == 404
+    )
+
+
 def test_a_rate_change_without_a_reason_is_refused_on_the_page(started_session, nurse_client):
     response = nurse_client.post(
         url("session_record_infusion", started_session, "rate"),
