@@ -65,6 +65,12 @@ def test_reception_finds_a_slot_books_a_course_and_sees_it_on_the_day_board(
     assert page.locator(".week-session", has_text=patient.full_name).count() == 5
     screenshot(page, "scheduling-4-week")
 
+    page.goto(patient.get_absolute_url())
+    upcoming = page.locator("[data-testid=patient-sessions] tbody tr")
+    assert upcoming.count() == 5
+    assert "(1 of 5)" in upcoming.first.inner_text()
+    screenshot(page, "scheduling-9-patient-page")
+
 
 def test_a_nurse_checks_a_patient_in_from_the_day_board_with_one_click(page, lidocaine, chairs):
     factories.nurse_user(username="nadia", first_name="Nadia", last_name="Okafor")
