@@ -99,6 +99,9 @@ def test_a_nurse_checks_a_patient_in_from_the_day_board_with_one_click(page, lid
     session.refresh_from_db()
     assert session.status == SessionStatus.CHECKED_IN
     screenshot(page, "scheduling-5-checked-in")
+    page.goto("/")
+    assert patient.full_name in page.locator("[data-testid=dashboard-nurse]").inner_text()
+    screenshot(page, "scheduling-10-nurse-dashboard")
 
 
 def test_reception_sees_why_a_chosen_time_cannot_be_booked_and_keeps_what_was_typed(
