@@ -59,10 +59,17 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     assert page.get_by_test_id("referral-status").first.inner_text() == "Received"
     assert "Referral registered for Joan Ashworth" in page.get_by_role("alert").inner_text()
     screenshot(page, "patients-referral-registered")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Patients").click()
+    page.get_by_label("Find a patient").fill("401 023 2137")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_role("link", name="ASHWORTH, Joan").is_visible()
+    screenshot(page, "patients-search")
     sign_out(page)
 
     # Specialist: triage queue -> read -> triage -> book assessment -> eligibility -> accepted.
     login(page, "drpatel")
+    assert page.get_by_test_id("dashboard-specialist").get_by_role("link", name="ASHWORTH, Joan").is_visible()
+    screenshot(page, "patients-dashboard-specialist")
     page.get_by_role("link", name="Triage", exact=True).click()
     assert page.get_by_test_id("triage-count").inner_text() == "1"
     screenshot(page, "patients-triage-queue")

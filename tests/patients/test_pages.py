@@ -477,3 +477,15 @@ def test_dashboard_cards_show_counts_per_role(reception_client, specialist_clien
     assert re.search(r'data-testid="received-count">2<', reception_page)
     specialist_page = specialist_client.get(reverse("dashboard")).content.decode()
     assert re.search(r'data-testid="triage-count">2<', specialist_page)
+
+
+def test_reception_sees_the_timeline_steps_but_not_the_clinical_notes_on_them(reception_client, specialist):
+    referral = referral_in("received", by=specialist)
+    from patients import services
+
+    services.triage_referral(referral=referral, by=specialist, note="History of psychosis: avoid ketamine.")
+    reception_page = reception_client.get(referral.get_absolute_url()).content.decode()
+    assert "Triaged" in reception_page and "History of psychosis" not in reception_page
+    assert "clinical staff only" in reception_page
+    specialist_page = client_for(specialist).get(referral.get_absolute_url()).content.decode()
+    assert "History of psychosis" in specialist_page
