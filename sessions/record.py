@@ -18,6 +18,7 @@ from protocols import dosing
 
 from .models import InfusionSession, SessionStatus
 from .record_models import (
+    EVENT_FIELDS,
     VITAL_FIELDS,
     AdverseEvent,
     AdverseEventAction,
@@ -439,9 +440,9 @@ def sign_off_session(*, session, by, note: str = "") -> InfusionRecord:
     return record
 
 
-def _display(vitals, field_name):
-    field = VitalSigns._meta.get_field(field_name)
-    value = getattr(vitals, field_name)
+def _display(instance, field_name):
+    field = instance._meta.get_field(field_name)
+    value = getattr(instance, field_name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -449,50 +450,78 @@ def _display(vitals, field_name):
     return str(value)
 
 
-@transaction.atomic
-def amend_vital_signs(*, vital_signs, by, field: str, value, reason: str) -> Amendment:
-    """Correct one value of a locked record; the history keeps the original and the reason."""
-    session = _lock(vital_signs.session)
+def _amend(*, instance, fields, target, by, field, value, reason) -> Amendment:
+    """Correct one value of a row of a locked record; its history keeps the original and the reason."""
+    session = _lock(instance.session)
     reason = (reason or "").strip()
     if not reason:
         _refuse("reason", "An amendment needs a reason.")
     if session.status not in LOCKED_STATUSES:
         _refuse(
             NON_FIELD_ERRORS,
-            "Only a completed or signed-off record is amended; chart a new observation instead.",
+            "Only a completed or signed-off record is amended; while it is open, chart a new entry instead.",
         )
-    if field not in VITAL_FIELDS:
+    if field not in fields:
         _refuse("field", "Choose a value to amend.")
-    vitals = VitalSigns.objects.select_for_update().get(pk=vital_signs.pk, session=session)
-    model_field = VitalSigns._meta.get_field(field)
+    model = type(instance)
+    row = model.objects.select_for_update().get(pk=instance.pk, session=session)
+    model_field = model._meta.get_field(field)
     try:
-        new_value = model_field.clean(value, vitals)
+        new_value = model_field.clean(value, row)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from None
-    if getattr(vitals, field) == new_value:
+    if getattr(row, field) == new_value:
         _refuse("value", "This is the value already recorded.")
-    old_display = _display(vitals, field)
-    setattr(vitals, field, new_value)
+    old_display = _display(row, field)
+    setattr(row, field, new_value)
     try:
-        vitals.full_clean()
+        row.full_clean()
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from None
-    vitals._history_user = by
-    vitals._change_reason = f"Amendment: {reason}"
-    vitals.save()
+    row._history_user = by
+    row._change_reason = f"Amendment: {reason}"
+    row.save()  # vital signs are scored again as they save
     amendment = Amendment(
         session=session,
-        vital_signs=vitals,
         field_name=field,
         field_label=str(model_field.verbose_name),
         old_value=old_display,
-        new_value=_display(vitals, field),
+        new_value=_display(row, field),
         reason=reason,
         amended_by=by,
+        **{target: row},
     )
     amendment.full_clean()
     amendment.save()
     return amendment
+
+
+@transaction.atomic
+def amend_vital_signs(*, vital_signs, by, field: str, value, reason: str) -> Amendment:
+    """Correct one observed value of a locked record; NEWS2 is scored again."""
+    return _amend(
+        instance=vital_signs,
+        fields=VITAL_FIELDS,
+        target="vital_signs",
+        by=by,
+        field=field,
+        value=value,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def amend_adverse_event(*, adverse_event, by, field: str, value, reason: str) -> Amendment:
+    """Correct one value of an adverse event of a locked record."""
+    return _amend(
+        instance=adverse_event,
+        fields=EVENT_FIELDS,
+        target="adverse_event",
+        by=by,
+        field=field,
+        value=value,
+        reason=reason,
+    )
 
 
 def check_in_from_record(*, session, by):

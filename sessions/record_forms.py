@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .record_models import (
     ACVPU,
+    EVENT_FIELDS,
     POSS,
     VITAL_FIELDS,
     AdverseEvent,
@@ -220,3 +221,40 @@ class AmendmentForm(forms.Form):
         if self.cleaned_data.get("field") == "on_oxygen" and lowered in ("yes", "no", "y", "n"):
             return "true" if lowered.startswith("y") else "false"
         return value
+
+
+class AdverseEventAmendmentForm(forms.Form):
+    prefix = "amendevent"  # several forms share one page: keep their ids apart
+
+    adverse_event = forms.ModelChoiceField(queryset=AdverseEvent.objects.none(), label="Adverse event")
+    field = forms.ChoiceField(
+        choices=[("", "Choose the value")]
+        + [
+            (name, str(AdverseEvent._meta.get_field(name).verbose_name).capitalize()) for name in EVENT_FIELDS
+        ],
+        label="Value to correct",
+    )
+    value = forms.CharField(
+        label="Corrected value",
+        help_text="For the event, severity and action use the code shown in brackets, e.g. nausea, severe, paused.",
+    )
+    reason = forms.CharField(label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, events=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["adverse_event"].queryset = AdverseEvent.objects.filter(pk__in=[e.pk for e in events])
+        self.fields["adverse_event"].choices = [("", "Choose the event")] + [
+            (
+                e.pk,
+                f"{timezone.localtime(e.occurred_at):%H:%M} - {e.label} ({e.get_severity_display().lower()})",
+            )
+            for e in events
+        ]
+        codes = "; ".join(
+            f"{label.lower()} ({value})"
+            for value, label in (*AdverseEventType.choices, *Severity.choices, *AdverseEventAction.choices)
+        )
+        self.fields["value"].help_text = f"Codes: {codes}."
+
+    def clean_value(self):
+        return self.cleaned_data["value"].strip()

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import news2
@@ -178,7 +179,7 @@ class POSS(models.TextChoices):
     SOMNOLENT = "4", "4 - somnolent, minimal or no response"
 
 
-# The measured values; an amendment may change any of these.
+# The measured values; an amendment may change any of these (and EVENT_FIELDS of an adverse event).
 VITAL_FIELDS = (
     "systolic",
     "diastolic",
@@ -385,6 +386,9 @@ class AdverseEvent(models.Model):
         return self.get_event_type_display()
 
 
+EVENT_FIELDS = ("event_type", "other_text", "severity", "action_taken", "notes")
+
+
 class Amendment(models.Model):
     """A correction to a locked (completed or signed-off) record: the reason, who and when.
 
@@ -398,10 +402,13 @@ class Amendment(models.Model):
     vital_signs = models.ForeignKey(
         VitalSigns, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
     )
+    adverse_event = models.ForeignKey(
+        AdverseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
     field_name = models.CharField(max_length=40)
     field_label = models.CharField(max_length=80)
-    old_value = models.CharField(max_length=100)
-    new_value = models.CharField(max_length=100)
+    old_value = models.TextField()
+    new_value = models.TextField()
     reason = models.TextField()
     amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amended_at = models.DateTimeField(auto_now_add=True)
@@ -410,16 +417,32 @@ class Amendment(models.Model):
         ordering = ["amended_at", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="amendment_reason_required"),
+            models.CheckConstraint(
+                condition=Q(vital_signs__isnull=False, adverse_event__isnull=True)
+                | Q(vital_signs__isnull=True, adverse_event__isnull=False),
+                name="amendment_one_target",
+            ),
         ]
 
     def __str__(self):
         return f"{self.field_label}: {self.old_value} -> {self.new_value}"
+
+    @property
+    def target(self):
+        return self.vital_signs or self.adverse_event
+
+    @property
+    def target_label(self):
+        if self.vital_signs_id:
+            return f"Observation at {timezone.localtime(self.vital_signs.observed_at):%H:%M}"
+        return f"Adverse event at {timezone.localtime(self.adverse_event.occurred_at):%H:%M}"
 
 
 __all__ = [
     "ACVPU",
     "POSS",
     "RANGES",
+    "EVENT_FIELDS",
     "VITAL_FIELDS",
     "AdverseEvent",
     "AdverseEventAction",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from .models import InfusionSession, SessionStatus
 from .news2 import AlertLevel
 from .record_models import (
+    EVENT_FIELDS,
     VITAL_FIELDS,
     AdverseEvent,
     Amendment,
@@ -118,7 +119,7 @@ def sessions_awaiting_signoff(*, limit=10):
 
 @dataclass
 class HistoryEntry:
-    observed_at: datetime
+    item: str  # "Observation 09:50" or "Adverse event 09:50"
     field_label: str
     old: str
     new: str
@@ -183,8 +184,8 @@ def _session_record(session) -> InfusionRecord | None:
         return None
 
 
-def _display(field_name, value):
-    model_field = VitalSigns._meta.get_field(field_name)
+def _display(model, field_name, value):
+    model_field = model._meta.get_field(field_name)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -192,42 +193,64 @@ def _display(field_name, value):
     return str(value)
 
 
-def vitals_history(*, session) -> list[HistoryEntry]:
-    """Changes to charted observations after they were first saved: original, amended, who, when, why.
-
-    Read from django-simple-history in one query; consecutive versions of each row are compared.
-    """
-    rows = (
-        VitalSigns.history.filter(session_id=session.pk)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    entries, previous = [], {}
+def _changes(*, model, rows, fields, item):
+    """Compare consecutive versions of each row; yield a HistoryEntry per changed field."""
+    previous = {}
     for row in rows:
         before = previous.get(row.id)
         previous[row.id] = row
         if before is None or row.history_type != "~":
             continue
-        for name in (*VITAL_FIELDS, "news2_total", "observed_at"):
+        for name in fields:
             old, new = getattr(before, name), getattr(row, name)
             if old == new:
                 continue
-            label = "NEWS2" if name == "news2_total" else str(VitalSigns._meta.get_field(name).verbose_name)
-            if name == "observed_at":
-                old, new = f"{timezone.localtime(old):%H:%M}", f"{timezone.localtime(new):%H:%M}"
+            if name == "news2_total":
+                label, old, new = "NEWS2", str(old), str(new)
             else:
-                old, new = _display(name, old), _display(name, new)
-            entries.append(
-                HistoryEntry(
-                    observed_at=row.observed_at,
-                    field_label=label,
-                    old=old,
-                    new=new,
-                    by=row.history_user,
-                    at=row.history_date,
-                    reason=(row.history_change_reason or "").removeprefix("Amendment: "),
-                )
+                label = str(model._meta.get_field(name).verbose_name)
+                if isinstance(old, datetime):
+                    old, new = f"{timezone.localtime(old):%H:%M}", f"{timezone.localtime(new):%H:%M}"
+                else:
+                    old, new = _display(model, name, old), _display(model, name, new)
+            yield HistoryEntry(
+                item=item(row),
+                field_label=label,
+                old=old,
+                new=new,
+                by=row.history_user,
+                at=row.history_date,
+                reason=(row.history_change_reason or "").removeprefix("Amendment: "),
             )
+
+
+def record_history(*, session) -> list[HistoryEntry]:
+    """Changes to charted observations and adverse events after they were first saved: original,
+    amended, who, when, why. Read from django-simple-history in two queries."""
+    vitals = (
+        VitalSigns.history.filter(session_id=session.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    events = (
+        AdverseEvent.history.filter(session_id=session.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    entries = [
+        *_changes(
+            model=VitalSigns,
+            rows=vitals,
+            fields=(*VITAL_FIELDS, "news2_total", "observed_at"),
+            item=lambda r: f"Observation {timezone.localtime(r.observed_at):%H:%M}",
+        ),
+        *_changes(
+            model=AdverseEvent,
+            rows=events,
+            fields=(*EVENT_FIELDS, "occurred_at"),
+            item=lambda r: f"Adverse event {timezone.localtime(r.occurred_at):%H:%M}",
+        ),
+    ]
     entries.sort(key=lambda e: e.at)
     return entries
 
@@ -281,10 +304,15 @@ def record_page(*, pk, now=None) -> RecordPage:
     vitals = list(VitalSigns.objects.filter(session=session).select_related("recorded_by"))
     rate_changes = list(RateChange.objects.filter(session=session).select_related("changed_by"))
     events = list(AdverseEvent.objects.filter(session=session).select_related("recorded_by"))
-    amendments = list(Amendment.objects.filter(session=session).select_related("amended_by", "vital_signs"))
-    amended = {a.vital_signs_id for a in amendments}
+    amendments = list(
+        Amendment.objects.filter(session=session).select_related("amended_by", "vital_signs", "adverse_event")
+    )
+    amended_vitals = {a.vital_signs_id for a in amendments}
+    amended_events = {a.adverse_event_id for a in amendments}
     for v in vitals:
-        v.is_amended = v.pk in amended
+        v.is_amended = v.pk in amended_vitals
+    for e in events:
+        e.is_amended = e.pk in amended_events
     due = observation_due(
         status=session.status,
         started_at=record.started_at if record else None,
@@ -299,7 +327,7 @@ def record_page(*, pk, now=None) -> RecordPage:
         rate_changes=rate_changes,
         events=events,
         amendments=amendments,
-        history=vitals_history(session=session),
+        history=record_history(session=session),
         due=due,
         chart=chart_data(vitals=vitals, rate_changes=rate_changes, events=events),
     )

@@ -84,6 +84,10 @@ def _context(request, page, bound=None):
         ctx["signoff_form"] = bound.get("signoff_form") or forms.SignOffForm()
     if page.is_locked and page.vitals and _can(user, "amend_session"):
         ctx["amend_form"] = bound.get("amend_form") or forms.AmendmentForm(vitals=page.vitals)
+    if page.is_locked and page.events and _can(user, "amend_session"):
+        ctx["amend_event_form"] = bound.get("amend_event_form") or forms.AdverseEventAmendmentForm(
+            events=page.events
+        )
     ctx["bound"] = next(iter(bound), "")
     return ctx
 
@@ -276,6 +280,28 @@ def session_record_amend(request, pk):
         key="amend_form",
         call=lambda data: services.amend_vital_signs(
             vital_signs=data["vital_signs"],
+            by=request.user,
+            field=data["field"],
+            value=data["value"],
+            reason=data["reason"],
+        ),
+        success="Amendment recorded; the history shows the original value.",
+        anchor="history",
+    )
+
+
+@require_POST
+@role_required("infusion_sessions.amend_session")
+def session_record_amend_event(request, pk):
+    page = _page(pk)
+    form = forms.AdverseEventAmendmentForm(request.POST, events=page.events)
+    return _handle(
+        request,
+        pk,
+        form=form,
+        key="amend_event_form",
+        call=lambda data: services.amend_adverse_event(
+            adverse_event=data["adverse_event"],
             by=request.user,
             field=data["field"],
             value=data["value"],

@@ -430,3 +430,76 @@ def test_it_refuses_to_amend_an_open_record(started_session, nurse, specialist):
         services.amend_vital_signs(vital_signs=vitals, by=specialist, field="pain", value="5", reason="Typo")
     vitals.refresh_from_db()
     assert vitals.pain == 4
+
+
+def _event(session, by):
+    return services.record_adverse_event(
+        session=session,
+        by=by,
+        occurred_at=timezone.now() - timedelta(minutes=5),
+        event_type="nausea",
+        severity="mild",
+        action_taken="none",
+    )
+
+
+def test_an_adverse_event_is_amended_with_its_history(started_session, nurse, specialist):
+    event = _event(started_session, nurse)
+    finish(started_session, nurse)
+    amendment = services.amend_adverse_event(
+        adverse_event=event, by=specialist, field="severity", value="moderate", reason="Antiemetic was needed"
+    )
+    event.refresh_from_db()
+    assert event.severity == "moderate"
+    assert (amendment.old_value, amendment.new_value, amendment.adverse_event) == ("Mild", "Moderate", event)
+    assert [h.severity for h in event.history.order_by("history_id")] == ["mild", "moderate"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"field": "severity", "value": "catastrophic", "reason": "Typo"}, "value"),
+        ({"field": "severity", "value": "moderate", "reason": ""}, "reason"),
+        (
+            {"field": "event_type", "value": "other", "reason": "Was something else"},
+            "value",
+        ),  # other needs text
+        ({"field": "recorded_by", "value": "1", "reason": "Typo"}, "field"),
+    ],
+)
+def test_it_refuses_a_bad_adverse_event_amendment_and_changes_nothing(
+    started_session, nurse, specialist, kwargs, field
+):
+    event = _event(started_session, nurse)
+    finish(started_session, nurse)
+    with pytest.raises(ValidationError) as exc:
+        services.amend_adverse_event(adverse_event=event, by=specialist, **kwargs)
+    assert field in exc.value.message_dict
+    event.refresh_from_db()
+    assert (event.event_type, event.severity) == ("nausea", "mild")
+    assert not Amendment.objects.exists()
+
+
+def test_the_database_refuses_an_amendment_without_a_reason_or_a_target(started_session, nurse, specialist):
+    vitals = chart(started_session, nurse)
+    with pytest.raises(IntegrityError, match="amendment_reason_required"), transaction.atomic():
+        Amendment.objects.create(
+            session=started_session,
+            vital_signs=vitals,
+            field_name="pain",
+            field_label="pain",
+            old_value="4",
+            new_value="5",
+            reason="",
+            amended_by=specialist,
+        )
+    with pytest.raises(IntegrityError, match="amendment_one_target"), transaction.atomic():
+        Amendment.objects.create(
+            session=started_session,
+            field_name="pain",
+            field_label="pain",
+            old_value="4",
+            new_value="5",
+            reason="x",
+            amended_by=specialist,
+        )

@@ -320,3 +320,29 @@ def test_the_record_page_makes_the_same_queries_for_10_and_200_observations(
             assert len(response.context["page"].chart["points"]) == expected_rows
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_specialist_amends_an_adverse_event_and_a_nurse_may_not(
+    started_session, nurse, nurse_client, specialist_client
+):
+    event = services.record_adverse_event(
+        session=started_session,
+        by=nurse,
+        occurred_at=timezone.now() - timedelta(minutes=5),
+        event_type="nausea",
+        severity="mild",
+        action_taken="none",
+    )
+    finish(started_session, nurse)
+    data = {
+        "amendevent-adverse_event": event.pk,
+        "amendevent-field": "action_taken",
+        "amendevent-value": "medication_given",
+        "amendevent-reason": "Ondansetron 4 mg IV was given",
+    }
+    assert nurse_client.post(url("session_record_amend_event", started_session), data).status_code == 403
+    assert specialist_client.post(url("session_record_amend_event", started_session), data).status_code == 302
+    body = specialist_client.get(url("session_record", started_session)).content.decode()
+    assert (
+        "<del>None</del>" in body and "Medication given" in body and "Ondansetron 4 mg IV was given" in body
+    )
