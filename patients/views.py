@@ -1,8 +1,15 @@
-"""Thin views: check the permission, parse, call a service or selector, render."""
+"""Thin views: check the permission, parse, call a service or selector, render.
+
+Who sees what (DESIGN.md): every role that may open a patient sees demographics, referral statuses,
+eligibility decisions and allergies (allergies are safety information, so they are never hidden).
+Clinical notes, eligibility labs and reasons, and the notes on timeline steps need
+`patients.view_clinical` (nurses and pain specialists), so Reception and Clinic admin do not see them.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -89,8 +96,8 @@ def patient_edit(request, pk):
 def patient_detail(request, pk):
     try:
         patient = selectors.patient_for_detail(pk)
-    except Patient.DoesNotExist:
-        return render(request, "404.html", status=404)
+    except Patient.DoesNotExist as exc:
+        raise Http404("No such patient.") from exc
     today = timezone.localdate()
     referrals = [(referral, rtt_clock(referral, today=today)) for referral in patient.referrals.all()]
     weights = list(patient.weights.all())
@@ -230,8 +237,8 @@ def _referral_context(request, referral, transition_form=None):
 def referral_detail(request, pk):
     try:
         referral = selectors.referral_for_detail(pk)
-    except Referral.DoesNotExist:
-        return render(request, "404.html", status=404)
+    except Referral.DoesNotExist as exc:
+        raise Http404("No such referral.") from exc
     return render(request, "patients/referral_detail.html", _referral_context(request, referral))
 
 

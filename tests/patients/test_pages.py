@@ -489,3 +489,8 @@ def test_reception_sees_the_timeline_steps_but_not_the_clinical_notes_on_them(re
     assert "clinical staff only" in reception_page
     specialist_page = client_for(specialist).get(referral.get_absolute_url()).content.decode()
     assert "History of psychosis" in specialist_page
+
+
+def test_a_missing_patient_or_referral_is_a_404_not_a_500(nurse_client):
+    assert nurse_client.get(reverse("patients:patient_detail", args=[999999])).status_code == 404
+    assert nurse_client.get(reverse("patients:referral_detail", args=[999999])).status_code == 404
