@@ -374,6 +374,8 @@ class InvoiceLine(models.Model):
     price_list = models.ForeignKey(
         PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A draft's line prices may be adjusted before issue; the history says who changed what.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]

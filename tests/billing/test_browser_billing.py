@@ -61,6 +61,10 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     _menu(page, "Invoices")
     page.get_by_role("link", name=invoice.display_number).click()
     assert page.get_by_test_id("invoice-total").inner_text() == "£425.00"
+    page.get_by_role("link", name="Edit draft").click()
+    assert page.get_by_label("Lidocaine infusion (GBP)").input_value() == "425.00"
+    screenshot(page, "billing-invoice-edit-draft")
+    page.get_by_role("link", name="Cancel").click()
     page.get_by_role("button", name="Issue invoice").click()
     number = page.get_by_test_id("invoice-number").inner_text()
     assert number.startswith("INV-")
