@@ -171,3 +171,84 @@ def test_it_loads_each_block_of_days_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         slots = find_slots(protocol_version=lidocaine, earliest=monday, count=10)
     assert len(slots) == 10
+
+
+class _Rollback(Exception):
+    pass
+
+
+def test_every_offered_slot_passes_the_booking_checks_and_respects_capacity(
+    chairs, lidocaine, ketamine, monday, location
+):
+    """Random diaries: the finder and the booking validator must agree, and booking an offered slot
+    must never put more nurse shares in the room than nurses on duty."""
+    import random
+
+    from django.db import transaction
+
+    extra = [factories.ChairFactory(location=location, name=f"Bay 2 Chair {i}") for i in range(1, 4)]
+    all_chairs = chairs + extra
+    rng = random.Random(20261125)
+    for _round in range(12):
+        try:
+            with transaction.atomic():
+                if rng.random() < 0.5:
+                    NurseShift.objects.create(
+                        location=location,
+                        date=monday,
+                        starts=time(8),
+                        ends=time(13),
+                        nurses=rng.randint(1, 3),
+                    )
+                    NurseShift.objects.create(
+                        location=location,
+                        date=monday,
+                        starts=time(13),
+                        ends=time(18),
+                        nurses=rng.randint(1, 3),
+                    )
+                for c in all_chairs:
+                    minute = 8 * 60
+                    while True:
+                        minute += rng.choice([0, 15, 30, 60, 120])
+                        version = rng.choice([lidocaine, ketamine])
+                        if minute + version.chair_minutes > 18 * 60:
+                            break
+                        start = at(monday, minute // 60, minute % 60)
+                        if not slot_problems(protocol_version=version, chair=c, start=start):
+                            put(chair=c, version=version, start=start)
+                        minute += version.chair_minutes
+                version = rng.choice([lidocaine, ketamine])
+                slots = find_slots(protocol_version=version, earliest=monday, count=15)
+                assert slots
+                for slot in slots:
+                    assert slot_problems(protocol_version=version, chair=slot.chair, start=slot.start) == {}
+                put(chair=slots[0].chair, version=version, start=slots[0].start)
+                assert_capacity_respected(day=monday, location=location)
+                raise _Rollback
+        except _Rollback:
+            pass
+
+
+def assert_capacity_respected(*, day, location):
+    """Brute force, independent of sessions.slots: nurse shares per minute never exceed nurses on duty."""
+    from fractions import Fraction
+
+    sessions = list(
+        InfusionSession.objects.active()
+        .filter(chair__location=location, start__date=day)
+        .select_related("protocol_version__protocol__family")
+    )
+    shifts = list(NurseShift.objects.filter(location=location, date=day))
+    for minute in range(8 * 60, 18 * 60):
+        t = at(day, minute // 60, minute % 60)
+        needed = sum(
+            Fraction(1, s.protocol_version.protocol.family.nurse_ratio)
+            for s in sessions
+            if s.start <= t < s.end
+        )
+        if shifts:
+            on_duty = sum(sh.nurses for sh in shifts if sh.starts <= t.time() < sh.ends)
+        else:
+            on_duty = 2
+        assert needed <= on_duty, f"{t:%H:%M}: {needed} nurses needed, {on_duty} on duty"
