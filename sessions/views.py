@@ -209,8 +209,7 @@ def check_in(request, pk):
 # --- one session -----------------------------------------------------------------------------
 
 
-@role_required(VIEW)
-def session_detail(request, pk):
+def _render_session(request, pk, *, cancel_form=None, status=200):
     session = get_object_or_404(
         selectors.session_queryset().select_related("rescheduled_to", "cancelled_by"), pk=pk
     )
@@ -225,14 +224,20 @@ def session_detail(request, pk):
         {
             "session": session,
             "course_sessions": course_sessions,
-            "cancel_form": ReasonForm(),
+            "cancel_form": cancel_form or ReasonForm(),
             "dna_form": OptionalReasonForm(),
             "can_cancel": session.status in booking.CANCELLABLE,
             "can_move": session.status == SessionStatus.BOOKED,
             "can_dna": session.status == SessionStatus.BOOKED and session.start <= timezone.now(),
             "rescheduled_from": InfusionSession.objects.filter(rescheduled_to=session).first(),
         },
+        status=status,
     )
+
+
+@role_required(VIEW)
+def session_detail(request, pk):
+    return _render_session(request, pk)
 
 
 @require_POST
@@ -240,17 +245,19 @@ def session_detail(request, pk):
 def cancel(request, pk):
     session = get_object_or_404(InfusionSession, pk=pk)
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Nothing was cancelled: give a reason for the cancellation.")
-        return redirect(session)
-    try:
-        session = booking.cancel_session(session=session, by=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
-        return redirect(session)
-    late = " (late cancellation: under 48 hours' notice)" if session.late_cancellation else ""
-    messages.success(request, f"Session cancelled{late}. The chair time is free again.")
-    return redirect(session)
+    if form.is_valid():
+        try:
+            session = booking.cancel_session(
+                session=session, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            late = " (late cancellation: under 48 hours' notice)" if session.late_cancellation else ""
+            messages.success(request, f"Session cancelled{late}. The chair time is free again.")
+            return redirect(session)
+    messages.error(request, "Nothing was cancelled. Check the message next to the field.")
+    return _render_session(request, pk, cancel_form=form, status=400)
 
 
 @require_POST

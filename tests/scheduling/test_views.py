@@ -404,3 +404,12 @@ def test_a_move_rebooks_and_links_the_old_session(session, reception_client, cha
     assert response["Location"] == session.rescheduled_to.get_absolute_url()
     detail = reception_client.get(session.get_absolute_url()).content.decode()
     assert "New booking" in detail and "Patient asked" in detail
+
+
+def test_cancelling_without_a_reason_shows_the_message_next_to_the_field(session, reception_client):
+    response = reception_client.post(reverse("infusion_sessions:cancel", args=[session.pk]), {"reason": ""})
+    assert response.status_code == 400
+    assert response.context["cancel_form"].errors["reason"]
+    assert "invalid-feedback" in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.BOOKED
