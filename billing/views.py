@@ -420,7 +420,9 @@ def invoice_edit(request, pk):
         )
         return redirect(invoice)
     form = DraftInvoiceForm(request.POST or None, invoice=invoice)
-    review_form = ReviewFeeForm(prefix="review")
+    session_line = next((line for line in invoice.lines.all() if line.session_id), None)
+    family_id = session_line.session.protocol_version.protocol.family_id if session_line else None
+    review_form = ReviewFeeForm(prefix="review", initial={"protocol_family": family_id})
     if request.method == "POST" and form.is_valid():
         try:
             services.update_draft(
