@@ -255,6 +255,24 @@ def test_the_day_board_makes_the_same_number_of_queries_for_10_and_100_sessions(
     assert response.content.decode().count('data-testid="board-session"') == count
 
 
+def test_the_day_board_query_count_is_exactly_the_same_for_10_and_100_sessions(
+    location, lidocaine, booker, monday, nurse_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("infusion_sessions:day_board")
+    counts = []
+    for count in (10, 100):
+        InfusionSession.objects.all().delete()
+        fill_day(day=monday, location=location, lidocaine=lidocaine, booker=booker, count=count)
+        with CaptureQueriesContext(connection) as queries:
+            response = nurse_client.get(url, {"date": monday.isoformat()})
+        assert response.context["board"].session_count == count
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
 @pytest.mark.parametrize("count", [10, 100])
 def test_the_week_view_makes_the_same_number_of_queries_at_two_sizes(
     count, location, lidocaine, booker, monday, reception_client, django_assert_max_num_queries
