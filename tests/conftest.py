@@ -157,6 +157,22 @@ def celery_worker_process(transactional_db):
         except subprocess.TimeoutExpired:
             proc.kill()
         app.conf.update(saved)
+        _forget_celery_connections(app)
+
+
+def _forget_celery_connections(app):
+    """Celery caches its result backend and broker pool from the configuration of first use; after
+    changing broker_url/result_backend in a test, drop them so the next use builds them anew."""
+    import threading
+
+    app._backend_cache = None
+    app._local = threading.local()
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 # --- Playwright with Debian's Chromium -------------------------------------------------------
