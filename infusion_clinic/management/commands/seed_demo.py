@@ -13,7 +13,7 @@ from infusion_clinic.roles import CLINIC_ADMIN, NURSE, RECEPTION, SPECIALIST
 DEMO_USERS = [
     ("reception", "reception-demo", "Rita", "Hughes", RECEPTION),
     ("nurse", "nurse-demo", "Nadia", "Okafor", NURSE),
-    ("specialist", "specialist-demo", "Dr Samuel", "Patel", SPECIALIST),
+    ("specialist", "specialist-demo", "Samuel", "Patel", SPECIALIST),
     ("admin", "admin-demo", "Alex", "Morgan", CLINIC_ADMIN),
 ]
 
