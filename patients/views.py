@@ -181,6 +181,7 @@ def referral_intake(request):
     patient_form = None if patient else PatientForm(data, prefix="patient", clinical=False)
     referral_form = ReferralForm(data, files, prefix="referral")
     if request.method == "POST":
+        # `&`, not `and`: validate both forms so that every mistake is shown at once.
         forms_valid = referral_form.is_valid() & (patient_form is None or patient_form.is_valid())
         if forms_valid:
             try:
