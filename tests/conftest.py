@@ -191,6 +191,7 @@ def browser():
             headless=True,
             args=[
                 "--no-sandbox",
+                "--lang=en-GB",
                 "--disable-gpu",
                 "--disable-dev-shm-usage",
                 "--disable-background-networking",
