@@ -1,22 +1,27 @@
 """Appointment reminders, each delivered at most once.
 
 The guard is the ReminderLog row, unique on (session, kind, channel):
-1. claim: insert the row in its own transaction; an IntegrityError means another worker has it;
-2. deliver: a conditional UPDATE (pending/retrying -> sending) lets one worker at a time try it,
-   healthchecks-style: act only if one row changed;
+1. claim: insert the row in a transaction of its own; a unique-constraint conflict (IntegrityError,
+   or ON CONFLICT DO NOTHING for a chunk) means another worker or an earlier run has it;
+2. take: a conditional UPDATE (pending/retrying -> sending, under SELECT ... FOR UPDATE SKIP
+   LOCKED) lets exactly one worker try it, healthchecks-style: act only on the rows you changed;
 3. mark sent only after the backend accepted the message; a failure records the error and leaves
-   the row retrying (the task retries with backoff) or failed (permanent error, or out of retries).
-A worker that dies while sending leaves the row "sending"; the sweep marks it failed with "outcome
+   the row retrying (the Celery task retries with backoff) or failed (permanent error, or out of
+   retries).
+A worker that dies while sending leaves rows "sending"; the sweep marks them failed with "outcome
 unknown" instead of sending again, because a second message is worse than a missing one here.
+The batch works in chunks of CHUNK_SIZE so that 10,000 reminders need a few hundred commits, not
+tens of thousands (each durable commit costs a WAL flush).
 """
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.template import Context, Engine
@@ -38,6 +43,9 @@ logger = logging.getLogger(__name__)
 REMINDABLE_STATUSES = (SessionStatus.BOOKED,)
 # A claimed reminder nobody has touched for this long is dispatched again (its task was lost).
 STALE_AFTER = timedelta(minutes=15)
+# Reminders claimed and sent together: one commit to claim, one to take, one to record the outcomes.
+# It also bounds what a crash can leave "sending" (reported as outcome unknown, never resent).
+CHUNK_SIZE = 25
 # A reminder "sending" for this long belonged to a worker that died mid-send.
 SENDING_GIVE_UP_AFTER = timedelta(minutes=30)
 
@@ -117,6 +125,11 @@ def reminder_context(session) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=32)
+def _compiled(text: str):
+    return _engine.from_string(text)
+
+
 def template_for(channel: str) -> dict:
     saved = ReminderTemplate.objects.filter(channel=channel).values("subject", "body").first()
     return saved or DEFAULT_REMINDER_TEMPLATES[channel]
@@ -125,8 +138,8 @@ def template_for(channel: str) -> dict:
 def render_reminder(*, session, channel: str, template: dict | None = None) -> tuple[str, str]:
     template = template or template_for(channel)
     context = Context(reminder_context(session), autoescape=False)
-    subject = _engine.from_string(template["subject"]).render(context).strip() if template["subject"] else ""
-    body = _engine.from_string(template["body"]).render(context).strip()
+    subject = _compiled(template["subject"]).render(context).strip() if template["subject"] else ""
+    body = _compiled(template["body"]).render(context).strip()
     return " ".join(subject.split()), body
 
 
@@ -145,8 +158,29 @@ def channels_for(patient) -> list[str]:
     return [c for c in (ReminderChannel.EMAIL, ReminderChannel.SMS) if _consented(patient, c)]
 
 
+def claim_reminders(*, due, now: datetime) -> list[int]:
+    """Insert the rows for `due` [(session, kind, channel)] in one transaction of its own and return
+    the ids this run claimed. A row that already exists (another worker, an earlier run) conflicts
+    on the unique constraint and is left out: ON CONFLICT DO NOTHING is the set form of catching
+    the IntegrityError, and costs one commit per chunk instead of one per reminder."""
+    if not due:
+        return []
+    table = connection.ops.quote_name(ReminderLog._meta.db_table)
+    rows, params = [], []
+    for session, kind, channel in due:
+        rows.append("(%s, %s, %s, %s, %s, 0, %s, '', '')")
+        params += [session.pk, kind, channel, _recipient(session.patient, channel), ReminderStatus.PENDING, now]
+    sql = (
+        f"INSERT INTO {table} (session_id, kind, channel, recipient, status, attempts, claimed_at, provider_id, last_error) "
+        f"VALUES {', '.join(rows)} ON CONFLICT (session_id, kind, channel) DO NOTHING RETURNING id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def claim_reminder(*, session, kind: str, channel: str, now: datetime) -> ReminderLog | None:
-    """Insert the reminder's row; None when another worker (or an earlier run) already has it."""
+    """Claim one reminder: None when another worker (or an earlier run) already has it."""
     try:
         with transaction.atomic():
             return ReminderLog.objects.create(
@@ -161,26 +195,26 @@ def claim_reminder(*, session, kind: str, channel: str, now: datetime) -> Remind
         return None
 
 
-def _settle(log_id, **values):
-    ReminderLog.objects.filter(pk=log_id).update(**values)
+def _take(ids, now) -> list[int]:
+    """Move claimed rows to "sending"; only the rows this call moved are ours to send. Rows another
+    worker is sending (locked) or has settled are skipped."""
+    with transaction.atomic():
+        taken = list(
+            ReminderLog.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(ids), status__in=(ReminderStatus.PENDING, ReminderStatus.RETRYING))
+            .values_list("pk", flat=True)
+        )
+        if taken:
+            ReminderLog.objects.filter(pk__in=taken).update(
+                status=ReminderStatus.SENDING, attempts=F("attempts") + 1, attempted_at=now
+            )
+    return taken
 
 
-def deliver_reminder(*, log_id: int, now: datetime | None = None) -> ReminderLog | None:
-    """Send one claimed reminder. Returns the settled row, or None when someone else holds it or it
-    must wait (SMS in quiet hours). Raises DeliveryError when the task should retry later."""
-    now = now or timezone.now()
-    log = ReminderLog.objects.select_related("session__patient", "session__chair__location").get(pk=log_id)
-    if log.channel == ReminderChannel.SMS and quiet_hours_end(now):
-        return None  # the sweep dispatches it again once the quiet hours are over
-    taken = ReminderLog.objects.filter(
-        pk=log_id, status__in=(ReminderStatus.PENDING, ReminderStatus.RETRYING)
-    ).update(status=ReminderStatus.SENDING, attempts=F("attempts") + 1, attempted_at=now)
-    if not taken:
-        return None
-    log.attempts += 1
+def _attempt(log: ReminderLog, now: datetime, templates: dict) -> None:
+    """Try to send one taken reminder; set the outcome on `log` (not saved). Never raises."""
     session, patient = log.session, log.session.patient
-    recipient = _recipient(patient, log.channel)
-
+    log.recipient = _recipient(patient, log.channel)
     skip_reason = ""
     if session.status not in REMINDABLE_STATUSES:
         skip_reason = f"The session is {session.get_status_display().lower()}."
@@ -189,38 +223,86 @@ def deliver_reminder(*, log_id: int, now: datetime | None = None) -> ReminderLog
     elif not _consented(patient, log.channel):
         skip_reason = f"The patient has not consented to {log.get_channel_display()} reminders."
     if skip_reason:
-        _settle(log_id, status=ReminderStatus.SKIPPED, last_error=skip_reason, recipient=recipient)
         log.status, log.last_error = ReminderStatus.SKIPPED, skip_reason
-        return log
-
+        return
     try:
-        subject, body = render_reminder(session=session, channel=log.channel)
+        subject, body = render_reminder(session=session, channel=log.channel, template=templates[log.channel])
         if log.channel == ReminderChannel.EMAIL:
-            provider_id = send_email(to=recipient, subject=subject, body=body)
+            provider_id = send_email(to=log.recipient, subject=subject, body=body)
         else:
-            provider_id = send_sms(to=recipient, body=body)
+            provider_id = send_sms(to=log.recipient, body=body)
     except DeliveryError as exc:
         give_up = exc.permanent or log.attempts > settings.REMINDER_MAX_RETRIES
-        status = ReminderStatus.FAILED if give_up else ReminderStatus.RETRYING
-        _settle(log_id, status=status, last_error=str(exc)[:2000], recipient=recipient)
-        logger.warning("Reminder %s %s (attempt %s): %s", log_id, status, log.attempts, exc)
-        log.status, log.last_error = status, str(exc)
-        if give_up:
-            return log
-        raise
+        log.status = ReminderStatus.FAILED if give_up else ReminderStatus.RETRYING
+        log.last_error = str(exc)[:2000]
+        logger.warning("Reminder %s %s (attempt %s): %s", log.pk, log.status, log.attempts, exc)
+        return
     except Exception as exc:  # a template or programming error: record it, never leave "sending"
-        _settle(log_id, status=ReminderStatus.FAILED, last_error=f"Unexpected error: {exc}"[:2000])
-        raise
-    sent_at = timezone.now()
-    _settle(
-        log_id,
-        status=ReminderStatus.SENT,
-        sent_at=sent_at,
-        provider_id=(provider_id or "")[:100],
-        recipient=recipient,
-        last_error="",
+        logger.exception("Reminder %s failed unexpectedly", log.pk)
+        log.status, log.last_error = ReminderStatus.FAILED, f"Unexpected error: {exc}"[:2000]
+        return
+    log.status, log.sent_at, log.provider_id, log.last_error = ReminderStatus.SENT, timezone.now(), (provider_id or "")[:100], ""
+
+
+_SETTLED_FIELDS = ["status", "sent_at", "provider_id", "recipient", "last_error"]
+
+
+def _load(ids):
+    return list(
+        ReminderLog.objects.filter(pk__in=list(ids)).select_related("session__patient", "session__chair__location")
     )
-    log.status, log.sent_at = ReminderStatus.SENT, sent_at
+
+
+def deliver_reminders(*, ids, now: datetime | None = None) -> list[ReminderLog]:
+    """Send a chunk of claimed reminders: take them (one commit), send each, record every outcome
+    (one commit). The "sent" mark follows the backend's acceptance. A worker that dies in between
+    leaves at most one chunk "sending", which the sweep reports as outcome unknown, never resends."""
+    now = now or timezone.now()
+    taken = _take(ids, now)
+    if not taken:
+        return []
+    logs = _load(taken)
+    templates = {channel: template_for(channel) for channel in {log.channel for log in logs}}
+    for log in logs:  # loaded after _take, so attempts already counts this one
+        _attempt(log, now, templates)
+    _record(logs)
+    return logs
+
+
+def _record(logs):
+    """Write the outcomes of a chunk in one transaction (one commit), as one UPDATE ... FROM VALUES
+    on PostgreSQL (plain parameterised UPDATEs elsewhere): bulk_update's CASE expressions cost more
+    CPU than the sending itself."""
+    table = connection.ops.quote_name(ReminderLog._meta.db_table)
+    rows = [[log.pk] + [getattr(log, name) for name in _SETTLED_FIELDS] for log in logs]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor,
+                f"UPDATE {table} AS r SET status = v.status, sent_at = v.sent_at::timestamptz, "
+                f"provider_id = v.provider_id, recipient = v.recipient, last_error = v.last_error "
+                f"FROM (VALUES %s) AS v(id, status, sent_at, provider_id, recipient, last_error) WHERE r.id = v.id",
+                rows,
+                page_size=len(rows),
+            )
+        else:
+            assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in _SETTLED_FIELDS)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", [row[1:] + row[:1] for row in rows])
+
+
+def deliver_reminder(*, log_id: int, now: datetime | None = None) -> ReminderLog | None:
+    """Send one claimed reminder (the Celery task's body). Returns the settled row, or None when
+    someone else holds it or it must wait (SMS in quiet hours). Raises DeliveryError when the
+    task should retry later."""
+    now = now or timezone.now()
+    channel = ReminderLog.objects.filter(pk=log_id).values_list("channel", flat=True).first()
+    if channel == ReminderChannel.SMS and quiet_hours_end(now):
+        return None  # the sweep dispatches it again once the quiet hours are over
+    (log,) = deliver_reminders(ids=[log_id], now=now) or (None,)
+    if log is not None and log.status == ReminderStatus.RETRYING:
+        raise DeliveryError(log.last_error)
     return log
 
 
@@ -230,14 +312,18 @@ def deliver_reminder(*, log_id: int, now: datetime | None = None) -> ReminderLog
 @dataclass
 class BatchResult:
     claimed: list[int] = field(default_factory=list)
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
     redispatched: list[int] = field(default_factory=list)
     deferred_sms: int = 0
     gave_up: int = 0
 
     def __str__(self):
         return (
-            f"{len(self.claimed)} reminder(s) claimed, {len(self.redispatched)} dispatched again, "
-            f"{self.deferred_sms} SMS waiting for the end of quiet hours, {self.gave_up} marked outcome unknown"
+            f"{len(self.claimed)} reminder(s) claimed: {self.sent} sent, {self.retrying} to retry, "
+            f"{self.failed} failed; {len(self.redispatched)} dispatched again, {self.deferred_sms} SMS "
+            f"waiting for the end of quiet hours, {self.gave_up} marked outcome unknown"
         )
 
 
@@ -268,10 +354,13 @@ def due_reminders(*, now: datetime):
     return due
 
 
-def run_due_reminders(*, now: datetime | None = None, dispatch) -> BatchResult:
-    """Claim every due reminder and hand each claimed row to `dispatch(log_id)` (a task's delay).
+def run_due_reminders(*, now: datetime | None = None, retry, dispatch=None, chunk_size: int = CHUNK_SIZE) -> BatchResult:
+    """Claim every due reminder and send it. Safe to run twice at once: each reminder is claimed by
+    one run only.
 
-    Safe to run twice at once: a reminder is claimed by one run only.
+    Claimed reminders are sent here, a chunk at a time, unless `dispatch(log_id)` is given (then
+    each claimed row is handed over, e.g. to a task per reminder). A reminder worth retrying goes
+    to `retry(log_id)`, which queues the delivery task with backoff.
     """
     now = now or timezone.now()
     result = BatchResult()
@@ -292,17 +381,29 @@ def run_due_reminders(*, now: datetime | None = None, dispatch) -> BatchResult:
         stale = stale.exclude(channel=ReminderChannel.SMS)
     for log_id in stale.values_list("pk", flat=True):
         result.redispatched.append(log_id)
-        dispatch(log_id)
+        retry(log_id)
 
-    for session, kind, channel in due_reminders(now=now):
-        if channel == ReminderChannel.SMS and quiet:
+    due = []
+    for item in due_reminders(now=now):
+        if item[2] == ReminderChannel.SMS and quiet:
             result.deferred_sms += 1
+        else:
+            due.append(item)
+    for offset in range(0, len(due), chunk_size):
+        ids = claim_reminders(due=due[offset : offset + chunk_size], now=now)
+        result.claimed += ids
+        if dispatch is not None:
+            for log_id in ids:
+                dispatch(log_id)
             continue
-        log = claim_reminder(session=session, kind=kind, channel=channel, now=now)
-        if log is None:
-            continue
-        result.claimed.append(log.pk)
-        dispatch(log.pk)
+        for log in deliver_reminders(ids=ids, now=now):
+            if log.status == ReminderStatus.RETRYING:
+                result.retrying += 1
+                retry(log.pk)
+            elif log.status == ReminderStatus.SENT:
+                result.sent += 1
+            elif log.status == ReminderStatus.FAILED:
+                result.failed += 1
     return result
 
 

@@ -21,10 +21,10 @@ def deliver_reminder(self, log_id: int) -> str:
     return log.status if log is not None else "not mine"
 
 
-def dispatch_delivery(log_id: int) -> None:
+def dispatch_delivery(log_id: int, *, countdown: int | None = None) -> None:
     """Queue one delivery; without a broker (the demo) deliver here, retrying at once, no backoff."""
     if not deliver_reminder.app.conf.task_always_eager:
-        deliver_reminder.delay(log_id)
+        deliver_reminder.apply_async((log_id,), countdown=countdown)
         return
     for _attempt in range(settings.REMINDER_MAX_RETRIES + 1):
         try:
@@ -36,5 +36,16 @@ def dispatch_delivery(log_id: int) -> None:
 
 @shared_task(acks_late=True)
 def send_due_reminders() -> dict:
-    result = reminders.run_due_reminders(dispatch=dispatch_delivery)
-    return {"claimed": len(result.claimed), "redispatched": len(result.redispatched), "deferred_sms": result.deferred_sms}
+    result = reminders.run_due_reminders(retry=retry_later)
+    return {
+        "claimed": len(result.claimed),
+        "sent": result.sent,
+        "failed": result.failed,
+        "retrying": result.retrying,
+        "redispatched": len(result.redispatched),
+        "deferred_sms": result.deferred_sms,
+    }
+
+
+def retry_later(log_id: int) -> None:
+    dispatch_delivery(log_id, countdown=settings.REMINDER_RETRY_BACKOFF)

@@ -33,7 +33,7 @@ def _run_in_threads(batches: int, now):
     def worker():
         try:
             barrier.wait(timeout=10)
-            run_due_reminders(now=now, dispatch=dispatch_delivery)
+            run_due_reminders(now=now, retry=dispatch_delivery)
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
         finally:
@@ -67,7 +67,7 @@ def test_the_same_claimed_reminder_delivered_by_two_threads_goes_once(transactio
     patient = factories.PatientFactory(consent_email=False)
     make_session(patient=patient, start=timezone.now() + timedelta(hours=5))
     held = []
-    run_due_reminders(now=timezone.now(), dispatch=held.append)
+    run_due_reminders(now=timezone.now(), retry=dispatch_delivery, dispatch=held.append)
     (log_id,) = held
     barrier = threading.Barrier(8)
 
@@ -89,7 +89,19 @@ def test_the_same_claimed_reminder_delivered_by_two_threads_goes_once(transactio
 
 @pytest.fixture
 def worker_sms_file(tmp_path, monkeypatch, settings):
-    """The worker writes SMS to a file (its own settings come from the environment)."""
+    """The worker writes SMS to a file (its own settings come from the environment).
+
+    Also drops kombu's process-wide pools first: tests/conftest.py's teardown force-closes the
+    broker connection pool, but kombu keeps that closed pool registered for the same URL, so a
+    second worker test in one run fails with "Acquire on closed pool"."""
+    import kombu.pools
+
+    from infusion_clinic.celery import app
+
+    kombu.pools.reset()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
     path = tmp_path / "sms.jsonl"
     monkeypatch.setenv("SMS_BACKEND", "sessions.messaging.FileSMSBackend")
     monkeypatch.setenv("SMS_FILE_PATH", str(path))
@@ -124,7 +136,7 @@ def test_two_worker_runs_and_the_test_process_racing_send_each_reminder_once(wor
     queue = celery_worker_process.queue_for_test
     # The worker takes two copies of the batch from Redis while this process runs it too.
     results = [send_due_reminders.apply_async(queue=queue) for _ in range(2)]
-    local = run_due_reminders(now=timezone.now(), dispatch=lambda pk: dispatch_delivery(pk))
+    local = run_due_reminders(now=timezone.now(), retry=dispatch_delivery)
     claimed = [r.get(timeout=90)["claimed"] for r in results] + [len(local.claimed)]
     deadline = time.monotonic() + 60
     while ReminderLog.objects.exclude(status=ReminderStatus.SENT).exists() and time.monotonic() < deadline:

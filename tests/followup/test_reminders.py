@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def run(now=None):
-    return run_due_reminders(now=now or timezone.now(), dispatch=dispatch_delivery)
+    return run_due_reminders(now=now or timezone.now(), retry=dispatch_delivery)
 
 
 def test_it_sends_one_email_and_one_sms_when_a_session_is_within_48_hours(session_factory, sms_outbox):
@@ -77,7 +77,7 @@ def test_consent_withdrawn_after_the_claim_stops_the_message(session_factory, sm
     patient = session.patient
     results = []
     # Withdraw consent between claiming and delivering: dispatch later, by hand.
-    result = run_due_reminders(now=timezone.now(), dispatch=results.append)
+    result = run_due_reminders(now=timezone.now(), retry=dispatch_delivery, dispatch=results.append)
     patient.consent_email = patient.consent_sms = False
     patient.save()
     for log_id in result.claimed:
@@ -158,7 +158,7 @@ def test_sms_waits_for_the_end_of_quiet_hours_but_email_goes(session_factory, sm
 def test_a_started_or_cancelled_session_is_not_reminded_after_the_claim(session_factory, sms_outbox):
     session = session_factory(start=timezone.now() + timedelta(hours=10))
     held = []
-    run_due_reminders(now=timezone.now(), dispatch=held.append)
+    run_due_reminders(now=timezone.now(), retry=dispatch_delivery, dispatch=held.append)
     session.status = SessionStatus.CANCELLED
     session.save()
     for log_id in held:
