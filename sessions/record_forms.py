@@ -116,7 +116,7 @@ class StartInfusionForm(forms.Form):
         help_text="Leave as calculated unless the specialist prescribed another dose.",
     )
     soft_limit_reason = forms.CharField(
-        label="Reason for a dose above the soft limit",
+        label="Reason for a dose above the soft limit (only then)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -127,7 +127,7 @@ class StartInfusionForm(forms.Form):
         if unit:
             self.fields["dose"].label = f"Dose ({unit})"
         if default_dose is not None:
-            self.fields["dose"].initial = default_dose
+            self.fields["dose"].initial = format(default_dose.normalize(), "f")  # 5, not 5.000
 
 
 class RateChangeForm(forms.Form):
