@@ -3,7 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from .followup_models import PAIN_VALIDATORS, PainDiaryEntry, Pgic, ReviewDecision
+from .followup_models import PAIN_VALIDATORS, ActivityLevel, PainDiaryEntry, Pgic, ReviewDecision, SleepQuality
 
 PAIN_CHOICES = [(n, str(n)) for n in range(11)]
 PAIN_ERRORS = {
@@ -56,6 +56,12 @@ class PainDiaryForm(forms.ModelForm):
             "rescue_medication_detail": "Which medication, and how much? (optional)",
             "notes": "Anything else? (optional)",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Radio buttons need no empty "---------" choice.
+        self.fields["sleep"].choices = SleepQuality.choices
+        self.fields["activity"].choices = ActivityLevel.choices
 
 
 class StaffDiaryEntryForm(PainDiaryForm):

@@ -20,7 +20,8 @@ from .models import Patient
 
 def _no_referrer(response):
     # The diary link is a credential: never hand it to another site in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # ("no-referrer" would also make browsers send "Origin: null", failing Django's CSRF check.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -36,7 +36,7 @@ def test_a_valid_link_shows_the_form_without_login(client, link):
     response = client.get(link)
     assert response.status_code == 200
     assert b"Your pain diary" in response.content and b"Hello Margaret" in response.content
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert b"Thornton" not in response.content  # first name only
 
 
