@@ -34,20 +34,30 @@ def due_sessions(transactional_db, settings):
     location = Location.objects.create(name="Bench Infusion Suite")
     slots = 44  # one-hour sessions from 2 h to 46 h ahead: every one is due (24 h or 48 h reminder)
     chairs = Chair.objects.bulk_create(
-        Chair(location=location, name=f"Bench chair {n}", display_order=n) for n in range(SESSIONS // slots + 1)
+        Chair(location=location, name=f"Bench chair {n}", display_order=n)
+        for n in range(SESSIONS // slots + 1)
     )
     patients = Patient.objects.bulk_create(
         Patient(
-            first_name=f"Bench{n}", last_name="Patient", date_of_birth="1970-01-01",
-            phone=f"07700 9{n:05d}", email=f"bench{n}@example.org", consent_email=True, consent_sms=True,
+            first_name=f"Bench{n}",
+            last_name="Patient",
+            date_of_birth="1970-01-01",
+            phone=f"07700 9{n:05d}",
+            email=f"bench{n}@example.org",
+            consent_email=True,
+            consent_sms=True,
         )
         for n in range(SESSIONS)
     )
     base = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     InfusionSession.objects.bulk_create(
         InfusionSession(
-            patient=patient, protocol_version=version, chair=chairs[n // slots], booked_by=user,
-            start=base + timedelta(hours=n % slots), end=base + timedelta(hours=n % slots, minutes=50),
+            patient=patient,
+            protocol_version=version,
+            chair=chairs[n // slots],
+            booked_by=user,
+            start=base + timedelta(hours=n % slots),
+            end=base + timedelta(hours=n % slots, minutes=50),
             status=SessionStatus.BOOKED,
         )
         for n, patient in enumerate(patients)

@@ -98,7 +98,9 @@ def create_diary_link(*, patient: Patient, created_by) -> DiaryPrompt:
 
 
 @transaction.atomic
-def record_diary_entry(*, patient: Patient, prompt: DiaryPrompt | None = None, entered_by=None, **fields) -> PainDiaryEntry:
+def record_diary_entry(
+    *, patient: Patient, prompt: DiaryPrompt | None = None, entered_by=None, **fields
+) -> PainDiaryEntry:
     """Save one entry; the patient's own via a link, or staff's on the patient's behalf."""
     if prompt is not None and prompt.patient_id != patient.pk:
         raise ValidationError("This diary link belongs to someone else.")
@@ -155,7 +157,11 @@ def review_queue():
 
 
 def unreviewed_entries(patient):
-    return patient.diary_entries.filter(reviewed_at__isnull=True).select_related("entered_by").order_by("recorded_at")
+    return (
+        patient.diary_entries.filter(reviewed_at__isnull=True)
+        .select_related("entered_by")
+        .order_by("recorded_at")
+    )
 
 
 def chart_data(*, patient, days: int = 120) -> dict:
@@ -234,7 +240,9 @@ def send_diary_prompts(*, now: datetime | None = None) -> PromptResult:
         try:
             with transaction.atomic():
                 prompt = DiaryPrompt.objects.create(
-                    patient=patient, prompted_on=timezone.localdate(now), created_at=now,
+                    patient=patient,
+                    prompted_on=timezone.localdate(now),
+                    created_at=now,
                     channel="email" if use_email else "sms",
                 )
         except IntegrityError:
@@ -251,7 +259,9 @@ def send_diary_prompts(*, now: datetime | None = None) -> PromptResult:
             else:
                 messaging.send_sms(to=patient.phone, body=text)
         except messaging.DeliveryError as exc:
-            DiaryPrompt.objects.filter(pk=prompt.pk).update(status=DiaryPromptStatus.FAILED, last_error=str(exc)[:2000])
+            DiaryPrompt.objects.filter(pk=prompt.pk).update(
+                status=DiaryPromptStatus.FAILED, last_error=str(exc)[:2000]
+            )
             result.failed += 1
             continue
         DiaryPrompt.objects.filter(pk=prompt.pk).update(status=DiaryPromptStatus.SENT)

@@ -3,7 +3,14 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from .followup_models import PAIN_VALIDATORS, ActivityLevel, PainDiaryEntry, Pgic, ReviewDecision, SleepQuality
+from .followup_models import (
+    PAIN_VALIDATORS,
+    ActivityLevel,
+    PainDiaryEntry,
+    Pgic,
+    ReviewDecision,
+    SleepQuality,
+)
 
 PAIN_CHOICES = [(n, str(n)) for n in range(11)]
 PAIN_ERRORS = {
@@ -47,7 +54,9 @@ class PainDiaryForm(forms.ModelForm):
         widgets = {
             "sleep": forms.RadioSelect,
             "activity": forms.RadioSelect,
-            "notes": forms.Textarea(attrs={"rows": 3, "placeholder": "Anything you would like the clinic to know"}),
+            "notes": forms.Textarea(
+                attrs={"rows": 3, "placeholder": "Anything you would like the clinic to know"}
+            ),
         }
         labels = {
             "sleep": "How did you sleep last night?",

@@ -29,7 +29,10 @@ __all__ = [
     "OutcomeReview",
 ]
 
-PAIN_VALIDATORS = [MinValueValidator(0, "Pain is scored 0 to 10."), MaxValueValidator(10, "Pain is scored 0 to 10.")]
+PAIN_VALIDATORS = [
+    MinValueValidator(0, "Pain is scored 0 to 10."),
+    MaxValueValidator(10, "Pain is scored 0 to 10."),
+]
 
 
 def _pain_in_range(field):
@@ -59,14 +62,20 @@ class PainDiaryEntry(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="diary_entries")
     recorded_at = models.DateTimeField(default=timezone.now)
     pain_now = models.PositiveSmallIntegerField("pain right now", validators=PAIN_VALIDATORS)
-    pain_average = models.PositiveSmallIntegerField("average pain in the last 24 hours", validators=PAIN_VALIDATORS)
-    pain_worst = models.PositiveSmallIntegerField("worst pain in the last 24 hours", validators=PAIN_VALIDATORS)
+    pain_average = models.PositiveSmallIntegerField(
+        "average pain in the last 24 hours", validators=PAIN_VALIDATORS
+    )
+    pain_worst = models.PositiveSmallIntegerField(
+        "worst pain in the last 24 hours", validators=PAIN_VALIDATORS
+    )
     sleep = models.CharField("last night's sleep", max_length=10, choices=SleepQuality.choices)
     rescue_medication = models.BooleanField("took extra (rescue) pain medication", default=False)
     rescue_medication_detail = models.CharField("which medication and how much", max_length=200, blank=True)
     activity = models.CharField("activity today", max_length=10, choices=ActivityLevel.choices)
     notes = models.TextField("anything else", blank=True, max_length=2000)
-    source = models.CharField(max_length=10, choices=DiaryEntrySource.choices, default=DiaryEntrySource.PATIENT)
+    source = models.CharField(
+        max_length=10, choices=DiaryEntrySource.choices, default=DiaryEntrySource.PATIENT
+    )
     prompt = models.ForeignKey(
         "patients.DiaryPrompt", on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
     )
@@ -139,7 +148,9 @@ class DiaryPrompt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     channel = models.CharField(max_length=10, blank=True)
-    status = models.CharField(max_length=12, choices=DiaryPromptStatus.choices, default=DiaryPromptStatus.PENDING)
+    status = models.CharField(
+        max_length=12, choices=DiaryPromptStatus.choices, default=DiaryPromptStatus.PENDING
+    )
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -196,7 +207,9 @@ class OutcomeReview(models.Model):
     )
     offset_days = models.PositiveSmallIntegerField("days after the last session")
     due_on = models.DateField()
-    status = models.CharField(max_length=10, choices=OutcomeReviewStatus.choices, default=OutcomeReviewStatus.DUE)
+    status = models.CharField(
+        max_length=10, choices=OutcomeReviewStatus.choices, default=OutcomeReviewStatus.DUE
+    )
     current_pain = models.PositiveSmallIntegerField(
         "average pain now (0-10)", null=True, blank=True, validators=PAIN_VALIDATORS
     )
@@ -204,7 +217,11 @@ class OutcomeReview(models.Model):
         "patient's global impression of change", choices=Pgic.choices, null=True, blank=True
     )
     baseline_pain = models.DecimalField(
-        "baseline pain", max_digits=4, decimal_places=2, null=True, blank=True,
+        "baseline pain",
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
     baseline_source = models.CharField(max_length=12, choices=BaselineSource.choices, blank=True)

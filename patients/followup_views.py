@@ -35,7 +35,9 @@ def diary_public(request, token):
     try:
         prompt = diaries.prompt_from_token(token)
     except diaries.DiaryLinkError as error:
-        response = render(request, "patients/followup/diary_link_error.html", {"error": error}, status=error.status)
+        response = render(
+            request, "patients/followup/diary_link_error.html", {"error": error}, status=error.status
+        )
         return _no_referrer(response)
     patient = prompt.patient
     form = PainDiaryForm(request.POST or None)
@@ -46,9 +48,13 @@ def diary_public(request, token):
             form.add_error(None, exc)
         else:
             response = render(
-                request, "patients/followup/diary_thanks.html",
-                {"first_name": patient.first_name, "again_url": request.path,
-                 "expires_at": diaries.link_expires_at(prompt)},
+                request,
+                "patients/followup/diary_thanks.html",
+                {
+                    "first_name": patient.first_name,
+                    "again_url": request.path,
+                    "expires_at": diaries.link_expires_at(prompt),
+                },
             )
             return _no_referrer(response)
     response = render(
@@ -65,7 +71,9 @@ def diary_public(request, token):
 
 @role_required("patients.review_paindiary")
 def diary_queue(request):
-    return render(request, "patients/followup/diary_queue.html", {"patients": list(diaries.review_queue()[:200])})
+    return render(
+        request, "patients/followup/diary_queue.html", {"patients": list(diaries.review_queue()[:200])}
+    )
 
 
 @role_required("patients.view_paindiaryentry")
@@ -77,7 +85,9 @@ def patient_diary(request, patient_id):
         .select_related("reviewed_by", "entered_by")
         .order_by("-recorded_at")[:20]
     )
-    form = DiaryReviewForm(entry_ids=[e.pk for e in unreviewed], initial={"entry": [e.pk for e in unreviewed]})
+    form = DiaryReviewForm(
+        entry_ids=[e.pk for e in unreviewed], initial={"entry": [e.pk for e in unreviewed]}
+    )
     return render(
         request,
         "patients/followup/patient_diary.html",
@@ -102,14 +112,20 @@ def diary_review(request, patient_id):
     if form.is_valid():
         try:
             count = diaries.review_diary_entries(
-                patient=patient, entry_ids=form.cleaned_data["entry"], reviewer=request.user,
+                patient=patient,
+                entry_ids=form.cleaned_data["entry"],
+                reviewer=request.user,
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Reviewed {count} diary entr{'y' if count == 1 else 'ies'} for {patient.full_name}.")
-            return redirect("patients:diary_queue" if request.user.has_perm("patients.review_paindiary") else "dashboard")
+            messages.success(
+                request, f"Reviewed {count} diary entr{'y' if count == 1 else 'ies'} for {patient.full_name}."
+            )
+            return redirect(
+                "patients:diary_queue" if request.user.has_perm("patients.review_paindiary") else "dashboard"
+            )
     for error in form.errors.values():
         messages.error(request, " ".join(error))
     return redirect("patients:patient_diary", patient_id=patient.pk)
@@ -128,7 +144,9 @@ def diary_entry_create(request, patient_id):
             messages.success(request, f"Diary entry saved for {patient.full_name}.")
             return redirect("patients:patient_diary", patient_id=patient.pk)
     return render(
-        request, "patients/followup/diary_entry_form.html", {"patient": patient, "form": form},
+        request,
+        "patients/followup/diary_entry_form.html",
+        {"patient": patient, "form": form},
         status=400 if form.errors else 200,
     )
 
@@ -154,7 +172,8 @@ def diary_panel(request, patient_id):
     entries = list(patient.diary_entries.order_by("-recorded_at")[:5])
     unreviewed = patient.diary_entries.filter(reviewed_at__isnull=True).count()
     return render(
-        request, "patients/followup/_diary_panel.html",
+        request,
+        "patients/followup/_diary_panel.html",
         {"patient": patient, "entries": entries, "unreviewed": unreviewed},
     )
 
@@ -214,7 +233,9 @@ def outcome_record(request, pk):
 @role_required("patients.view_outcomereview")
 def outcome_detail(request, pk):
     review = _review(pk)
-    return render(request, "patients/followup/outcome_detail.html", {"review": review, **_course_context(review)})
+    return render(
+        request, "patients/followup/outcome_detail.html", {"review": review, **_course_context(review)}
+    )
 
 
 @role_required("patients.view_outcomereview")
@@ -223,18 +244,23 @@ def outcome_letter(request, pk):
     if review.status != OutcomeReviewStatus.COMPLETED:
         messages.error(request, "The GP letter is written once the review is recorded.")
         return redirect(review)
-    return render(request, "patients/followup/outcome_letter.html", {"review": review, **_course_context(review)})
+    return render(
+        request, "patients/followup/outcome_letter.html", {"review": review, **_course_context(review)}
+    )
 
 
 def _course_context(review):
     from sessions.models import SessionStatus
 
     sessions = list(
-        review.course.sessions.filter(status__in=(SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)).order_by("start")
+        review.course.sessions.filter(
+            status__in=(SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
+        ).order_by("start")
     )
-    others = (
-        OutcomeReview.objects.filter(course=review.course).exclude(pk=review.pk).order_by("offset_days")
-    )
-    return {"sessions": sessions, "other_reviews": list(others), "patient": review.patient,
-            "detail_url": reverse("patients:outcome_detail", args=[review.pk])}
-
+    others = OutcomeReview.objects.filter(course=review.course).exclude(pk=review.pk).order_by("offset_days")
+    return {
+        "sessions": sessions,
+        "other_reviews": list(others),
+        "patient": review.patient,
+        "detail_url": reverse("patients:outcome_detail", args=[review.pk]),
+    }

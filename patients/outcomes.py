@@ -91,7 +91,9 @@ def course_state(course) -> CourseState:
     pending = [s for s in sessions if s.status not in finished_statuses]
     if pending:
         return CourseState(
-            False, sessions[0], None,
+            False,
+            sessions[0],
+            None,
             f"The course has not finished: {len(pending)} session(s) still to be completed.",
         )
     return CourseState(True, sessions[0], sessions[-1])
@@ -166,7 +168,13 @@ def create_due_outcome_reviews() -> int:
 
 @transaction.atomic
 def record_outcome_review(
-    *, review: OutcomeReview, user, current_pain: int, pgic: int, decision: str, notes: str = "",
+    *,
+    review: OutcomeReview,
+    user,
+    current_pain: int,
+    pgic: int,
+    decision: str,
+    notes: str = "",
     assessment_baseline: Decimal | None = None,
 ) -> OutcomeReview:
     """Complete a review: the baseline and the IMMPACT figures are computed here, never typed in."""

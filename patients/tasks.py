@@ -32,8 +32,12 @@ def follow_up_backlog(*, today=None) -> dict:
     today = today or timezone.localdate()
     cutoff = timezone.now() - timedelta(days=settings.DIARY_REVIEW_ALERT_DAYS)
     return {
-        "overdue_reviews": OutcomeReview.objects.filter(status=OutcomeReviewStatus.DUE, due_on__lt=today).count(),
-        "stale_diary_entries": PainDiaryEntry.objects.filter(reviewed_at__isnull=True, recorded_at__lt=cutoff).count(),
+        "overdue_reviews": OutcomeReview.objects.filter(
+            status=OutcomeReviewStatus.DUE, due_on__lt=today
+        ).count(),
+        "stale_diary_entries": PainDiaryEntry.objects.filter(
+            reviewed_at__isnull=True, recorded_at__lt=cutoff
+        ).count(),
     }
 
 
@@ -54,7 +58,10 @@ def send_follow_up_alerts() -> dict:
     )
     emailed = 0
     recipients = (
-        get_user_model().objects.filter(groups__name=SPECIALIST, is_active=True).exclude(email="").values_list("email", flat=True)
+        get_user_model()
+        .objects.filter(groups__name=SPECIALIST, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
     )
     for email in recipients:
         try:

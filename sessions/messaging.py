@@ -87,7 +87,13 @@ class FileSMSBackend(BaseSMSBackend):
     def send(self, sms):
         message_id = f"file-{uuid.uuid4().hex[:12]}"
         line = json.dumps(
-            {"id": message_id, "to": sms.to, "from": sms.sender, "body": sms.body, "at": timezone.now().isoformat()}
+            {
+                "id": message_id,
+                "to": sms.to,
+                "from": sms.sender,
+                "body": sms.body,
+                "at": timezone.now().isoformat(),
+            }
         )
         try:
             with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as fh:
@@ -164,7 +170,11 @@ def send_email(*, to: str, subject: str, body: str) -> str:
     if not to:
         raise InvalidRecipient("No email address on file.")
     message = EmailMessage(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to], connection=get_connection()
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        connection=get_connection(),
     )
     try:
         accepted = message.send(fail_silently=False)

@@ -128,7 +128,9 @@ def reminder_templates(request):
     for channel, label in ReminderChannel.choices:
         template = saved.get(channel)
         wording = (
-            {"subject": template.subject, "body": template.body} if template else DEFAULT_REMINDER_TEMPLATES[channel]
+            {"subject": template.subject, "body": template.body}
+            if template
+            else DEFAULT_REMINDER_TEMPLATES[channel]
         )
         rows.append(
             {

@@ -169,7 +169,14 @@ def claim_reminders(*, due, now: datetime) -> list[int]:
     rows, params = [], []
     for session, kind, channel in due:
         rows.append("(%s, %s, %s, %s, %s, 0, %s, '', '')")
-        params += [session.pk, kind, channel, _recipient(session.patient, channel), ReminderStatus.PENDING, now]
+        params += [
+            session.pk,
+            kind,
+            channel,
+            _recipient(session.patient, channel),
+            ReminderStatus.PENDING,
+            now,
+        ]
     sql = (
         f"INSERT INTO {table} (session_id, kind, channel, recipient, status, attempts, claimed_at, provider_id, last_error) "
         f"VALUES {', '.join(rows)} ON CONFLICT (session_id, kind, channel) DO NOTHING RETURNING id"
@@ -241,7 +248,12 @@ def _attempt(log: ReminderLog, now: datetime, templates: dict) -> None:
         logger.exception("Reminder %s failed unexpectedly", log.pk)
         log.status, log.last_error = ReminderStatus.FAILED, f"Unexpected error: {exc}"[:2000]
         return
-    log.status, log.sent_at, log.provider_id, log.last_error = ReminderStatus.SENT, timezone.now(), (provider_id or "")[:100], ""
+    log.status, log.sent_at, log.provider_id, log.last_error = (
+        ReminderStatus.SENT,
+        timezone.now(),
+        (provider_id or "")[:100],
+        "",
+    )
 
 
 _SETTLED_FIELDS = ["status", "sent_at", "provider_id", "recipient", "last_error"]
@@ -249,7 +261,9 @@ _SETTLED_FIELDS = ["status", "sent_at", "provider_id", "recipient", "last_error"
 
 def _load(ids):
     return list(
-        ReminderLog.objects.filter(pk__in=list(ids)).select_related("session__patient", "session__chair__location")
+        ReminderLog.objects.filter(pk__in=list(ids)).select_related(
+            "session__patient", "session__chair__location"
+        )
     )
 
 
@@ -289,7 +303,9 @@ def _record(logs):
             )
         else:
             assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in _SETTLED_FIELDS)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", [row[1:] + row[:1] for row in rows])
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE id = %s", [row[1:] + row[:1] for row in rows]
+            )
 
 
 def deliver_reminder(*, log_id: int, now: datetime | None = None) -> ReminderLog | None:
@@ -354,7 +370,9 @@ def due_reminders(*, now: datetime):
     return due
 
 
-def run_due_reminders(*, now: datetime | None = None, retry, dispatch=None, chunk_size: int = CHUNK_SIZE) -> BatchResult:
+def run_due_reminders(
+    *, now: datetime | None = None, retry, dispatch=None, chunk_size: int = CHUNK_SIZE
+) -> BatchResult:
     """Claim every due reminder and send it. Safe to run twice at once: each reminder is claimed by
     one run only.
 
@@ -416,6 +434,8 @@ def retry_failed_reminder(*, log: ReminderLog, user) -> ReminderLog:
         status=ReminderStatus.PENDING, attempts=0, retried_by=user, claimed_at=timezone.now()
     )
     if not changed:
-        raise ValidationError({"status": "Only a failed reminder can be retried; this one is not failed now."})
+        raise ValidationError(
+            {"status": "Only a failed reminder can be retried; this one is not failed now."}
+        )
     log.refresh_from_db()
     return log

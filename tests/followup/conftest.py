@@ -13,7 +13,9 @@ from tests import factories
 _chair_numbers = itertools.count(1)
 
 
-def make_session(*, patient=None, start=None, status=SessionStatus.BOOKED, course=None, chair=None, hours=1.75):
+def make_session(
+    *, patient=None, start=None, status=SessionStatus.BOOKED, course=None, chair=None, hours=1.75
+):
     """A session row as booking would leave it (built directly: booking has its own tests)."""
     patient = patient or (course.patient if course else factories.PatientFactory())
     start = start or timezone.now() + timedelta(hours=30)
@@ -35,7 +37,9 @@ def make_course(*, patient=None, starts=(), statuses=None):
     """A course with one session per start; statuses default to signed off."""
     patient = patient or factories.PatientFactory()
     course = Course.objects.create(
-        patient=patient, protocol_version=factories.ProtocolVersionFactory(), created_by=factories.UserFactory()
+        patient=patient,
+        protocol_version=factories.ProtocolVersionFactory(),
+        created_by=factories.UserFactory(),
     )
     statuses = statuses or [SessionStatus.SIGNED_OFF] * len(starts)
     for number, (start, status) in enumerate(zip(starts, statuses, strict=True), start=1):

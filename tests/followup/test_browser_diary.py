@@ -21,13 +21,21 @@ def _history(patient):
     now = timezone.now()
     make_session(patient=patient, start=now - timedelta(days=9), status=SessionStatus.SIGNED_OFF)
     make_session(patient=patient, start=now - timedelta(days=2), status=SessionStatus.SIGNED_OFF)
-    for days, (p_now, avg, worst) in zip(range(16, 0, -3), [(7, 7, 9), (7, 8, 9), (6, 6, 8), (5, 5, 7), (4, 4, 6), (3, 4, 5)]):
+    for days, (p_now, avg, worst) in zip(
+        range(16, 0, -3), [(7, 7, 9), (7, 8, 9), (6, 6, 8), (5, 5, 7), (4, 4, 6), (3, 4, 5)], strict=True
+    ):
         PainDiaryEntry.objects.create(
-            patient=patient, recorded_at=now - timedelta(days=days), pain_now=p_now, pain_average=avg,
-            pain_worst=worst, sleep="disturbed", activity="reduced",
+            patient=patient,
+            recorded_at=now - timedelta(days=days),
+            pain_now=p_now,
+            pain_average=avg,
+            pain_worst=worst,
+            sleep="disturbed",
+            activity="reduced",
         )
     PainDiaryEntry.objects.filter(patient=patient).update(
-        reviewed_at=now - timedelta(days=1), reviewed_by=factories.specialist_user(username="drlee"),
+        reviewed_at=now - timedelta(days=1),
+        reviewed_by=factories.specialist_user(username="drlee"),
         review_comment="Good response to the first infusion.",
     )
 
@@ -48,8 +56,12 @@ def test_a_patient_fills_the_diary_by_link_and_the_specialist_reviews_it(browser
 
     # The patient, on a phone, without an account.
     phone = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-        locale="en-GB", timezone_id="Europe/London",
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        timezone_id="Europe/London",
     )
     mobile = phone.new_page()
     mobile.goto(link.replace(live_server.url, ""))
@@ -89,7 +101,9 @@ def test_a_patient_fills_the_diary_by_link_and_the_specialist_reviews_it(browser
     page.get_by_role("link", name="Review diaries").click()
     screenshot(page, "followup-review-queue")
     page.get_by_role("link", name="Review", exact=True).click()
-    page.wait_for_function("document.querySelector('#diary-chart') && document.querySelector('#diary-chart').width > 0")
+    page.wait_for_function(
+        "document.querySelector('#diary-chart') && document.querySelector('#diary-chart').width > 0"
+    )
     assert page.get_by_test_id("unreviewed-entries").get_by_text("Paracetamol 1 g").is_visible()
     screenshot(page, "followup-patient-diary-chart")
     page.get_by_label("Review comment").fill("Improving after the course; keep the diary going.")

@@ -18,12 +18,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_specialist_records_an_outcome_review_and_prints_the_gp_letter(page):
     factories.specialist_user(username="specialist", first_name="Samuel", last_name="Patel")
-    patient = factories.PatientFactory(first_name="Thomas", last_name="Whitfield", gp_practice_name="Riverside Medical Practice", gp_practice_ods="P84001")
+    patient = factories.PatientFactory(
+        first_name="Thomas",
+        last_name="Whitfield",
+        gp_practice_name="Riverside Medical Practice",
+        gp_practice_ods="P84001",
+    )
     first = timezone.now().replace(hour=10, minute=0) - timedelta(days=20)
-    course = make_course(patient=patient, starts=[first, first + timedelta(days=1), first + timedelta(days=2)])
+    course = make_course(
+        patient=patient, starts=[first, first + timedelta(days=1), first + timedelta(days=2)]
+    )
     for days, score in ((1, 7), (3, 8), (5, 7)):
-        PainDiaryEntry.objects.create(patient=patient, recorded_at=first - timedelta(days=days), pain_now=score,
-                                      pain_average=score, pain_worst=9, sleep="poor", activity="reduced")
+        PainDiaryEntry.objects.create(
+            patient=patient,
+            recorded_at=first - timedelta(days=days),
+            pain_now=score,
+            pain_average=score,
+            pain_worst=9,
+            sleep="poor",
+            activity="reduced",
+        )
     outcomes.schedule_outcome_reviews(course=course)
     login(page, "specialist")
     page.goto("/patients/follow-up/outcomes/")
@@ -50,9 +64,16 @@ def test_the_specialist_records_an_outcome_review_and_prints_the_gp_letter(page)
 def test_reception_sees_a_failed_reminder_and_retries_it(page, settings):
     factories.reception_user(username="reception")
     session = make_session(start=timezone.now() + timedelta(hours=20))
-    ReminderLog.objects.create(session=session, kind="24h", channel="email", status=ReminderStatus.FAILED, attempts=1,
-                               claimed_at=timezone.now(), recipient=session.patient.email,
-                               last_error="Email is not configured (set EMAIL_URL).")
+    ReminderLog.objects.create(
+        session=session,
+        kind="24h",
+        channel="email",
+        status=ReminderStatus.FAILED,
+        attempts=1,
+        claimed_at=timezone.now(),
+        recipient=session.patient.email,
+        last_error="Email is not configured (set EMAIL_URL).",
+    )
     login(page, "reception")
     page.goto("/")
     page.get_by_role("link", name="See failed reminders").click()

@@ -16,8 +16,14 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 GOOD = {
-    "pain_now": "4", "pain_average": "5", "pain_worst": "7", "sleep": "disturbed", "activity": "reduced",
-    "rescue_medication": "on", "rescue_medication_detail": "Paracetamol 1 g", "notes": "Better in the mornings",
+    "pain_now": "4",
+    "pain_average": "5",
+    "pain_worst": "7",
+    "sleep": "disturbed",
+    "activity": "reduced",
+    "rescue_medication": "on",
+    "rescue_medication_detail": "Paracetamol 1 g",
+    "notes": "Better in the mornings",
 }
 
 
@@ -55,7 +61,11 @@ def test_it_refuses_pain_outside_0_to_10_and_saves_nothing(client, link, value):
     assert response.status_code == 400
     assert PainDiaryEntry.objects.count() == 0
     text = response.content.decode()
-    assert "Choose a number from 0 (no pain) to 10" in text or "0 to 10" in text or "whole number from 0 to 10" in text
+    assert (
+        "Choose a number from 0 (no pain) to 10" in text
+        or "0 to 10" in text
+        or "whole number from 0 to 10" in text
+    )
 
 
 def test_it_refuses_a_worst_pain_below_the_average(client, link):
@@ -68,7 +78,9 @@ def test_the_database_refuses_a_pain_score_above_10(patient):
     from django.db import IntegrityError
 
     with pytest.raises(IntegrityError):
-        PainDiaryEntry.objects.create(patient=patient, pain_now=11, pain_average=5, pain_worst=11, sleep="good", activity="normal")
+        PainDiaryEntry.objects.create(
+            patient=patient, pain_now=11, pain_average=5, pain_worst=11, sleep="good", activity="normal"
+        )
 
 
 def test_a_tampered_link_gets_a_friendly_400_that_reveals_nothing(client, link):
@@ -160,8 +172,14 @@ def _entries(patient, n, **kw):
     now = timezone.now()
     return [
         PainDiaryEntry.objects.create(
-            patient=patient, recorded_at=now - timedelta(days=i), pain_now=3, pain_average=4, pain_worst=6,
-            sleep="good", activity="normal", **kw,
+            patient=patient,
+            recorded_at=now - timedelta(days=i),
+            pain_now=3,
+            pain_average=4,
+            pain_worst=6,
+            sleep="good",
+            activity="normal",
+            **kw,
         )
         for i in range(n)
     ]
@@ -203,12 +221,16 @@ def test_the_review_queue_keeps_its_queries_flat(specialist_client, django_asser
 
 
 @pytest.mark.parametrize("entries", [3, 30])
-def test_the_patient_diary_page_keeps_its_queries_flat(specialist_client, django_assert_max_num_queries, patient, entries):
+def test_the_patient_diary_page_keeps_its_queries_flat(
+    specialist_client, django_assert_max_num_queries, patient, entries
+):
     _entries(patient, entries)
     from tests.followup.conftest import make_session
 
     for days in (5, 15):
-        make_session(patient=patient, start=timezone.now() - timedelta(days=days), status=SessionStatus.SIGNED_OFF)
+        make_session(
+            patient=patient, start=timezone.now() - timedelta(days=days), status=SessionStatus.SIGNED_OFF
+        )
     with django_assert_max_num_queries(16):
         response = specialist_client.get(reverse("patients:patient_diary", args=[patient.pk]))
     assert response.status_code == 200 and response.context["chart"]["sessions"].__len__() == 2
@@ -226,7 +248,9 @@ def test_the_daily_prompt_goes_once_a_day_to_patients_in_follow_up(sms_outbox):
     from tests.followup.conftest import make_session
 
     in_follow_up = factories.PatientFactory(consent_sms=False)
-    make_session(patient=in_follow_up, start=timezone.now() - timedelta(days=10), status=SessionStatus.COMPLETED)
+    make_session(
+        patient=in_follow_up, start=timezone.now() - timedelta(days=10), status=SessionStatus.COMPLETED
+    )
     sms_only = factories.PatientFactory(consent_email=False)
     make_session(patient=sms_only, start=timezone.now() + timedelta(days=3))
     make_session(start=timezone.now() - timedelta(days=200), status=SessionStatus.COMPLETED)  # long finished
@@ -251,4 +275,8 @@ def test_a_prompt_that_cannot_be_sent_is_recorded_as_failed(settings):
     make_session(patient=patient, start=timezone.now() + timedelta(days=1))
     result = diaries.send_diary_prompts()
     prompt = DiaryPrompt.objects.get()
-    assert result.failed == 1 and prompt.status == DiaryPromptStatus.FAILED and "not configured" in prompt.last_error
+    assert (
+        result.failed == 1
+        and prompt.status == DiaryPromptStatus.FAILED
+        and "not configured" in prompt.last_error
+    )

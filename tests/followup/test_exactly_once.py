@@ -91,17 +91,17 @@ def test_the_same_claimed_reminder_delivered_by_two_threads_goes_once(transactio
 def worker_sms_file(tmp_path, monkeypatch, settings):
     """The worker writes SMS to a file (its own settings come from the environment).
 
-    Also drops kombu's process-wide pools first: tests/conftest.py's teardown force-closes the
-    broker connection pool, but kombu keeps that closed pool registered for the same URL, so a
-    second worker test in one run fails with "Acquire on closed pool"."""
+    Also drops Celery's cached result backend and kombu's process-wide pools first: eager tasks in
+    earlier tests cached a disabled result backend, and tests/conftest.py's teardown force-closes
+    the broker pool that kombu keeps registered for the same URL ("Acquire on closed pool"); the
+    same reset after the worker stops keeps later worker tests working."""
     import kombu.pools
 
     from infusion_clinic.celery import app
+    from tests.conftest import _forget_celery_connections
 
+    _forget_celery_connections(app)
     kombu.pools.reset()
-    app._pool = None
-    if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
     path = tmp_path / "sms.jsonl"
     monkeypatch.setenv("SMS_BACKEND", "sessions.messaging.FileSMSBackend")
     monkeypatch.setenv("SMS_FILE_PATH", str(path))
@@ -111,7 +111,10 @@ def worker_sms_file(tmp_path, monkeypatch, settings):
     settings.SMS_BACKEND = "sessions.messaging.FileSMSBackend"
     settings.SMS_FILE_PATH = str(path)
     settings.SMS_QUIET_HOURS = ""
-    return path
+    yield path
+    # Torn down after the worker fixture: leave no closed pool behind for the next worker test.
+    kombu.pools.reset()
+    app._pool = None
 
 
 def _sms_lines(path):
@@ -131,7 +134,9 @@ def test_a_real_worker_delivers_due_reminders_from_redis(worker_sms_file, celery
     assert set(ReminderLog.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
 
 
-def test_two_worker_runs_and_the_test_process_racing_send_each_reminder_once(worker_sms_file, celery_worker_process):
+def test_two_worker_runs_and_the_test_process_racing_send_each_reminder_once(
+    worker_sms_file, celery_worker_process
+):
     sessions = _sessions(12)
     queue = celery_worker_process.queue_for_test
     # The worker takes two copies of the batch from Redis while this process runs it too.

@@ -24,7 +24,9 @@ S = SessionStatus
 
 def test_reviews_fall_due_at_2_weeks_6_weeks_and_3_months():
     assert outcomes.review_due_dates(last_session_on=date(2026, 11, 25), offsets=[14, 42, 91]) == [
-        (14, date(2026, 12, 9)), (42, date(2027, 1, 6)), (91, date(2027, 2, 24))
+        (14, date(2026, 12, 9)),
+        (42, date(2027, 1, 6)),
+        (91, date(2027, 2, 24)),
     ]
 
 
@@ -92,7 +94,9 @@ def test_a_course_has_finished_when_its_last_counted_session_is_done(course_fact
 
 @pytest.mark.django_db
 def test_a_course_with_a_session_still_booked_has_not_finished(course_factory):
-    course = course_factory(starts=[_days_ago(3), timezone.now() + timedelta(days=2)], statuses=[S.COMPLETED, S.BOOKED])
+    course = course_factory(
+        starts=[_days_ago(3), timezone.now() + timedelta(days=2)], statuses=[S.COMPLETED, S.BOOKED]
+    )
     state = outcomes.course_state(course)
     assert not state.finished and "1 session(s) still to be completed" in state.reason
     with pytest.raises(ValidationError) as exc:
@@ -104,7 +108,9 @@ def test_a_course_with_a_session_still_booked_has_not_finished(course_factory):
 @pytest.mark.django_db
 def test_the_daily_job_creates_reviews_once_for_finished_courses_only(course_factory):
     finished = course_factory(starts=[_days_ago(30), _days_ago(29)])
-    course_factory(starts=[_days_ago(1), timezone.now() + timedelta(days=1)], statuses=[S.COMPLETED, S.BOOKED])
+    course_factory(
+        starts=[_days_ago(1), timezone.now() + timedelta(days=1)], statuses=[S.COMPLETED, S.BOOKED]
+    )
     course_factory(starts=[_days_ago(5)], statuses=[S.CANCELLED])
     assert outcomes.create_due_outcome_reviews() == 1
     assert outcomes.create_due_outcome_reviews() == 0
@@ -119,8 +125,13 @@ def test_the_daily_job_creates_reviews_once_for_finished_courses_only(course_fac
 
 def _diary(patient, when, average):
     return PainDiaryEntry.objects.create(
-        patient=patient, recorded_at=when, pain_now=average, pain_average=average, pain_worst=min(10, average + 1),
-        sleep="good", activity="normal",
+        patient=patient,
+        recorded_at=when,
+        pain_now=average,
+        pain_average=average,
+        pain_worst=min(10, average + 1),
+        sleep="good",
+        activity="normal",
     )
 
 
@@ -133,13 +144,21 @@ def test_recording_a_review_computes_baseline_reduction_and_responders(course_fa
     _diary(course.patient, first - timedelta(days=9), 2)  # too early: not in the baseline
     _diary(course.patient, first + timedelta(hours=3), 1)  # after the start: not in the baseline
     (review, *_) = outcomes.schedule_outcome_reviews(course=course)
-    review = outcomes.record_outcome_review(review=review, user=specialist, current_pain=4, pgic=2, decision="discharge")
-    assert review.baseline_pain == Decimal("8.00") and review.baseline_source == "diary" and review.baseline_entries == 3
+    review = outcomes.record_outcome_review(
+        review=review, user=specialist, current_pain=4, pgic=2, decision="discharge"
+    )
+    assert (
+        review.baseline_pain == Decimal("8.00")
+        and review.baseline_source == "diary"
+        and review.baseline_entries == 3
+    )
     assert review.percent_reduction == Decimal("50.0")
     assert (review.responder_30, review.responder_50) == (True, True)
     assert review.status == OutcomeReviewStatus.COMPLETED and review.completed_by == specialist
     with pytest.raises(ValidationError):
-        outcomes.record_outcome_review(review=review, user=specialist, current_pain=1, pgic=1, decision="repeat")
+        outcomes.record_outcome_review(
+            review=review, user=specialist, current_pain=1, pgic=1, decision="repeat"
+        )
 
 
 @pytest.mark.django_db
@@ -147,17 +166,28 @@ def test_without_a_diary_the_assessment_score_is_the_baseline_or_none_is_claimed
     course = course_factory(starts=[_days_ago(30)])
     r14, r42, _ = outcomes.schedule_outcome_reviews(course=course)
     with_assessment = outcomes.record_outcome_review(
-        review=r14, user=specialist, current_pain=5, pgic=3, decision="continue", assessment_baseline=Decimal("7.5")
+        review=r14,
+        user=specialist,
+        current_pain=5,
+        pgic=3,
+        decision="continue",
+        assessment_baseline=Decimal("7.5"),
     )
-    assert with_assessment.baseline_source == "assessment" and with_assessment.percent_reduction == Decimal("33.3")
+    assert with_assessment.baseline_source == "assessment" and with_assessment.percent_reduction == Decimal(
+        "33.3"
+    )
     assert (with_assessment.responder_30, with_assessment.responder_50) == (True, False)
-    none = outcomes.record_outcome_review(review=r42, user=specialist, current_pain=5, pgic=4, decision="repeat")
+    none = outcomes.record_outcome_review(
+        review=r42, user=specialist, current_pain=5, pgic=4, decision="repeat"
+    )
     assert none.baseline_source == "none" and none.baseline_pain is None and none.percent_reduction is None
     assert none.responder_30 is None and none.responder_50 is None
 
 
 @pytest.mark.django_db
-def test_a_review_for_a_course_that_has_not_finished_is_refused_and_nothing_saved(course_factory, specialist_client):
+def test_a_review_for_a_course_that_has_not_finished_is_refused_and_nothing_saved(
+    course_factory, specialist_client
+):
     course = course_factory(starts=[_days_ago(30)])
     review = outcomes.schedule_outcome_reviews(course=course)[0]
     # A repeat session was added to the course afterwards: the course is running again.
@@ -187,7 +217,9 @@ def test_the_review_form_refuses_pain_outside_0_to_10(course_factory, specialist
 
 @pytest.mark.django_db
 def test_the_specialist_records_a_review_and_prints_the_gp_letter(course_factory, specialist_client):
-    patient = factories.PatientFactory(first_name="Priya", last_name="Sharma", gp_practice_name="Riverside Medical Practice")
+    patient = factories.PatientFactory(
+        first_name="Priya", last_name="Sharma", gp_practice_name="Riverside Medical Practice"
+    )
     course = course_factory(patient=patient, starts=[_days_ago(16)])
     for days, score in ((1, 6), (2, 6)):
         _diary(patient, _days_ago(16) - timedelta(days=days), score)
@@ -207,7 +239,9 @@ def test_the_specialist_records_a_review_and_prints_the_gp_letter(course_factory
 
 
 @pytest.mark.django_db
-def test_outcome_pages_need_the_outcome_permissions(course_factory, nurse_client, reception_client, specialist_client):
+def test_outcome_pages_need_the_outcome_permissions(
+    course_factory, nurse_client, reception_client, specialist_client
+):
     review = outcomes.schedule_outcome_reviews(course=course_factory(starts=[_days_ago(30)]))[0]
     for client in (nurse_client, reception_client):
         assert client.get(reverse("patients:outcome_queue")).status_code == 403
@@ -219,7 +253,9 @@ def test_outcome_pages_need_the_outcome_permissions(course_factory, nurse_client
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("courses", [2, 8])
-def test_the_outcome_queue_keeps_its_queries_flat(course_factory, specialist_client, django_assert_max_num_queries, courses):
+def test_the_outcome_queue_keeps_its_queries_flat(
+    course_factory, specialist_client, django_assert_max_num_queries, courses
+):
     for n in range(courses):
         outcomes.schedule_outcome_reviews(course=course_factory(starts=[_days_ago(20 + n)]))
     with django_assert_max_num_queries(12):

@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sessions.reminder_models import validate_reminder_template
-from sessions.reminders import applicable_lead, parse_quiet_hours, quiet_hours_end, render_reminder, sms_send_time
+from sessions.reminders import (
+    applicable_lead,
+    parse_quiet_hours,
+    quiet_hours_end,
+    render_reminder,
+    sms_send_time,
+)
 
 LONDON = ZoneInfo("Europe/London")
 QUIET = (time(21), time(8))
@@ -87,7 +93,10 @@ def test_wording_shows_uk_date_and_time_and_only_plain_values(settings):
     settings.CLINIC_NAME = "Riverside Pain Clinic"
     # 13:30 UTC on 1 July is 14:30 BST.
     session = _session(datetime(2026, 7, 1, 13, 30, tzinfo=ZoneInfo("UTC")))
-    template = {"subject": "Visit on {{ date }}", "body": "Hi {{ first_name }}: {{ date }} at {{ time }}, {{ location }}. {{ clinic_name }}"}
+    template = {
+        "subject": "Visit on {{ date }}",
+        "body": "Hi {{ first_name }}: {{ date }} at {{ time }}, {{ location }}. {{ clinic_name }}",
+    }
     subject, body = render_reminder(session=session, channel="email", template=template)
     assert subject == "Visit on Wed 1 Jul"
     assert body == "Hi Margaret: Wed 1 Jul at 14:30, Riverside Infusion Suite. Riverside Pain Clinic"
@@ -96,11 +105,25 @@ def test_wording_shows_uk_date_and_time_and_only_plain_values(settings):
 def test_wording_does_not_escape_or_expose_objects():
     session = _session(datetime(2026, 11, 25, 14, 30, tzinfo=LONDON))
     session.patient.first_name = "Ann & <Bo>"
-    _, body = render_reminder(session=session, channel="sms", template={"subject": "", "body": "{{ first_name }} {{ patient.nhs_number }}{{ session }}"})
+    _, body = render_reminder(
+        session=session,
+        channel="sms",
+        template={"subject": "", "body": "{{ first_name }} {{ patient.nhs_number }}{{ session }}"},
+    )
     assert body == "Ann & <Bo>"
 
 
-@pytest.mark.parametrize("text", ["{% load static %}", "{% debug %}", "{% include 'base.html' %}", "{% if %}", "{{ nhs_number }}", "{{ patient.first_name }}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{% load static %}",
+        "{% debug %}",
+        "{% include 'base.html' %}",
+        "{% if %}",
+        "{{ nhs_number }}",
+        "{{ patient.first_name }}",
+    ],
+)
 def test_it_refuses_unsafe_or_broken_templates(text):
     with pytest.raises(ValidationError):
         validate_reminder_template(text)

@@ -21,8 +21,14 @@ def _failed(n=1, error="Email is not configured (set EMAIL_URL)."):
         session = make_session(start=timezone.now() + timedelta(hours=20))
         logs.append(
             ReminderLog.objects.create(
-                session=session, kind="24h", channel="email", status=ReminderStatus.FAILED, attempts=1,
-                claimed_at=timezone.now(), last_error=error, recipient=session.patient.email,
+                session=session,
+                kind="24h",
+                channel="email",
+                status=ReminderStatus.FAILED,
+                attempts=1,
+                claimed_at=timezone.now(),
+                last_error=error,
+                recipient=session.patient.email,
             )
         )
     return logs
@@ -81,7 +87,9 @@ def test_the_clinic_admin_edits_the_sms_wording_with_a_preview(admin_client_role
     url = reverse("infusion_sessions:reminder_template_edit", args=["sms"])
     page = admin_client_role.get(url)
     assert page.status_code == 200 and b"Preview" in page.content
-    response = admin_client_role.post(url, {"body": "{{ clinic_name }}: see you {{ date }} at {{ time }}, {{ first_name }}."})
+    response = admin_client_role.post(
+        url, {"body": "{{ clinic_name }}: see you {{ date }} at {{ time }}, {{ first_name }}."}
+    )
     assert response.status_code == 302
     saved = ReminderTemplate.objects.get(channel="sms")
     assert saved.updated_by == clinic_admin and saved.history.count() == 1
@@ -91,7 +99,9 @@ def test_the_clinic_admin_edits_the_sms_wording_with_a_preview(admin_client_role
 
 def test_the_wording_form_refuses_unknown_placeholders_and_unsafe_tags(admin_client_role):
     url = reverse("infusion_sessions:reminder_template_edit", args=["email"])
-    response = admin_client_role.post(url, {"subject": "Hi", "body": "Dear {{ patient.nhs_number }} {% debug %}"})
+    response = admin_client_role.post(
+        url, {"subject": "Hi", "body": "Dear {{ patient.nhs_number }} {% debug %}"}
+    )
     assert response.status_code == 400
     text = response.content.decode()
     assert "remove: {% debug %}" in text
@@ -111,7 +121,9 @@ def test_dashboard_cards_show_follow_up_work(reception_client, specialist_client
     patient = factories.PatientFactory()
     from patients.followup_models import PainDiaryEntry
 
-    PainDiaryEntry.objects.create(patient=patient, pain_now=2, pain_average=3, pain_worst=5, sleep="good", activity="normal")
+    PainDiaryEntry.objects.create(
+        patient=patient, pain_now=2, pain_average=3, pain_worst=5, sleep="good", activity="normal"
+    )
     assert b"2 failed" in reception_client.get("/").content
     page = specialist_client.get("/").content
     assert b"Pain diaries to review" in page and b"1</span> entry from 1 patient" in page

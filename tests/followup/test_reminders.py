@@ -48,7 +48,10 @@ def test_the_24h_reminder_follows_the_48h_one(session_factory, sms_outbox):
     run()
     run(now=session.start - timedelta(hours=23))
     assert sorted(ReminderLog.objects.values_list("kind", "channel")) == [
-        ("24h", "email"), ("24h", "sms"), ("48h", "email"), ("48h", "sms")
+        ("24h", "email"),
+        ("24h", "sms"),
+        ("48h", "email"),
+        ("48h", "sms"),
     ]
     assert len(mail.outbox) == 2 and len(sms_outbox) == 2
 
@@ -124,7 +127,9 @@ def eager_retries():
     app.conf.task_eager_propagates = saved
 
 
-def test_celery_autoretry_runs_the_task_again_until_it_gives_up(session_factory, sms_outbox, settings, eager_retries):
+def test_celery_autoretry_runs_the_task_again_until_it_gives_up(
+    session_factory, sms_outbox, settings, eager_retries
+):
     settings.SMS_BACKEND = "sessions.messaging.FailingSMSBackend"
     settings.REMINDER_MAX_RETRIES = deliver_reminder.max_retries
     patient = factories.PatientFactory(consent_email=False)
@@ -176,10 +181,17 @@ def test_the_database_refuses_a_second_row_for_the_same_reminder(session_factory
 
 
 def test_a_worker_lost_mid_send_is_marked_unknown_not_sent_again(session_factory, sms_outbox):
-    session = session_factory(start=timezone.now() + timedelta(hours=10), patient=factories.PatientFactory(consent_email=False))
+    session = session_factory(
+        start=timezone.now() + timedelta(hours=10), patient=factories.PatientFactory(consent_email=False)
+    )
     log = ReminderLog.objects.create(
-        session=session, kind="24h", channel="sms", status=ReminderStatus.SENDING, attempts=1,
-        claimed_at=timezone.now() - timedelta(hours=1), attempted_at=timezone.now() - timedelta(hours=1),
+        session=session,
+        kind="24h",
+        channel="sms",
+        status=ReminderStatus.SENDING,
+        attempts=1,
+        claimed_at=timezone.now() - timedelta(hours=1),
+        attempted_at=timezone.now() - timedelta(hours=1),
     )
     result = run()
     log.refresh_from_db()
@@ -188,7 +200,9 @@ def test_a_worker_lost_mid_send_is_marked_unknown_not_sent_again(session_factory
 
 
 def test_a_claimed_reminder_whose_task_was_lost_is_dispatched_again(session_factory, sms_outbox):
-    session = session_factory(start=timezone.now() + timedelta(hours=10), patient=factories.PatientFactory(consent_email=False))
+    session = session_factory(
+        start=timezone.now() + timedelta(hours=10), patient=factories.PatientFactory(consent_email=False)
+    )
     log = ReminderLog.objects.create(
         session=session, kind="24h", channel="sms", claimed_at=timezone.now() - timedelta(minutes=20)
     )
@@ -198,11 +212,17 @@ def test_a_claimed_reminder_whose_task_was_lost_is_dispatched_again(session_fact
 
 
 def test_the_clinics_own_wording_is_used(session_factory, sms_outbox):
-    ReminderTemplate.objects.create(channel="sms", body="{{ clinic_name }} sees you {{ date }} {{ time }}, {{ first_name }}!")
-    session = session_factory(start=timezone.now() + timedelta(hours=10), patient=factories.PatientFactory(consent_email=False))
+    ReminderTemplate.objects.create(
+        channel="sms", body="{{ clinic_name }} sees you {{ date }} {{ time }}, {{ first_name }}!"
+    )
+    session = session_factory(
+        start=timezone.now() + timedelta(hours=10), patient=factories.PatientFactory(consent_email=False)
+    )
     run()
     local = timezone.localtime(session.start)
-    assert sms_outbox[0].body.endswith(f"{local:%a} {local.day} {local:%b} {local:%H:%M}, {session.patient.first_name}!")
+    assert sms_outbox[0].body.endswith(
+        f"{local:%a} {local.day} {local:%b} {local:%H:%M}, {session.patient.first_name}!"
+    )
 
 
 def test_a_mobile_number_that_is_not_uk_fails_permanently(session_factory, sms_outbox):
@@ -214,8 +234,9 @@ def test_a_mobile_number_that_is_not_uk_fails_permanently(session_factory, sms_o
 
 
 def test_run_due_work_runs_every_periodic_job_once(session_factory, sms_outbox):
-    from django.core.management import call_command
     from io import StringIO
+
+    from django.core.management import call_command
 
     session_factory(start=timezone.now() + timedelta(hours=10))
     out = StringIO()

@@ -17,8 +17,12 @@ class Command(BaseCommand):
             f"{reminders['deferred_sms']} SMS held for the end of quiet hours."
         )
         prompts = send_diary_prompts()
-        self.stdout.write(f"Diary prompts: {prompts['sent']} sent, {prompts['failed']} failed, {prompts['skipped']} skipped.")
-        self.stdout.write(f"Outcome reviews: scheduled for {create_due_outcome_reviews()} finished course(s).")
+        self.stdout.write(
+            f"Diary prompts: {prompts['sent']} sent, {prompts['failed']} failed, {prompts['skipped']} skipped."
+        )
+        self.stdout.write(
+            f"Outcome reviews: scheduled for {create_due_outcome_reviews()} finished course(s)."
+        )
         alerts = send_follow_up_alerts()
         self.stdout.write(
             f"Alerts: {alerts['overdue_reviews']} overdue review(s), {alerts['stale_diary_entries']} diary entr(ies) "
