@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -165,17 +165,20 @@ def diary_link_create(request, patient_id):
     return redirect("patients:patient_diary", patient_id=patient.pk)
 
 
-@role_required("patients.view_paindiaryentry")
 def diary_panel(request, patient_id):
-    """The diary summary on the patient's page (loaded by htmx from _patient_diaries.html)."""
+    """The diary and outcome card on the patient's record (loaded by htmx from _patient_diaries.html)."""
+    can_see_diary = request.user.has_perm("patients.view_paindiaryentry")
+    can_see_outcomes = request.user.has_perm("patients.view_outcomereview")
+    if not (can_see_diary or can_see_outcomes):
+        raise PermissionDenied
     patient = get_object_or_404(Patient, pk=patient_id)
-    entries = list(patient.diary_entries.order_by("-recorded_at")[:5])
-    unreviewed = patient.diary_entries.filter(reviewed_at__isnull=True).count()
-    return render(
-        request,
-        "patients/followup/_diary_panel.html",
-        {"patient": patient, "entries": entries, "unreviewed": unreviewed},
-    )
+    context = {"patient": patient, "can_see_diary": can_see_diary, "can_see_outcomes": can_see_outcomes}
+    if can_see_diary:
+        context["entries"] = list(patient.diary_entries.order_by("-recorded_at")[:5])
+        context["unreviewed"] = patient.diary_entries.filter(reviewed_at__isnull=True).count()
+    if can_see_outcomes:
+        context["reviews"] = list(patient.outcome_reviews.order_by("due_on", "pk")[:6])
+    return render(request, "patients/followup/_diary_panel.html", context)
 
 
 # --- staff: outcome reviews ------------------------------------------------------------------------

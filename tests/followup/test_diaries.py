@@ -280,3 +280,14 @@ def test_a_prompt_that_cannot_be_sent_is_recorded_as_failed(settings):
         and prompt.status == DiaryPromptStatus.FAILED
         and "not configured" in prompt.last_error
     )
+
+
+def test_the_patient_record_loads_the_diary_and_outcome_card(specialist_client, nurse_client, patient):
+    _entries(patient, 2)
+    detail = specialist_client.get(reverse("patients:patient_detail", args=[patient.pk]))
+    panel_url = reverse("patients:diary_panel", args=[patient.pk])
+    assert detail.status_code == 200 and panel_url.encode() in detail.content
+    panel = specialist_client.get(panel_url)
+    assert b"2 to review" in panel.content and b"Outcome reviews" in panel.content
+    nurse_panel = nurse_client.get(panel_url)
+    assert b"2 to review" in nurse_panel.content and b"Outcome reviews" not in nurse_panel.content
