@@ -87,3 +87,6 @@ class InfusionSessionAdmin(SimpleHistoryAdmin):
 
 
 from . import record_admin  # noqa: E402,F401  (session record, issue 7: read-only admin)
+
+
+from . import reminder_admin  # noqa: E402,F401  (reminder log and wording)

@@ -128,3 +128,40 @@ def test_dashboard_cards_show_follow_up_work(reception_client, specialist_client
     page = specialist_client.get("/").content
     assert b"Pain diaries to review" in page and b"1</span> entry from 1 patient" in page
     assert b"Outcome reviews" in page
+
+
+def test_the_admin_lists_follow_up_records_and_the_reminder_log_is_read_only(admin_client):
+    _failed()
+    for name in (
+        "infusion_sessions_reminderlog",
+        "infusion_sessions_remindertemplate",
+        "patients_paindiaryentry",
+        "patients_outcomereview",
+        "patients_diaryprompt",
+    ):
+        assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:infusion_sessions_reminderlog_add")).status_code == 403
+
+
+def test_the_http_sms_adapter_is_chosen_by_setting_and_refuses_without_a_url(settings):
+    from sessions import messaging
+
+    settings.SMS_BACKEND = "sessions.messaging.HttpJsonSMSBackend"
+    settings.SMS_HTTP_URL = ""
+    assert isinstance(messaging.get_sms_backend(), messaging.HttpJsonSMSBackend)
+    with pytest.raises(messaging.NotConfigured):
+        messaging.send_sms(to="07700 900123", body="hello")
+
+
+@pytest.mark.parametrize(
+    "phone, expected",
+    [
+        ("07700 900123", "+447700900123"),
+        ("+44 7700 900123", "+447700900123"),
+        ("0044 7700-900123", "+447700900123"),
+    ],
+)
+def test_uk_mobile_numbers_are_normalised_for_sms(phone, expected):
+    from sessions.messaging import normalise_uk_mobile
+
+    assert normalise_uk_mobile(phone) == expected
