@@ -25,6 +25,7 @@ SEEDERS = [
     "patients.demo",
     "sessions.demo_bookings",
     "sessions.record_demo",
+    "patients.followup_demo",
 ]
 
 
