@@ -261,3 +261,18 @@ def test_the_outcome_queue_keeps_its_queries_flat(
     with django_assert_max_num_queries(12):
         response = specialist_client.get(reverse("patients:outcome_queue"))
     assert response.status_code == 200 and response.content.count(b"Record review") >= courses
+
+
+@pytest.mark.django_db
+def test_the_daily_alert_emails_specialists_only_when_work_is_overdue(course_factory, specialist):
+    from django.core import mail
+
+    from patients.tasks import send_follow_up_alerts
+
+    assert send_follow_up_alerts()["emailed"] == 0 and mail.outbox == []
+    course = course_factory(starts=[_days_ago(30)])
+    outcomes.schedule_outcome_reviews(course=course)  # the 14-day review is overdue by now
+    _diary(course.patient, _days_ago(5), 5)  # unreviewed for more than DIARY_REVIEW_ALERT_DAYS
+    result = send_follow_up_alerts()
+    assert result == {"overdue_reviews": 1, "stale_diary_entries": 1, "emailed": 1}
+    assert mail.outbox[0].to == [specialist.email] and "1 outcome review(s) overdue" in mail.outbox[0].body
