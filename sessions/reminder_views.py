@@ -4,6 +4,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -59,6 +60,7 @@ def reminder_list(request):
             "tab": tab,
             "tabs": [(key, label, tab_counts[key]) for key, label in STATUS_TABS],
             "limit": LIST_LIMIT,
+            "lead_hours_text": " and ".join(f"{h} hours" for h in settings.REMINDER_LEAD_HOURS),
         },
     )
 

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.template import Context, Engine
@@ -184,22 +184,6 @@ def claim_reminders(*, due, now: datetime) -> list[int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
-
-
-def claim_reminder(*, session, kind: str, channel: str, now: datetime) -> ReminderLog | None:
-    """Claim one reminder: None when another worker (or an earlier run) already has it."""
-    try:
-        with transaction.atomic():
-            return ReminderLog.objects.create(
-                session=session,
-                kind=kind,
-                channel=channel,
-                recipient=_recipient(session.patient, channel),
-                status=ReminderStatus.PENDING,
-                claimed_at=now,
-            )
-    except IntegrityError:
-        return None
 
 
 def _take(ids, now) -> list[int]:
