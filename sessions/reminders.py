@@ -1,8 +1,9 @@
 """Appointment reminders, each delivered at most once.
 
 The guard is the ReminderLog row, unique on (session, kind, channel):
-1. claim: insert the row in a transaction of its own; a unique-constraint conflict (IntegrityError,
-   or ON CONFLICT DO NOTHING for a chunk) means another worker or an earlier run has it;
+1. claim: insert the rows in a transaction of their own; a unique-constraint conflict (INSERT ...
+   ON CONFLICT DO NOTHING RETURNING id: the set form of catching IntegrityError) means another
+   worker or an earlier run has that reminder;
 2. take: a conditional UPDATE (pending/retrying -> sending, under SELECT ... FOR UPDATE SKIP
    LOCKED) lets exactly one worker try it, healthchecks-style: act only on the rows you changed;
 3. mark sent only after the backend accepted the message; a failure records the error and leaves
