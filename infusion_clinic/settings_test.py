@@ -19,7 +19,7 @@ CSRF_COOKIE_SECURE = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_CONFIGURED = True
 # Tests run tasks in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() in ("1", "true", "yes")
 CONN_MAX_AGE = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 MEDIA_ROOT = os.path.join(os.environ.get("TMPDIR", "/tmp"), "infusion-clinic-test-media")

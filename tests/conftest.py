@@ -103,6 +103,8 @@ def celery_worker_process(transactional_db):
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,
+        # The worker really queues retries (with backoff) instead of running them inline.
+        "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     saved = {
         k: app.conf.get(k)
@@ -165,11 +167,14 @@ def _forget_celery_connections(app):
     changing broker_url/result_backend in a test, drop them so the next use builds them anew."""
     import threading
 
+    import kombu.pools
+
     app._backend_cache = None
     app._local = threading.local()
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # kombu keeps connection pools registered per URL process-wide: close and forget them all, so no
+    # later test acquires from a closed pool.
+    kombu.pools.reset()
+    app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None

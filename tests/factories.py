@@ -238,8 +238,12 @@ class PreAuthorisationFactory(factory.django.DjangoModelFactory):
         model = "billing.PreAuthorisation"
 
     referral = factory.SubFactory(
-        ReferralFactory, funding_route="insured", commissioner=None, insurer=factory.SubFactory(InsurerFactory),
-        policy_number="POL-123", preauth_number=factory.Sequence(lambda n: f"PA-{n:05d}"),
+        ReferralFactory,
+        funding_route="insured",
+        commissioner=None,
+        insurer=factory.SubFactory(InsurerFactory),
+        policy_number="POL-123",
+        preauth_number=factory.Sequence(lambda n: f"PA-{n:05d}"),
     )
     patient = factory.LazyAttribute(lambda p: p.referral.patient)
     insurer = factory.LazyAttribute(lambda p: p.referral.insurer)
