@@ -72,4 +72,4 @@ def preauthorisations(*, referral_id: int | None = None):
     )
     if referral_id:
         qs = qs.filter(referral_id=referral_id)
-    return qs
+    return qs.order_by("-valid_from", "-id")

@@ -189,6 +189,7 @@ class LocationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Location
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True  # the hook adds opening hours; the location itself is unchanged
 
     name = "Riverside Infusion Suite"
 
