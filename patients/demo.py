@@ -6,6 +6,17 @@ from infusion_clinic.roles import RECEPTION, SPECIALIST
 
 from .models import Patient, Sex, WeightRecord
 
+
+def _nhs_number(n: int) -> str:
+    """An NHS number in the 999 test range with a valid Modulus 11 check digit (as tests/factories.py)."""
+    stem = f"999{n:06d}"
+    check = 11 - sum(int(d) * w for d, w in zip(stem, (10, 9, 8, 7, 6, 5, 4, 3, 2), strict=True)) % 11
+    check = 0 if check == 11 else check
+    if check == 10:
+        raise ValueError(f"{stem} has no valid check digit")
+    return stem + str(check)
+
+
 # Fictional people; NHS numbers from the 999 test range, Ofcom drama phone numbers, example.org email.
 DEMO_PATIENTS = [
     ("Margaret", "Thornton", date(1961, 3, 14), Sex.FEMALE, "9990000018", "07700 900101", 72.4, "M14 5TQ"),
@@ -13,6 +24,9 @@ DEMO_PATIENTS = [
     ("Priya", "Sharma", date(1983, 12, 21), Sex.FEMALE, "9990000034", "07700 900303", 61.5, "SK4 1AB"),
     ("Thomas", "Whitfield", date(1958, 6, 30), Sex.MALE, "", "07700 900404", 95.2, "WA14 2DT"),
     ("Eleanor", "Byrne", date(1990, 1, 8), Sex.FEMALE, "9990000042", "07700 900505", 58.0, "M15 4FN"),
+    ("Aisha", "Rahman", date(1979, 4, 17), Sex.FEMALE, _nhs_number(5), "07700 900606", 66.3, "M13 9PL"),
+    ("George", "Ellis", date(1966, 11, 3), Sex.MALE, _nhs_number(6), "07700 900707", 81.7, "SK8 3HE"),
+    ("Fiona", "MacLeod", date(1987, 7, 25), Sex.FEMALE, _nhs_number(7), "07700 900808", 69.1, "M32 0RS"),
 ]
 
 
@@ -47,6 +61,7 @@ def seed(*, users, stdout):
             )
 
     seed_referrals(users=users, stdout=stdout)
+    seed_eligibility(users=users, stdout=stdout)
 
 
 # (last name, received days ago, condition, funding, source, status, note)
@@ -95,6 +110,33 @@ DEMO_REFERRALS = [
         "gp",
         "accepted",
         "Post-herpetic neuralgia, left T6; amitriptyline and topical lidocaine helped a little.",
+    ),
+    (
+        "Rahman",
+        77,
+        "fibromyalgia",
+        "nhs",
+        "gp",
+        "accepted",
+        "Fibromyalgia for 9 years; amitriptyline, duloxetine and graded exercise gave little relief.",
+    ),
+    (
+        "Ellis",
+        90,
+        "neuropathic",
+        "nhs",
+        "gp",
+        "accepted",
+        "Painful diabetic neuropathy of both feet; pregabalin and capsaicin patches tried.",
+    ),
+    (
+        "MacLeod",
+        70,
+        "fibromyalgia",
+        "self_pay",
+        "self",
+        "accepted",
+        "Fibromyalgia with poor sleep; naltrexone and duloxetine tried.",
     ),
 ]
 
@@ -172,3 +214,49 @@ def seed_referrals(*, users, stdout):
         created += 1
     if created:
         stdout.write(f"Patients: {created} demo referrals.")
+
+
+# Assessments for the demo patients whose referral did not reach "accepted" above, so that the demo
+# day board and the bookings have patients the booking service accepts: (last name, family slug).
+DEMO_ELIGIBILITY = [
+    ("Thornton", "lidocaine"),
+    ("Okonkwo", "lidocaine"),
+    ("Sharma", "lidocaine"),
+    ("Whitfield", "lidocaine"),
+    ("Whitfield", "ketamine"),
+]
+
+
+def seed_eligibility(*, users, stdout):
+    """Record eligible assessments through the real service; a family already assessed is skipped."""
+    from protocols.models import ProtocolFamily
+
+    from . import services
+    from .models import EligibilityAssessment
+
+    specialist = users[SPECIALIST]
+    today = timezone.localdate()
+    recorded = 0
+    for last, slug in DEMO_ELIGIBILITY:
+        patient = Patient.objects.filter(last_name=last, email__endswith="@example.org").first()
+        family = ProtocolFamily.objects.filter(slug=slug).first()
+        if patient is None or family is None:
+            continue
+        if EligibilityAssessment.objects.filter(patient=patient, protocol_family=family).exists():
+            continue
+        weight = patient.weights.order_by("-recorded_on", "-id").values_list("weight_kg", flat=True).first()
+        services.record_eligibility(
+            patient=patient,
+            family=family,
+            by=specialist,
+            assessed_on=today - timedelta(days=35),
+            weight_kg=weight or 70,
+            decision="eligible",
+            ecg_result="normal",
+            qtc_ms=415,
+            egfr=85,
+            checklist={},
+        )
+        recorded += 1
+    if recorded:
+        stdout.write(f"Patients: {recorded} demo eligibility assessments.")

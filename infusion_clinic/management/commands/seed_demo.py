@@ -25,6 +25,7 @@ SEEDERS = [
     "patients.demo",
     "sessions.demo_bookings",
     "sessions.record_demo",
+    "sessions.demo_day",
     "patients.followup_demo",
 ]
 
