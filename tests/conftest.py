@@ -188,8 +188,10 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + Django's ORM in tests
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test and .ci/run do this).")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A loaded CI machine can take longer than Playwright's 5 s default to answer a form post.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
@@ -217,6 +219,9 @@ def page(browser, live_server):
         locale="en-GB",
         timezone_id="Europe/London",
         viewport={"width": 1366, "height": 900},
+        # Bootstrap drops its transitions under reduced motion: a collapse panel is open at once,
+        # so a click never lands on a button that is still sliding into view.
+        reduced_motion="reduce",
     )
     context.set_default_timeout(15_000)
     page = context.new_page()

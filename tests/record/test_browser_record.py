@@ -2,6 +2,7 @@
 infusion, charts three observations from the keyboard (one raises the NEWS2 alert), sees the chart
 and completes; a specialist signs off and amends a value, which shows in the history."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -134,6 +135,7 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     # Stop, then complete: the record locks.
     page.goto(f"/sessions/{session.pk}/record/")
     page.get_by_test_id("open-stop").click()
+    expect(page.locator("#stop-panel")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_test_id("stop-infusion").click()
     expect(page.get_by_test_id("infusion-state")).to_contain_text("Stopped")
     page.get_by_test_id("complete-session").click()
