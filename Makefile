@@ -56,7 +56,7 @@ check-services:
 test: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$(TEST_BROKER_URL) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
-	DATABASE_URL=sqlite://:memory: DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+	env -u SECRET_KEY -u DEBUG DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 bench: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest bench -p no:cacheprovider -s -o testpaths=bench -o python_files='bench_*.py' $(PYTEST_ARGS)

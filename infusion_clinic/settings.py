@@ -1,5 +1,6 @@
 """Settings, read from the environment (django-environ). See README.md for the variables."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -14,7 +15,8 @@ DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    # manage.py marks schema-only commands (makemigrations, showmigrations...) as keyless.
+    if not DEBUG and not os.environ.get("INFUSION_CLINIC_KEYLESS_COMMAND"):
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY in the environment or in .env "
             "(see .env.example), or set DEBUG=true for a local demo."

@@ -62,6 +62,20 @@ def test_startup_refuses_a_missing_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_schema_commands_run_on_a_fresh_checkout_without_a_secret_key():
+    """`makemigrations --check` needs no key (it signs nothing); serving still refuses to start."""
+    result = _run_settings(
+        {"DJANGO_SETTINGS_MODULE": "infusion_clinic.settings"}, "makemigrations", "--check", "--dry-run"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    served = _run_settings(
+        {"DJANGO_SETTINGS_MODULE": "infusion_clinic.settings"}, "runserver", "--noreload", "127.0.0.1:1"
+    )
+    assert served.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in served.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = _run_settings(
         {
