@@ -155,9 +155,51 @@ class MarkPaidForm(forms.Form):
 
 
 class CreditNoteForm(forms.Form):
-    reason = forms.CharField(
-        max_length=200, help_text="Shown on the credit note, e.g. 'Charged at the wrong rate'."
+    """Credit chosen lines, or an amount, or (neither) the whole balance; a reason always."""
+
+    lines = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Lines to credit",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each ticked line is credited at its whole amount.",
     )
+    amount = forms.DecimalField(
+        label="Or an amount (GBP)",
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+        help_text="Leave the lines and the amount empty to credit the whole balance.",
+    )
+    reason = forms.CharField(
+        max_length=200, help_text="Shown on the credit note, e.g. 'Review not attended'."
+    )
+
+    def __init__(self, *args, invoice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if invoice is not None:
+            for line in invoice.lines.all():
+                if not hasattr(line, "credit_line"):
+                    choices.append((line.pk, f"{line.description} · £{line.amount:,.2f}"))
+        self.fields["lines"].choices = choices
+        if not choices:
+            del self.fields["lines"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("lines") and data.get("amount") is not None:
+            self.add_error("amount", "Credit either whole lines or an amount, not both.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        return {
+            "reason": self.cleaned_data["reason"],
+            "line_ids": self.cleaned_data.get("lines") or None,
+            "amount": self.cleaned_data.get("amount"),
+        }
 
 
 class ReviewFeeForm(forms.Form):

@@ -294,8 +294,9 @@ class Invoice(models.Model):
     )
     policy_number = models.CharField(max_length=50, blank=True)
     preauth_number = models.CharField("pre-authorisation number", max_length=50, blank=True)
-    credit_for = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_note"
+    # An invoice may be credited in parts (a line, an amount); the credits never exceed its total.
+    credit_for = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
     )
     reason = models.CharField("credit reason", max_length=200, blank=True)
     total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
@@ -346,6 +347,22 @@ class Invoice(models.Model):
     def vat_note(self):
         return VAT_EXEMPTION_NOTE
 
+    @property
+    def issued_credit_notes(self) -> list["Invoice"]:
+        """Credit notes against this invoice (prefetched by selectors.invoice_detail)."""
+        return [note for note in self.credit_notes.all() if note.status != InvoiceStatus.VOID]
+
+    @property
+    def amount_credited(self) -> Decimal:
+        return sum((note.total for note in self.issued_credit_notes), ZERO)
+
+    @property
+    def balance(self) -> Decimal:
+        """The total less its credit notes: what is still charged."""
+        if self.kind != InvoiceKind.INVOICE or self.status == InvoiceStatus.DRAFT:
+            return self.total
+        return self.total - self.amount_credited
+
 
 class LineKind(models.TextChoices):
     SESSION = "session", "Infusion session"
@@ -373,6 +390,10 @@ class InvoiceLine(models.Model):
     )
     price_list = models.ForeignKey(
         PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # On a credit note: the invoice line it credits whole. One-to-one, so a line is credited once.
+    credited_line = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_line"
     )
     # A draft's line prices may be adjusted before issue; the history says who changed what.
     history = HistoricalRecords()

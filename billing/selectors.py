@@ -40,19 +40,28 @@ def invoice_detail(pk: int) -> Invoice:
             "created_by",
             "package_purchase__package",
         )
-        .select_related("credit_note")
-        .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("session")))
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.select_related("session", "credit_line__invoice")),
+            Prefetch("credit_notes", queryset=Invoice.objects.order_by("number", "id")),
+        )
         .get(pk=pk)
     )
 
 
 def invoice_counts() -> dict:
-    """Drafts to issue and unpaid invoices with their total: one query."""
-    row = Invoice.objects.filter(kind=InvoiceKind.INVOICE).aggregate(
-        drafts=Count("id", filter=Q(status=InvoiceStatus.DRAFT)),
-        unpaid=Count("id", filter=Q(status=InvoiceStatus.ISSUED)),
-        unpaid_total=Sum("total", filter=Q(status=InvoiceStatus.ISSUED)),
+    """Drafts to issue and unpaid invoices with what is still due (less part credits): one query."""
+    invoice = Q(kind=InvoiceKind.INVOICE)
+    unpaid = invoice & Q(status=InvoiceStatus.ISSUED)
+    part_credit = Q(kind=InvoiceKind.CREDIT_NOTE, credit_for__status=InvoiceStatus.ISSUED) & ~Q(
+        status=InvoiceStatus.VOID
     )
+    row = Invoice.objects.aggregate(
+        drafts=Count("id", filter=invoice & Q(status=InvoiceStatus.DRAFT)),
+        unpaid=Count("id", filter=unpaid),
+        unpaid_gross=Sum("total", filter=unpaid),
+        credited=Sum("total", filter=part_credit),
+    )
+    row["unpaid_total"] = (row.pop("unpaid_gross") or 0) - (row.pop("credited") or 0)
     return row
 
 

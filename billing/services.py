@@ -561,19 +561,108 @@ def discard_draft(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
+def _money(value: Decimal) -> str:
+    return f"GBP {value:,.2f}"
+
+
 @transaction.atomic
-def credit_invoice(*, invoice: Invoice, reason: str, issued_by=None) -> Invoice:
-    """Cancel an issued (or paid) invoice with a credit note for its full amount, issued at once."""
+def credit_invoice(
+    *,
+    invoice: Invoice,
+    reason: str,
+    issued_by=None,
+    line_ids: list[int] | None = None,
+    amount: Decimal | None = None,
+) -> Invoice:
+    """Credit an issued (or paid) invoice with a credit note, issued at once.
+
+    Credit chosen lines (each at its whole amount, each line once), or a free amount with the reason,
+    or, with neither, the whole balance still charged. The credits together never exceed the invoice
+    total: the invoice row is locked first, so two concurrent credits are checked one after the other.
+    An issued invoice credited in full becomes void; a paid one stays paid (the credit is a refund).
+    """
     invoice = _locked_invoice(invoice)
     if invoice.kind != InvoiceKind.INVOICE or invoice.status not in (
         InvoiceStatus.ISSUED,
         InvoiceStatus.PAID,
     ):
-        raise ValidationError({"__all__": "Only an issued or paid invoice can be credited."})
-    if Invoice.objects.filter(credit_for=invoice).exists():
-        raise ValidationError({"__all__": f"{invoice.display_number} has already been credited."})
-    if not reason.strip():
+        raise ValidationError(
+            {
+                "__all__": f"Only an issued or paid invoice can be credited; {invoice.display_number} is "
+                f"{invoice.get_status_display().lower()}."
+            }
+        )
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError({"reason": "Give the reason for the credit note."})
+    if line_ids and amount is not None:
+        raise ValidationError({"amount": "Credit either whole lines or an amount, not both."})
+
+    credited = (
+        Invoice.objects.filter(credit_for=invoice, kind=InvoiceKind.CREDIT_NOTE)
+        .exclude(status=InvoiceStatus.VOID)
+        .aggregate(total=Sum("total"))["total"]
+        or ZERO
+    )
+    left = invoice.total - credited
+    if left <= ZERO:
+        raise ValidationError({"__all__": f"{invoice.display_number} has already been credited in full."})
+    lines = list(invoice.lines.select_related("credit_line").order_by("id"))
+    uncredited = [line for line in lines if not hasattr(line, "credit_line")]
+
+    if line_ids:
+        wanted = set(line_ids)
+        chosen = [line for line in lines if line.pk in wanted]
+        if len(chosen) != len(wanted):
+            raise ValidationError({"lines": "Choose lines of this invoice."})
+        already = [line.description for line in chosen if hasattr(line, "credit_line")]
+        if already:
+            raise ValidationError({"lines": f"Already credited: {'; '.join(already)}."})
+        credit_lines = [_credit_line(invoice, line) for line in chosen]
+        field = "lines"
+    elif amount is not None:
+        amount = Decimal(amount).quantize(Decimal("0.01"))
+        if amount <= ZERO:
+            raise ValidationError({"amount": "Enter an amount above GBP 0.00."})
+        credit_lines = [
+            InvoiceLine(
+                kind=LineKind.CREDIT,
+                description=f"Credit for {invoice.display_number}: {reason}"[:200],
+                service_date=None,
+                quantity=1,
+                unit_price=amount,
+                amount=amount,
+            )
+        ]
+        field = "amount"
+    elif credited == ZERO or sum((line.amount for line in uncredited), ZERO) == left:
+        # The whole balance: line by line while only whole lines have been credited so far.
+        credit_lines = [_credit_line(invoice, line) for line in uncredited]
+        field = "__all__"
+    else:
+        credit_lines = [
+            InvoiceLine(
+                kind=LineKind.CREDIT,
+                description=f"Credit for {invoice.display_number}: balance after earlier credit notes",
+                quantity=1,
+                unit_price=left,
+                amount=left,
+            )
+        ]
+        field = "__all__"
+
+    total = sum((line.amount for line in credit_lines), ZERO)
+    if total > left:
+        raise ValidationError(
+            {
+                field: f"That credits {_money(total)}, more than the {_money(left)} left to credit on "
+                f"{invoice.display_number} (total {_money(invoice.total)}, already credited "
+                f"{_money(credited)})."
+            }
+        )
+    if total <= ZERO:
+        raise ValidationError({field: "There is nothing to credit: the chosen amount is GBP 0.00."})
+
     note = Invoice(
         kind=InvoiceKind.CREDIT_NOTE,
         patient_id=invoice.patient_id,
@@ -583,27 +672,30 @@ def credit_invoice(*, invoice: Invoice, reason: str, issued_by=None) -> Invoice:
         policy_number=invoice.policy_number,
         preauth_number=invoice.preauth_number,
         credit_for=invoice,
-        reason=reason.strip(),
+        reason=reason[:200],
         created_by=issued_by,
     )
     note.save()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=note,
-            kind=LineKind.CREDIT,
-            description=f"Credit for {invoice.display_number}: {line.description}",
-            service_date=line.service_date,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-        )
-        for line in invoice.lines.all()
-    )
+    for line in credit_lines:
+        line.invoice = note
+    InvoiceLine.objects.bulk_create(credit_lines)
     _recalculate(note)
     issue_invoice(invoice=note, issued_by=issued_by)
-    if invoice.status == InvoiceStatus.ISSUED:
+    if invoice.status == InvoiceStatus.ISSUED and credited + total == invoice.total:
         invoice.status = InvoiceStatus.VOID
         invoice.voided_at = timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
     note.refresh_from_db()
     return note
+
+
+def _credit_line(invoice: Invoice, line: InvoiceLine) -> InvoiceLine:
+    return InvoiceLine(
+        kind=LineKind.CREDIT,
+        description=f"Credit for {invoice.display_number}: {line.description}"[:200],
+        service_date=line.service_date,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        amount=line.amount,
+        credited_line=line,
+    )

@@ -389,18 +389,21 @@ def _invoice(pk):
         raise Http404("No such invoice") from None
 
 
-@role_required("billing.view_invoice")
-def invoice_detail(request, pk):
-    invoice = _invoice(pk)
+def _invoice_page(request, invoice, *, credit_form=None):
     return render(
         request,
         "billing/invoice_detail.html",
         {
             "invoice": invoice,
             "paid_form": MarkPaidForm(),
-            "credit_form": CreditNoteForm(),
+            "credit_form": credit_form or CreditNoteForm(invoice=invoice),
         },
     )
+
+
+@role_required("billing.view_invoice")
+def invoice_detail(request, pk):
+    return _invoice_page(request, _invoice(pk))
 
 
 @role_required("billing.view_invoice")
@@ -495,18 +498,18 @@ def invoice_paid(request, pk):
 @require_POST
 @role_required("billing.change_invoice")
 def invoice_credit(request, pk):
-    form = CreditNoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give the reason for the credit note.")
-        return redirect("billing:invoice_detail", pk=pk)
-    return _action(
-        request,
-        pk,
-        services.credit_invoice,
-        "Credit note {invoice.display_number} issued.",
-        issued_by=request.user,
-        **form.cleaned_data,
-    )
+    invoice = _invoice(pk)
+    form = CreditNoteForm(request.POST, invoice=invoice)
+    if form.is_valid():
+        try:
+            note = services.credit_invoice(invoice=invoice, issued_by=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Credit note {note.display_number} issued for £{note.total:,.2f}.")
+            return redirect(note)
+    # Shown again with the message next to the field; nothing was saved.
+    return _invoice_page(request, _invoice(pk), credit_form=form)
 
 
 @role_required("billing.add_invoice")

@@ -122,3 +122,21 @@ def test_concurrent_insured_bookings_never_exceed_the_authorised_sessions():
     assert len(errors) == 5
     assert all("authorised no more sessions" in str(e) for e in errors)
     assert InfusionSession.objects.filter(referral=ref).count() == 3
+
+
+def test_concurrent_partial_credits_never_exceed_the_invoice_total():
+    from billing.models import InvoiceKind
+    from billing.services import credit_invoice
+
+    assert connection.vendor == "postgresql"
+    invoice = issue_invoice(invoice=_drafts(1)[0])  # GBP 450
+    results, errors = _race(
+        lambda amount: credit_invoice(invoice=invoice, reason="Discount", amount=amount).total,
+        [Decimal("200")] * 8,
+    )
+    assert sorted(results) == [Decimal("200.00"), Decimal("200.00")]
+    assert len(errors) == 6 and all("left to credit" in str(e) for e in errors)
+    credited = Invoice.objects.filter(credit_for=invoice, kind=InvoiceKind.CREDIT_NOTE)
+    assert sum(n.total for n in credited) == Decimal("400.00")
+    numbers = sorted(credited.values_list("number", flat=True))
+    assert numbers == [invoice.number + 1, invoice.number + 2]
