@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from . import views
 
+handler400 = "infusion_clinic.views.bad_request"
 handler403 = "infusion_clinic.views.permission_denied"
 handler404 = "infusion_clinic.views.page_not_found"
 handler500 = "infusion_clinic.views.server_error"

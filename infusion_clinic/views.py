@@ -58,6 +58,11 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+@login_not_required
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

@@ -145,13 +145,12 @@ def prescribe_view(request, patient_pk):
             )
             return redirect("protocols:prescribe", patient_pk=patient.pk)
     preview = None
-    version = form["protocol_version"].value() if form.is_bound else None
-    if version:
-        chosen = selectors.current_versions().filter(pk=version).first()
-        if chosen:
-            preview = _preview_context(
-                patient=patient, version=chosen, override_dose=form["override_dose"].value() or None
-            )
+    # Only a protocol that passed validation is previewed; the calculator itself refuses a bad dose.
+    chosen = getattr(form, "cleaned_data", {}).get("protocol_version")
+    if chosen:
+        preview = _preview_context(
+            patient=patient, version=chosen, override_dose=form["override_dose"].value() or None
+        )
     context = {
         "patient": patient,
         "form": form,
