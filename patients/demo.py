@@ -27,6 +27,9 @@ DEMO_PATIENTS = [
     ("Aisha", "Rahman", date(1979, 4, 17), Sex.FEMALE, _nhs_number(5), "07700 900606", 66.3, "M13 9PL"),
     ("George", "Ellis", date(1966, 11, 3), Sex.MALE, _nhs_number(6), "07700 900707", 81.7, "SK8 3HE"),
     ("Fiona", "MacLeod", date(1987, 7, 25), Sex.FEMALE, _nhs_number(7), "07700 900808", 69.1, "M32 0RS"),
+    # Still waiting: no assessment and no sessions, so the waiting list and triage queue have someone.
+    ("Harold", "Pearson", date(1952, 5, 19), Sex.MALE, _nhs_number(8), "07700 900909", 79.5, "M21 8UP"),
+    ("Chloe", "Davies", date(1994, 2, 11), Sex.FEMALE, _nhs_number(9), "07700 900110", 63.0, "M16 7RX"),
 ]
 
 
@@ -64,42 +67,49 @@ def seed(*, users, stdout):
     seed_eligibility(users=users, stdout=stdout)
 
 
-# (last name, received days ago, condition, funding, source, status, note)
+# (last name, received days ago, condition, funding, source, status, assessed days ago, note).
+# Every patient with sessions (sessions/demo_*.py, patients/followup_demo.py) has an accepted referral,
+# assessed before the first session; the first infusion then moves it to "in treatment" and stops the
+# RTT clock. Pearson and Davies are still waiting and have no sessions.
 DEMO_REFERRALS = [
     (
         "Thornton",
-        121,
+        84,
         "fibromyalgia",
         "nhs",
         "gp",
-        "awaiting_assessment",
+        "accepted",
+        28,
         "Widespread pain for 6 years; duloxetine and pregabalin not tolerated. Requests IV lidocaine.",
     ),
     (
         "Okonkwo",
-        5,
+        30,
         "crps",
         "insured",
         "self",
-        "received",
+        "accepted",
+        21,
         "CRPS type 1 of the right foot after an ankle fracture in 2024; physiotherapy and gabapentin tried.",
     ),
     (
         "Sharma",
-        23,
+        75,
         "chronic_migraine",
         "nhs",
         "gp",
-        "received",
+        "accepted",
+        42,
         "Chronic migraine, 18 headache days a month despite three preventives and botulinum toxin.",
     ),
     (
         "Whitfield",
-        10,
+        45,
         "fbss",
         "self_pay",
         "self",
-        "triaged",
+        "accepted",
+        38,
         "Failed back surgery syndrome after L4/5 fusion; asks about ketamine infusions.",
     ),
     (
@@ -109,6 +119,7 @@ DEMO_REFERRALS = [
         "nhs",
         "gp",
         "accepted",
+        14,
         "Post-herpetic neuralgia, left T6; amitriptyline and topical lidocaine helped a little.",
     ),
     (
@@ -118,6 +129,7 @@ DEMO_REFERRALS = [
         "nhs",
         "gp",
         "accepted",
+        30,
         "Fibromyalgia for 9 years; amitriptyline, duloxetine and graded exercise gave little relief.",
     ),
     (
@@ -127,6 +139,7 @@ DEMO_REFERRALS = [
         "nhs",
         "gp",
         "accepted",
+        24,
         "Painful diabetic neuropathy of both feet; pregabalin and capsaicin patches tried.",
     ),
     (
@@ -136,9 +149,33 @@ DEMO_REFERRALS = [
         "self_pay",
         "self",
         "accepted",
+        22,
         "Fibromyalgia with poor sleep; naltrexone and duloxetine tried.",
     ),
+    (
+        "Pearson",
+        118,
+        "neuropathic",
+        "nhs",
+        "gp",
+        "awaiting_assessment",
+        None,
+        "Post-stroke central pain, right arm; amitriptyline and gabapentin tried.",
+    ),
+    (
+        "Davies",
+        6,
+        "chronic_migraine",
+        "nhs",
+        "gp",
+        "received",
+        None,
+        "Chronic migraine since her teens; topiramate and propranolol tried.",
+    ),
 ]
+
+# The insurer's pre-authorisation for the insured demo referral: (last name, number, sessions).
+DEMO_PREAUTHORISATIONS = [("Okonkwo", "BUP-PA-30817", 6)]
 
 
 def seed_referrals(*, users, stdout):
@@ -158,7 +195,7 @@ def seed_referrals(*, users, stdout):
     insurer, _ = Insurer.objects.get_or_create(name="Bupa")
     lidocaine = ProtocolFamily.objects.filter(slug="lidocaine").first()
     created = 0
-    for last, days_ago, condition, funding, source, status, letter in DEMO_REFERRALS:
+    for last, days_ago, condition, funding, source, status, assessed_ago, letter in DEMO_REFERRALS:
         patient = Patient.objects.filter(last_name=last).first()
         if patient is None or Referral.objects.filter(patient=patient).exists():
             continue  # idempotent: a patient with a referral is left alone
@@ -194,7 +231,7 @@ def seed_referrals(*, users, stdout):
                     patient=patient,
                     family=lidocaine,
                     by=specialist,
-                    assessed_on=today - timedelta(days=14),
+                    assessed_on=today - timedelta(days=assessed_ago),
                     weight_kg=patient.weights.order_by("-recorded_on")
                     .values_list("weight_kg", flat=True)
                     .first()
@@ -206,18 +243,60 @@ def seed_referrals(*, users, stdout):
                     checklist={},
                     referral=referral,
                 )
-        # Spread the timeline over the weeks since receipt, so the demo reads like real history.
-        for i, event in enumerate(referral.events.order_by("at", "id")):
-            day = min(received + timedelta(days=7 * i), today)
+        # Spread the timeline over the weeks since receipt, so the demo reads like real history; an
+        # accepted referral's last step falls on the day of the eligibility assessment.
+        events = list(referral.events.order_by("at", "id"))
+        for i, event in enumerate(events):
+            if assessed_ago is not None and len(events) > 1:
+                day = received + timedelta(days=round(i * (days_ago - assessed_ago) / (len(events) - 1)))
+            else:
+                day = min(received + timedelta(days=7 * i), today)
             event.at = timezone.make_aware(datetime.combine(day, time(9 + i, 15)))
             event.save(update_fields=["at"])
+        if events:
+            referral.status_changed_at = events[-1].at
+            referral.save(update_fields=["status_changed_at"])
         created += 1
+    seed_preauthorisations(users=users, stdout=stdout)
     if created:
         stdout.write(f"Patients: {created} demo referrals.")
 
 
-# Assessments for the demo patients whose referral did not reach "accepted" above, so that the demo
-# day board and the bookings have patients the booking service accepts: (last name, family slug).
+def seed_preauthorisations(*, users, stdout):
+    """Insured sessions are booked only against a current pre-authorisation (billing's service)."""
+    from billing.models import PreAuthorisation
+    from billing.services import save_preauthorisation
+
+    from .models import Referral
+
+    today = timezone.localdate()
+    for last, number, sessions in DEMO_PREAUTHORISATIONS:
+        referral = (
+            Referral.objects.filter(
+                patient__last_name=last, patient__email__endswith="@example.org", funding_route="insured"
+            )
+            .order_by("-received_on", "-id")
+            .first()
+        )
+        if referral is None or referral.insurer_id is None or referral.preauthorisations.exists():
+            continue
+        save_preauthorisation(
+            preauth=PreAuthorisation(
+                referral=referral,
+                insurer_id=referral.insurer_id,
+                policy_number=referral.policy_number or "BUP-4471-2290",
+                preauth_number=number,
+                sessions_authorised=sessions,
+                valid_from=referral.received_on,
+                valid_to=today + timedelta(days=180),
+                created_by=users.get(RECEPTION),
+            )
+        )
+
+
+# Further assessments: Whitfield's ketamine, and lidocaine for any demo patient whose referral did not
+# reach "accepted" above (an older demo database), so that the bookings have patients the booking
+# service accepts: (last name, family slug).
 DEMO_ELIGIBILITY = [
     ("Thornton", "lidocaine"),
     ("Okonkwo", "lidocaine"),

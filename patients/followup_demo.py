@@ -3,7 +3,7 @@ second patient's diary waiting for review. Idempotent; skipped when demo patient
 
 from datetime import datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from infusion_clinic.roles import SPECIALIST
@@ -47,33 +47,61 @@ def _entries(patient, rows, reviewer):
         )
 
 
-def _finished_course(patient, specialist):
-    from protocols.models import ProtocolVersion
-    from sessions.models import Chair, Course, InfusionSession, SessionStatus
+# The course's sessions: open days (no weekend, no closure) this many open days before today.
+COURSE_DAYS_BACK = (17, 16, 15)
 
+
+def _finished_course(patient, users):
+    """A three-session lidocaine course a few weeks ago, booked on open days within opening hours and
+    charted through the session record's services, so each session has its observations and sign-off
+    and the first infusion stops the referral's RTT clock."""
+    from infusion_clinic.roles import NURSE, RECEPTION
+    from protocols.models import ProtocolVersion
+    from sessions.demo_day import _chart, _free, _weekdays_from
+    from sessions.models import Chair, Course, InfusionSession, Location
+
+    specialist = users[SPECIALIST]
+    nurse = users.get(NURSE)
     version = ProtocolVersion.objects.filter(is_current=True, protocol__family__slug="lidocaine").first()
-    if version is None:
+    location = Location.objects.filter(is_active=True).order_by("name").first()
+    if version is None or location is None or nurse is None:
         return None
-    course = Course.objects.create(patient=patient, protocol_version=version, created_by=specialist)
-    for number, days_ago in enumerate((24, 23, 22), start=1):
-        start = _at(days_ago, 9)
-        for chair in Chair.objects.filter(is_active=True).order_by("-display_order"):
-            try:
-                with transaction.atomic():  # a demo booking may hold the chair: try the next one
-                    InfusionSession.objects.create(
-                        patient=patient,
-                        course=course,
-                        sequence=number,
-                        protocol_version=version,
-                        chair=chair,
-                        start=start,
-                        end=start + version.chair_time,
-                        status=SessionStatus.SIGNED_OFF,
-                        booked_by=specialist,
-                    )
-                break
-            except IntegrityError:
-                continue
+    referral = (
+        patient.referrals.filter(status__in=("accepted", "in_treatment")).order_by("-received_on").first()
+    )
+    course = Course.objects.create(
+        patient=patient, referral=referral, protocol_version=version, created_by=specialist
+    )
+    today = timezone.localdate()
+    chairs = Chair.objects.filter(location=location, is_active=True).order_by("-display_order")
+    for number, back in enumerate(COURSE_DAYS_BACK, start=1):
+        day = _weekdays_from(today, -back, location)
+        start = timezone.make_aware(datetime.combine(day, time(9)))
+        chair = next((c for c in chairs if _free(c, patient, start, start + version.chair_time)), None)
+        if chair is None:
+            continue
+        with transaction.atomic():
+            session = InfusionSession(
+                patient=patient,
+                referral=referral,
+                course=course,
+                sequence=number,
+                protocol_version=version,
+                chair=chair,
+                start=start,
+                end=start + version.chair_time,
+                booked_by=users.get(RECEPTION, specialist),
+            )
+            session.full_clean()
+            session.save()
+            _chart(
+                session=session,
+                nurse=nurse,
+                specialist=specialist,
+                aim="signed_off",
+                checked_in_at=start - timedelta(minutes=5),
+                now=timezone.now(),
+            )
     return course
 
 
@@ -85,7 +113,7 @@ def seed(*, users, stdout):
     margaret = Patient.objects.filter(first_name="Margaret", last_name="Thornton").first()
     if priya is None or margaret is None:
         return
-    course = _finished_course(priya, specialist)
+    course = _finished_course(priya, users)
     _entries(priya, COURSE_DIARY, specialist)
     _entries(margaret, [(3, (6, 6, 8), False), (1, (6, 7, 9), False)], specialist)
     if course is not None and course.sessions.exists():

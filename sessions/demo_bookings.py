@@ -51,24 +51,24 @@ def seed(*, users, stdout):
         if not slots:
             continue
         slot = slots[-1]
+        # The session belongs to the referral the specialist accepted (it bills and stops the RTT clock).
+        referral = (
+            patient.referrals.filter(status__in=("accepted", "in_treatment")).order_by("-received_on").first()
+        )
+        kwargs = {
+            "patient": patient,
+            "protocol_version": version,
+            "chair": slot.chair,
+            "start": slot.start,
+            "booked_by": booked_by,
+            "referral": referral,
+        }
         try:
             with transaction.atomic():
                 if version.course_sessions > 1:
-                    book_course(
-                        patient=patient,
-                        protocol_version=version,
-                        chair=slot.chair,
-                        start=slot.start,
-                        booked_by=booked_by,
-                    )
+                    book_course(**kwargs)
                 else:
-                    book_session(
-                        patient=patient,
-                        protocol_version=version,
-                        chair=slot.chair,
-                        start=slot.start,
-                        booked_by=booked_by,
-                    )
+                    book_session(**kwargs)
         except ValidationError as exc:
             stdout.write(f"  demo booking for {patient.full_name} skipped: {exc.messages[0]}")
             continue

@@ -25,7 +25,7 @@ from protocols.models import ProtocolVersion
 
 from . import record as services
 from .booking import book_course, book_session, cancel_session, check_in, mark_did_not_attend
-from .models import Chair, InfusionSession, Location, SessionStatus
+from .models import Chair, Closure, InfusionSession, Location, OpeningHours, SessionStatus
 from .slots import find_slots, slot_problems
 
 SIGNED_OFF, IN_PROGRESS, CHECKED_IN, BOOKED = "signed_off", "in_progress", "checked_in", "booked"
@@ -58,18 +58,32 @@ VITALS = {  # systolic, diastolic, HR, RR, SpO2, temperature, pain
 }
 
 
-def _clinic_day(today):
+def _is_open(day, location=None):
+    """The demo location has opening hours on this weekday and no closure covers the day."""
+    location = location or Location.objects.filter(is_active=True).order_by("name").first()
+    if location is None:
+        return day.weekday() < 5
+    if not OpeningHours.objects.filter(location=location, weekday=day.weekday()).exists():
+        return False
+    return not Closure.objects.filter(location=location, starts_on__lte=day, ends_on__gte=day).exists()
+
+
+def _clinic_day(today, location=None):
+    """Today when the clinic is open, otherwise the next open day."""
     day = today
-    while day.weekday() >= 5:
+    for _ in range(60):
+        if _is_open(day, location):
+            return day
         day += timedelta(days=1)
-    return day
+    return today
 
 
-def _weekdays_from(day, count):
+def _weekdays_from(day, count, location=None):
+    """The open day `count` open days after (or, when negative, before) `day`."""
     step = 1 if count >= 0 else -1
     for _ in range(abs(count)):
         day += timedelta(days=step)
-        while day.weekday() >= 5:
+        while not _is_open(day, location):
             day += timedelta(days=step)
     return day
 
@@ -83,7 +97,12 @@ def _patient(last):
 
 
 def _referral(patient):
-    return patient.referrals.order_by("-received_on", "-id").first()
+    """The patient's referral that sessions belong to: accepted or in treatment, the latest first."""
+    return (
+        patient.referrals.filter(status__in=("accepted", "in_treatment"))
+        .order_by("-received_on", "-id")
+        .first()
+    )
 
 
 def _free(chair, patient, start, end):
@@ -103,7 +122,7 @@ def _write_session(*, patient, version, chair, start, booked_by, check_slot=True
     referral = _referral(patient)
     session = InfusionSession(
         patient=patient,
-        referral=referral if referral and referral.status in ("accepted", "in_treatment") else None,
+        referral=referral,
         protocol_version=version,
         chair=chair,
         start=start,
@@ -155,15 +174,19 @@ def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
 
 
 def _book(*, patient, version, chair, start, booked_by, stdout):
+    kwargs = {
+        "patient": patient,
+        "protocol_version": version,
+        "chair": chair,
+        "start": start,
+        "booked_by": booked_by,
+        "referral": _referral(patient),
+    }
     try:
         with transaction.atomic():
             if version.course_sessions > 1:
-                return book_course(
-                    patient=patient, protocol_version=version, chair=chair, start=start, booked_by=booked_by
-                )
-            return book_session(
-                patient=patient, protocol_version=version, chair=chair, start=start, booked_by=booked_by
-            )
+                return book_course(**kwargs)
+            return book_session(**kwargs)
     except ValidationError as exc:
         stdout.write(f"  demo booking for {patient.full_name} skipped: {exc.messages[0]}")
         return None
@@ -182,9 +205,10 @@ def seed(*, users, stdout):
         return
     now = timezone.now()
     today = timezone.localdate()
-    day = _clinic_day(today)
-    seed_board(day=day, today=today, now=now, chairs=chairs, version=lidocaine, users=users, stdout=stdout)
+    day = _clinic_day(today, location)
+    # History first: the first infusion stops the referral's RTT clock, so the earliest must start first.
     seed_history(day=day, chairs=chairs, version=lidocaine, users=users, stdout=stdout)
+    seed_board(day=day, today=today, now=now, chairs=chairs, version=lidocaine, users=users, stdout=stdout)
     seed_later(day=day, version=lidocaine, ketamine=ketamine, booked_by=reception, stdout=stdout)
 
 

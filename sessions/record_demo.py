@@ -1,4 +1,4 @@
-"""Demo session record: yesterday's (last weekday's) lidocaine infusion, charted, completed and
+"""Demo session record: the last open day's lidocaine infusion, charted, completed and
 waiting for the specialist's sign-off, so that the chart, the NEWS2 alert and the sign-off queue have
 something to show. Runs after the bookings' seed; does nothing once any infusion record exists."""
 
@@ -25,9 +25,14 @@ OBSERVATIONS = [
 ]
 
 
-def _last_weekday(today):
+def _last_weekday(today, location=None):
+    """The last day before today that the clinic was open (not a weekend, not a closure)."""
+    from .demo_day import _is_open
+
     day = today - timedelta(days=1)
-    while day.weekday() >= 5:
+    for _ in range(60):
+        if _is_open(day, location):
+            break
         day -= timedelta(days=1)
     return day
 
@@ -42,15 +47,21 @@ def seed(*, users, stdout):
     chair = location.chairs.filter(is_active=True).order_by("display_order").first() if location else None
     if chair is None or version is None or weight is None:
         return
-    day = _last_weekday(timezone.localdate())
+    day = _last_weekday(timezone.localdate(), location)
 
     def at(minutes):
         return timezone.make_aware(datetime.combine(day, time(9, 0))) + timedelta(minutes=minutes)
 
     if InfusionSession.objects.filter(chair=chair, start__lt=at(180), end__gt=at(0)).exists():
         return
+    referral = (
+        weight.patient.referrals.filter(status__in=("accepted", "in_treatment"))
+        .order_by("-received_on")
+        .first()
+    )
     session = InfusionSession.objects.create(
         patient=weight.patient,
+        referral=referral,
         protocol_version=version,
         chair=chair,
         start=at(0),

@@ -4,8 +4,8 @@ from django.utils import timezone
 
 
 def _counts():
-    from billing.models import Invoice
-    from patients.models import EligibilityAssessment, Patient, Referral, WeightRecord
+    from billing.models import Invoice, InvoiceLine, PreAuthorisation
+    from patients.models import EligibilityAssessment, Patient, Referral, ReferralEvent, WeightRecord
     from sessions.models import InfusionSession
     from sessions.record_models import InfusionRecord, VitalSigns
 
@@ -18,6 +18,9 @@ def _counts():
         InfusionRecord,
         VitalSigns,
         Invoice,
+        InvoiceLine,
+        PreAuthorisation,
+        ReferralEvent,
     )
     return {model.__name__: model.objects.count() for model in models}
 
@@ -44,3 +47,91 @@ def test_seed_demo_fills_the_clinic_day_board_and_is_idempotent(capsys):
     call_command("seed_demo")
 
     assert _counts() == before
+
+
+def _demo_sessions():
+    from sessions.models import InfusionSession
+
+    return InfusionSession.objects.filter(patient__email__endswith="@example.org").select_related(
+        "patient", "referral", "chair__location"
+    )
+
+
+@pytest.mark.django_db
+def test_it_gives_every_demo_patient_with_sessions_an_accepted_referral_with_the_rtt_clock_right(capsys):
+    from patients.models import OPEN_STATUSES, Patient, ReferralEvent, ReferralStatus
+    from sessions.record_models import InfusionRecord
+
+    call_command("seed_demo")
+
+    with_sessions = Patient.objects.filter(infusion_sessions__isnull=False).distinct()
+    assert with_sessions.count() >= 8
+    for patient in with_sessions:
+        referral = patient.referrals.get()
+        assert referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_TREATMENT), patient
+        sessions = patient.infusion_sessions.all()
+        assert all(s.referral_id == referral.pk for s in sessions), patient
+        assert all(c.referral_id == referral.pk for c in patient.courses.all()), patient
+        first_session = min(timezone.localdate(s.start) for s in sessions)
+        assert referral.received_on < first_session, patient
+        accepted = referral.events.get(to_status=ReferralStatus.ACCEPTED)
+        assert timezone.localdate(accepted.at) < first_session, patient
+        first_infusion = (
+            InfusionRecord.objects.filter(session__patient=patient).order_by("started_at").first()
+        )
+        if first_infusion is None:
+            assert referral.status == ReferralStatus.ACCEPTED and referral.rtt_stopped_on is None
+            continue
+        assert referral.status == ReferralStatus.IN_TREATMENT, patient
+        assert referral.rtt_stopped_on == timezone.localdate(first_infusion.started_at), patient
+        assert referral.events.get(to_status=ReferralStatus.IN_TREATMENT).at == first_infusion.started_at
+    # The waiting list and the triage queue still have patients who are waiting, without sessions.
+    waiting = Patient.objects.filter(referrals__status__in=OPEN_STATUSES, infusion_sessions__isnull=True)
+    assert waiting.filter(referrals__status=ReferralStatus.RECEIVED).exists()
+    assert waiting.filter(referrals__status=ReferralStatus.AWAITING_ASSESSMENT).exists()
+    assert not ReferralEvent.objects.filter(at__gt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
+def test_it_books_every_demo_session_inside_opening_hours_and_never_on_a_closure(capsys):
+    from sessions.models import Closure, OpeningHours
+
+    call_command("seed_demo")
+
+    sessions = list(_demo_sessions())
+    assert len(sessions) >= 20
+    for session in sessions:
+        start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+        hours = OpeningHours.objects.filter(location=session.chair.location, weekday=start.weekday()).first()
+        assert hours is not None, f"{session.patient} on a closed weekday, {start:%a %d %b}"
+        assert hours.opens <= start.time() and end.time() <= hours.closes and end.date() == start.date()
+        assert not Closure.objects.filter(
+            location=session.chair.location, starts_on__lte=start.date(), ends_on__gte=start.date()
+        ).exists()
+
+
+@pytest.mark.django_db
+def test_it_charts_and_bills_every_completed_demo_session_and_books_insured_ones_with_a_preauthorisation(
+    capsys,
+):
+    from billing.models import InvoiceLine, PreAuthorisation
+    from sessions.models import SessionStatus
+    from sessions.record_models import InfusionRecord, VitalSigns
+
+    call_command("seed_demo")
+
+    done = [s for s in _demo_sessions() if s.status in (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)]
+    assert len(done) >= 6
+    private = 0
+    for session in done:
+        record = InfusionRecord.objects.get(session=session)
+        assert record.stopped_at is not None and VitalSigns.objects.filter(session=session).exists()
+        if session.referral.funding_route in ("self_pay", "insured"):
+            private += 1
+            assert InvoiceLine.objects.filter(session=session).exists(), session
+    assert private >= 3
+    insured = [s for s in _demo_sessions() if s.referral.funding_route == "insured"]
+    assert insured and PreAuthorisation.objects.filter(referral=insured[0].referral).exists()
+    # An in-progress infusion on the board shows observations, never a NEWS2 score from nothing.
+    for session in _demo_sessions().filter(status=SessionStatus.IN_PROGRESS):
+        assert VitalSigns.objects.filter(session=session).exists()

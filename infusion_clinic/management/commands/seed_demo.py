@@ -27,6 +27,7 @@ SEEDERS = [
     "sessions.record_demo",
     "sessions.demo_day",
     "patients.followup_demo",
+    "patients.demo_pathways",  # last: referrals, sessions and invoices agree
 ]
 
 
