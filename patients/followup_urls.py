@@ -15,4 +15,10 @@ urlpatterns = [
     path("follow-up/outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
     path("follow-up/outcomes/<int:pk>/record/", views.outcome_record, name="outcome_record"),
     path("follow-up/outcomes/<int:pk>/letter/", views.outcome_letter, name="outcome_letter"),
+    path(
+        "follow-up/outcomes/<int:pk>/gp-letter.pdf",
+        views.outcome_letter,
+        {"as_pdf": True},
+        name="outcome_letter_pdf",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 
 from . import diaries, outcomes
@@ -242,14 +243,16 @@ def outcome_detail(request, pk):
 
 
 @role_required("patients.view_outcomereview")
-def outcome_letter(request, pk):
+def outcome_letter(request, pk, as_pdf=False):
     review = _review(pk)
     if review.status != OutcomeReviewStatus.COMPLETED:
         messages.error(request, "The GP letter is written once the review is recorded.")
         return redirect(review)
-    return render(
-        request, "patients/followup/outcome_letter.html", {"review": review, **_course_context(review)}
-    )
+    context = {"review": review, **_course_context(review)}
+    if as_pdf:
+        name = f"gp-letter-{review.patient.last_name}-{timezone.localdate(review.completed_at):%Y-%m-%d}"
+        return render_pdf(request, "patients/followup/outcome_letter.html", context, filename=name)
+    return render(request, "patients/followup/outcome_letter.html", context)
 
 
 def _course_context(review):

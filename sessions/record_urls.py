@@ -5,6 +5,12 @@ from . import record_views as views
 urlpatterns = [
     path("<int:pk>/record/", views.session_record, name="session_record"),
     path("<int:pk>/record/print/", views.session_record_print, name="session_record_print"),
+    path(
+        "<int:pk>/record/record.pdf",
+        views.session_record_print,
+        {"as_pdf": True},
+        name="session_record_pdf",
+    ),
     path("<int:pk>/record/check-in/", views.session_record_check_in, name="session_record_check_in"),
     path("<int:pk>/record/start/", views.session_record_start, name="session_record_start"),
     path("<int:pk>/record/vitals/", views.session_record_vitals, name="session_record_vitals"),

@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 
 from . import record as services
@@ -107,13 +108,14 @@ def session_record(request, pk):
 
 @require_GET
 @role_required(*VIEW_PERMS)
-def session_record_print(request, pk):
+def session_record_print(request, pk, as_pdf=False):
     page = _page(pk)
-    return render(
-        request,
-        "infusion_sessions/record/print.html",
-        {"page": page, "session": page.session, "record": page.record, "printed_at": timezone.now()},
-    )
+    context = {"page": page, "session": page.session, "record": page.record, "printed_at": timezone.now()}
+    if as_pdf:
+        session = page.session
+        name = f"session-record-{session.patient.last_name}-{timezone.localtime(session.start):%Y-%m-%d}"
+        return render_pdf(request, "infusion_sessions/record/print.html", context, filename=name)
+    return render(request, "infusion_sessions/record/print.html", context)
 
 
 def _session(pk):

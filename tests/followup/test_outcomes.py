@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 from patients import outcomes
 from patients.followup_models import OutcomeReview, OutcomeReviewStatus, PainDiaryEntry
@@ -236,6 +238,15 @@ def test_the_specialist_records_a_review_and_prints_the_gp_letter(course_factory
     assert letter.status_code == 200
     assert "Riverside Medical Practice" in text and "Priya Sharma" in text and "50.0%" in text
     assert "substantial benefit" in text and "discharged the patient" in text and "Sleeping better." in text
+    pdf = specialist_client.get(reverse("patients:outcome_letter_pdf", args=[review.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert (
+        pdf["Content-Disposition"]
+        == f'inline; filename="gp-letter-sharma-{timezone.localdate():%Y-%m-%d}.pdf"'
+    )
+    pdf_text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+    assert "Riverside Medical Practice" in pdf_text and "Priya Sharma" in pdf_text and "50.0%" in pdf_text
+    assert "Download PDF" not in pdf_text and "Back to the review" not in pdf_text
 
 
 @pytest.mark.django_db
@@ -248,6 +259,7 @@ def test_outcome_pages_need_the_outcome_permissions(
         assert client.get(reverse("patients:outcome_detail", args=[review.pk])).status_code == 403
         assert client.post(reverse("patients:outcome_record", args=[review.pk]), {}).status_code == 403
         assert client.get(reverse("patients:outcome_letter", args=[review.pk])).status_code == 403
+        assert client.get(reverse("patients:outcome_letter_pdf", args=[review.pk])).status_code == 403
     assert specialist_client.get(reverse("patients:outcome_detail", args=[review.pk])).status_code == 200
 
 

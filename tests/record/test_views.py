@@ -61,6 +61,30 @@ def test_the_printable_record_lists_every_observation(started_session, nurse, nu
     assert b"Infusion session record" in response.content
 
 
+def test_the_record_downloads_as_a_pdf_with_every_observation(started_session, nurse, nurse_client):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    for minutes in (30, 20, 10):
+        chart(started_session, nurse, minutes_ago=minutes)
+    response = nurse_client.get(url("session_record_pdf", started_session))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('inline; filename="session-record-')
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "Infusion session record" in text
+    assert started_session.patient.first_name in text
+    assert text.count("(Low)") == 3  # one row per observation, each with its NEWS2 band
+    printable = nurse_client.get(url("session_record_print", started_session)).content.decode()
+    assert url("session_record_pdf", started_session) in printable
+
+
+@pytest.mark.parametrize("who", ["reception_client", "admin_client_role"])
+def test_the_record_pdf_has_the_record_permissions(request, started_session, who):
+    assert request.getfixturevalue(who).get(url("session_record_pdf", started_session)).status_code == 403
+
+
 def test_anonymous_users_are_sent_to_sign_in(client, started_session):
     response = client.get(url("session_record", started_session))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

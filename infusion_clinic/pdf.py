@@ -1,0 +1,51 @@
+"""PDF copies of the printable pages (session record, GP letter, invoice), drawn by WeasyPrint from the
+same templates as the print view, with the print stylesheet.
+
+WeasyPrint reads only the project's own static files: any other address in a page (a remote image, a
+link to another server) is refused, so rendering a PDF never reaches the network."""
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+
+def static_file(url: str) -> Path | None:
+    """The file behind a /static/ address, from the app folders (development) or STATIC_ROOT."""
+    path = unquote(urlsplit(url).path)
+    if not path.startswith(settings.STATIC_URL):
+        return None
+    relative = path[len(settings.STATIC_URL) :]
+    found = finders.find(relative)
+    if found:
+        return Path(found)
+    if settings.STATIC_ROOT:
+        candidate = (Path(settings.STATIC_ROOT) / relative).resolve()
+        if candidate.is_file() and Path(settings.STATIC_ROOT).resolve() in candidate.parents:
+            return candidate
+    return None
+
+
+def _fetch_static_only(url, timeout=10, ssl_context=None):
+    from weasyprint import default_url_fetcher
+
+    found = static_file(url)
+    if found is None:
+        raise ValueError(f"PDF rendering reads only the clinic's static files, not {url}")
+    return default_url_fetcher(found.as_uri(), timeout=timeout, ssl_context=ssl_context)
+
+
+def render_pdf(request, template_name: str, context: dict, *, filename: str) -> HttpResponse:
+    """Render a printable template to a PDF answer, shown inline by the browser."""
+    from weasyprint import HTML  # imported late: it loads Pango, which only PDF requests need
+
+    html = render_to_string(template_name, {**context, "as_pdf": True}, request=request)
+    document = HTML(string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_fetch_static_only)
+    response = HttpResponse(document.write_pdf(), content_type="application/pdf")
+    name = slugify(filename.removesuffix(".pdf")) or "document"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
