@@ -69,6 +69,60 @@ def _minutes(t: time) -> int:
 # --- chair utilisation ------------------------------------------------------------------------------
 
 
+@dataclass
+class Usage:
+    """Booked and open chair-minutes of a chair, a location or the clinic over a day or a week."""
+
+    booked: int = 0
+    open: int = 0
+
+    def add(self, booked: int, open_: int) -> None:
+        self.booked += booked
+        self.open += open_
+
+    @property
+    def booked_hours(self) -> float:
+        return round(self.booked / 60, 1)
+
+    @property
+    def open_hours(self) -> float:
+        return round(self.open / 60, 1)
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return _pct(self.booked, self.open)
+
+
+@dataclass
+class ChairUsage:
+    """One row of the breakdown (a location, or one of its chairs) with a Usage per day and per week."""
+
+    name: str
+    location: str
+    is_chair: bool
+    days: list[Usage]
+    weeks: list[Usage]
+    total: Usage = field(default_factory=Usage)
+
+
+def _open_minutes(start: date, end: date, location_ids) -> tuple[dict, set]:
+    """Minutes open per (location, weekday) and the closed (location, day) pairs (two queries)."""
+    hours: dict[tuple[int, int], int] = {}
+    for location_id, weekday, opens, closes in OpeningHours.objects.filter(
+        location_id__in=location_ids
+    ).values_list("location_id", "weekday", "opens", "closes"):
+        hours[(location_id, weekday)] = (
+            hours.get((location_id, weekday), 0) + _minutes(closes) - _minutes(opens)
+        )
+    closed = set()
+    for location_id, s, e in Closure.objects.filter(
+        location_id__in=location_ids, starts_on__lte=end, ends_on__gte=start
+    ).values_list("location_id", "starts_on", "ends_on"):
+        for d in _days(max(s, start), min(e, end)):
+            closed.add((location_id, d))
+    return hours, closed
+
+
 def chair_capacity(start: date, end: date) -> dict[date, int]:
     """Chair-minutes open per day: active chairs x opening hours, less closures (three queries)."""
     chairs = dict(
@@ -77,19 +131,7 @@ def chair_capacity(start: date, end: date) -> dict[date, int]:
         .annotate(n=Count("id"))
         .values_list("location_id", "n")
     )
-    hours: dict[tuple[int, int], int] = {}
-    for location_id, weekday, opens, closes in OpeningHours.objects.filter(
-        location_id__in=chairs
-    ).values_list("location_id", "weekday", "opens", "closes"):
-        hours[(location_id, weekday)] = (
-            hours.get((location_id, weekday), 0) + _minutes(closes) - _minutes(opens)
-        )
-    closed = set()
-    for location_id, s, e in Closure.objects.filter(
-        location_id__in=chairs, starts_on__lte=end, ends_on__gte=start
-    ).values_list("location_id", "starts_on", "ends_on"):
-        for d in _days(max(s, start), min(e, end)):
-            closed.add((location_id, d))
+    hours, closed = _open_minutes(start, end, chairs)
     capacity = {}
     for d in _days(start, end):
         capacity[d] = sum(
@@ -98,47 +140,132 @@ def chair_capacity(start: date, end: date) -> dict[date, int]:
     return capacity
 
 
-def utilisation(start: date, end: date) -> Report:
+def _booked_minutes(start: date, end: date) -> dict[tuple[int, date], int]:
+    """Booked chair-minutes per (chair, day) of the sessions that hold a chair (one query)."""
     lo, hi = _bounds(start, end)
-    booked = {
-        row["day"]: row["minutes"]
-        for row in InfusionSession.objects.filter(start__gte=lo, start__lt=hi, status__in=ACTIVE_STATUSES)
+    rows = (
+        InfusionSession.objects.filter(start__gte=lo, start__lt=hi, status__in=ACTIVE_STATUSES)
         .annotate(day=TruncDate("start"))
-        .values("day")
-        .annotate(
-            minutes=Sum(ExpressionWrapper(F("end") - F("start"), output_field=DurationField())),
-            sessions=Count("id"),
+        .values("chair_id", "day")
+        .annotate(minutes=Sum(ExpressionWrapper(F("end") - F("start"), output_field=DurationField())))
+        .values_list("chair_id", "day", "minutes")
+    )
+    return {(chair_id, day): int(minutes.total_seconds() // 60) for chair_id, day, minutes in rows}
+
+
+def chair_usage(start: date, end: date) -> tuple[list[date], list[date], list[ChairUsage]]:
+    """Utilisation per location and per chair, per day and per week (four queries whatever the data).
+
+    Returns the days, the weeks (Mondays) and the rows: each location followed by its chairs. A chair
+    counts as open during its location's opening hours while it and the location are active and the
+    location is not closed; an inactive chair with bookings in the period is listed with nothing open.
+    """
+    booked = _booked_minutes(start, end)
+    booked_chairs = {chair_id for chair_id, _ in booked}
+    chairs = list(
+        Chair.objects.filter(Q(is_active=True, location__is_active=True) | Q(pk__in=booked_chairs))
+        .order_by("location__name", "location_id", "display_order", "name", "id")
+        .values_list("pk", "name", "is_active", "location_id", "location__name", "location__is_active")
+    )
+    hours, closed = _open_minutes(start, end, {c[3] for c in chairs})
+    days = list(_days(start, end))
+    weeks = list(OrderedDict.fromkeys(d - timedelta(days=d.weekday()) for d in days))
+    week_index = {w: i for i, w in enumerate(weeks)}
+
+    def blank(name, location, is_chair):
+        return ChairUsage(
+            name=name,
+            location=location,
+            is_chair=is_chair,
+            days=[Usage() for _ in days],
+            weeks=[Usage() for _ in weeks],
         )
-        .values("day", "minutes")
-    }
-    capacity = chair_capacity(start, end)
-    rows, weeks = [], OrderedDict()
-    for d in _days(start, end):
-        used = int(booked[d].total_seconds() // 60) if booked.get(d) else 0
-        cap = capacity[d]
-        rows.append(
-            {
-                "day": d,
-                "booked_hours": round(used / 60, 1),
-                "open_hours": round(cap / 60, 1),
-                "utilisation": _pct(used, cap),
-            }
-        )
-        week = d - timedelta(days=d.weekday())
-        w = weeks.setdefault(week, {"week": week, "booked": 0, "open": 0})
-        w["booked"] += used
-        w["open"] += cap
+
+    rows, by_location = [], {}
+    for chair_id, name, active, location_id, location_name, location_active in chairs:
+        if location_id not in by_location:
+            by_location[location_id] = blank(location_name, location_name, False)
+            rows.append(by_location[location_id])
+        place, row = by_location[location_id], blank(name, location_name, True)
+        rows.append(row)
+        for i, d in enumerate(days):
+            used = booked.get((chair_id, d), 0)
+            cap = (
+                hours.get((location_id, d.weekday()), 0)
+                if active and location_active and (location_id, d) not in closed
+                else 0
+            )
+            w = week_index[d - timedelta(days=d.weekday())]
+            for target in (row, place):
+                target.days[i].add(used, cap)
+                target.weeks[w].add(used, cap)
+                target.total.add(used, cap)
+    return days, weeks, rows
+
+
+BREAKDOWN_COLUMNS = [
+    ("location", "Location"),
+    ("chair", "Chair"),
+    ("period", "Period"),
+    ("date", "Day or week commencing"),
+    ("booked_hours", "Chair hours booked"),
+    ("open_hours", "Chair hours open"),
+    ("utilisation", "Utilisation %"),
+]
+
+
+def chair_usage_rows(days, weeks, rows) -> list[dict]:
+    """The breakdown as CSV rows: per location (chair "All chairs") and per chair, each week then each day."""
+    out = []
+    for row in rows:
+        chair = row.name if row.is_chair else "All chairs"
+        for period, dates, cells in (("week", weeks, row.weeks), ("day", days, row.days)):
+            for d, cell in zip(dates, cells, strict=True):
+                out.append(
+                    {
+                        "location": row.location,
+                        "chair": chair,
+                        "period": period,
+                        "date": d,
+                        "booked_hours": cell.booked_hours,
+                        "open_hours": cell.open_hours,
+                        "utilisation": cell.utilisation,
+                    }
+                )
+    return out
+
+
+def utilisation(start: date, end: date) -> Report:
+    days, weeks, breakdown = chair_usage(start, end)
+    clinic_days = [Usage() for _ in days]
+    clinic_weeks = [Usage() for _ in weeks]
+    for place in (r for r in breakdown if not r.is_chair):
+        for total, cell in zip(clinic_days, place.days, strict=True):
+            total.add(cell.booked, cell.open)
+        for total, cell in zip(clinic_weeks, place.weeks, strict=True):
+            total.add(cell.booked, cell.open)
+    rows = [
+        {
+            "day": d,
+            "booked_hours": cell.booked_hours,
+            "open_hours": cell.open_hours,
+            "utilisation": cell.utilisation,
+        }
+        for d, cell in zip(days, clinic_days, strict=True)
+    ]
     week_rows = [
         {
-            "week": w["week"],
-            "booked_hours": round(w["booked"] / 60, 1),
-            "open_hours": round(w["open"] / 60, 1),
-            "utilisation": _pct(w["booked"], w["open"]),
+            "week": w,
+            "booked_hours": cell.booked_hours,
+            "open_hours": cell.open_hours,
+            "utilisation": cell.utilisation,
         }
-        for w in weeks.values()
+        for w, cell in zip(weeks, clinic_weeks, strict=True)
     ]
-    total_used = sum(r["booked_hours"] for r in rows)
-    total_open = sum(r["open_hours"] for r in rows)
+    # From minutes, not from the rounded daily hours, so that it matches the per-location totals.
+    total = Usage()
+    for cell in clinic_days:
+        total.add(cell.booked, cell.open)
     return Report(
         columns=[
             ("day", "Day"),
@@ -148,9 +275,9 @@ def utilisation(start: date, end: date) -> Report:
         ],
         rows=rows,
         totals={
-            "booked_hours": round(total_used, 1),
-            "open_hours": round(total_open, 1),
-            "utilisation": _pct(Decimal(str(total_used)), Decimal(str(total_open))),
+            "booked_hours": total.booked_hours,
+            "open_hours": total.open_hours,
+            "utilisation": total.utilisation,
         },
         chart={
             "labels": [r["day"].strftime("%-d %b") for r in rows],
@@ -160,7 +287,10 @@ def utilisation(start: date, end: date) -> Report:
                 float(w["utilisation"]) if w["utilisation"] is not None else None for w in week_rows
             ],
         },
-        extra={"weeks": week_rows},
+        extra={
+            "weeks": week_rows,
+            "breakdown": {"days": days, "weeks": weeks, "rows": breakdown},
+        },
     )
 
 

@@ -596,7 +596,8 @@ def _wants_csv(request):
 REPORTS = {
     "utilisation": (
         "Chair utilisation",
-        "Chair hours booked against chair hours open, per day and per week.",
+        "Chair hours booked against chair hours open, per day and per week, for the clinic and per "
+        "location and chair.",
         reports.utilisation,
     ),
     "attendance": (
@@ -637,13 +638,19 @@ def report(request, slug):
         return render(request, "billing/report.html", context, status=400)
     period = form.cleaned_data
     result = func(period["start"], period["end"])
+    breakdown = result.extra.get("breakdown") if result.available else None
+    if _wants_csv(request) and breakdown and request.GET.get("by") == "chair":
+        return _csv(
+            f"{slug}-by-chair-{period['start']}-{period['end']}",
+            reports.BREAKDOWN_COLUMNS,
+            reports.chair_usage_rows(breakdown["days"], breakdown["weeks"], breakdown["rows"]),
+        )
     if _wants_csv(request) and result.available:
         return _csv(f"{slug}-{period['start']}-{period['end']}", result.columns, result.rows, result.totals)
     if not request.GET:
         context["form"] = DateRangeForm(initial=period)
-    context.update(
-        result=result, period=period, csv_query=f"start={period['start']}&end={period['end']}&format=csv"
-    )
+    csv_query = f"start={period['start']}&end={period['end']}&format=csv"
+    context.update(result=result, period=period, csv_query=csv_query, breakdown=breakdown)
     return render(request, "billing/report.html", context)
 
 

@@ -89,6 +89,24 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     page.emulate_media(media="print")
     screenshot(page, "billing-invoice-print-media")
 
+    # A partial credit: more than the total is refused next to the amount, then GBP 100 is credited.
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Back to the invoice").click()
+    page.get_by_label("Or an amount (GBP)").fill("425.01")
+    page.get_by_label("Reason").fill("Review not attended")
+    page.get_by_role("button", name="Issue credit note").click()
+    assert page.get_by_text("more than the GBP 425.00 left to credit").is_visible()
+    screenshot(page, "billing-credit-refused")
+    page.get_by_label("Or an amount (GBP)").fill("100")
+    page.get_by_role("button", name="Issue credit note").click()
+    assert page.get_by_test_id("invoice-number").inner_text().startswith("CN-")
+    assert page.get_by_test_id("invoice-total").inner_text() == "£100.00"
+    page.get_by_role("link", name=number).click()
+    assert page.get_by_test_id("amount-credited").inner_text() == "£100.00"
+    assert page.get_by_test_id("invoice-balance").inner_text() == "£325.00"
+    assert page.get_by_test_id("invoice-status").first.inner_text() == "Issued"
+    screenshot(page, "billing-invoice-partly-credited")
+
     invoice.refresh_from_db()
     assert invoice.total == Decimal("425.00")
     # The next session is invoiced at the new price.
@@ -96,7 +114,7 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
         session=session(referral=referral("self_pay"), on=timezone.localdate(), status="completed")
     )
     assert later.total == Decimal("480.00")
-    assert Invoice.objects.count() == 2
+    assert Invoice.objects.filter(kind="invoice").count() == 2
 
 
 def test_an_admin_reads_the_clinic_reports_with_charts(page):
@@ -117,6 +135,13 @@ def test_an_admin_reads_the_clinic_reports_with_charts(page):
         page.wait_for_load_state("networkidle")
         assert page.locator("#report-chart").is_visible()
         assert page.get_by_test_id("report-table").is_visible()
+        if name == "Chair utilisation":
+            assert "Riverside Infusion Suite" in page.get_by_test_id("chair-week-table").inner_text()
+            page.get_by_text("Per day", exact=True).click()
+            assert page.get_by_test_id("chair-day-table").is_visible()
+            with page.expect_download() as by_chair:
+                page.get_by_test_id("chair-csv-link").click()
+            assert by_chair.value.suggested_filename.startswith("utilisation-by-chair-")
         screenshot(page, shot)
         page.go_back()
     page.get_by_role("link", name="Waiting list and RTT breaches").click()

@@ -78,6 +78,7 @@ REPORT_URLS = [
     reverse("billing:waiting_list"),
     reverse("billing:nhs_activity"),
     reverse("billing:report", args=["utilisation"]) + "?format=csv",
+    reverse("billing:report", args=["utilisation"]) + "?format=csv&by=chair",
     reverse("billing:waiting_list") + "?format=csv",
     reverse("billing:nhs_activity") + "?format=csv",
 ]
