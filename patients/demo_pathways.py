@@ -49,7 +49,7 @@ def seed(*, users, stdout):
     invoiced = _bill_completed_sessions()
     if mended or invoiced:
         stdout.write(
-            f"Patients: {mended} demo pathway(s) brought in line with their sessions, {invoiced} invoice(s)."
+            f"Patients: {mended} referral timeline(s) matched to their sessions, {invoiced} invoice(s) added."
         )
 
 

@@ -1,10 +1,12 @@
 """Demo clinic day: a busy day board for the clinic day, bookings later this week and next, and four
 weeks of history for the reports and billing.
 
-The clinic day is today on a weekday, otherwise the next weekday. On it the board gets a morning
+The clinic day is today when the clinic is open, otherwise the next open day. On it the board gets a morning
 session completed and signed off, one in progress with observations charted, one checked in and the
 rest booked - as far as the clock allows: a step whose time is still in the future is left undone,
-so before the clinic opens (or on a weekend) every session stays booked. Sessions that start in the
+so before the clinic opens (or on a weekend) every session stays booked. Seeded later in the day
+than the plan (after about 14:30), the sessions that have started since are taken on towards
+completion, so an evening board shows a finished day rather than stale "in progress" and "booked". Sessions that start in the
 future are booked through the booking service; earlier ones are written the way record_demo.py
 writes its past session, after the same slot checks (hours, chair, patient, nurse ratio) at their
 start time. History (completed, did not attend, late cancellation) is written the same way.
@@ -28,7 +30,13 @@ from .booking import book_course, book_session, cancel_session, check_in, mark_d
 from .models import Chair, Closure, InfusionSession, Location, OpeningHours, SessionStatus
 from .slots import find_slots, slot_problems
 
-SIGNED_OFF, IN_PROGRESS, CHECKED_IN, BOOKED = "signed_off", "in_progress", "checked_in", "booked"
+SIGNED_OFF, COMPLETED, IN_PROGRESS, CHECKED_IN, BOOKED = (
+    "signed_off",
+    "completed",
+    "in_progress",
+    "checked_in",
+    "booked",
+)
 
 # The clinic day's board, in minutes from the anchor (roughly "now"): patient, offset, chair, aim.
 DAY_PLAN = [
@@ -56,6 +64,9 @@ VITALS = {  # systolic, diastolic, HR, RR, SpO2, temperature, pain
     "mid": (122, 77, 74, 14, 98, "36.8", 5),
     "late": (119, 75, 72, 14, 99, "36.7", 4),
 }
+# Observations every 15 minutes while the infusion runs (minutes after its start), then the stop.
+OBSERVATIONS = [(5, "first"), (20, "mid"), (35, "mid"), (50, "late"), (65, "late")]
+STOP_AFTER = 80
 
 
 def _is_open(day, location=None):
@@ -142,14 +153,13 @@ def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
     if aim == CHECKED_IN:
         return
     started = checked_in_at + timedelta(minutes=10)
-    obs = [started + timedelta(minutes=m) for m in (5, 20, 35)]
-    stop = started + timedelta(minutes=80)
-    if aim == IN_PROGRESS:
-        obs = [t for t in obs if t <= now]
+    obs = [(started + timedelta(minutes=m), key) for m, key in OBSERVATIONS]
+    obs = [(t, key) for t, key in obs if t <= now]
+    stop = started + timedelta(minutes=STOP_AFTER)
     if started > now or not obs:
         return
     services.start_infusion(session=session, by=nurse, started_at=started)
-    for observed_at, key in zip(obs, ("first", "mid", "late"), strict=False):
+    for observed_at, key in obs:
         sbp, dbp, hr, rr, spo2, temp, pain = VITALS[key]
         services.record_vital_signs(
             session=session,
@@ -170,6 +180,8 @@ def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
         return
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=stop)
     services.complete_session(session=session, by=nurse, note="Tolerated well; no adverse events.")
+    if aim == COMPLETED:
+        return
     services.sign_off_session(session=session, by=specialist, note="Reviewed; continue as planned.")
 
 
@@ -224,6 +236,9 @@ def seed_board(*, day, today, now, chairs, version, users, stdout):
     else:
         minutes = 0
     anchor = min(max(minutes, 10 * 60 + 45), 14 * 60 + 30)
+    # Later in the day than the plan's snapshot: the sessions that have started since carried on, so
+    # they are taken towards completion (as far as the clock allows) instead of standing still.
+    later_than_plan = minutes > anchor
     made = 0
     for last, offset, chair_index, aim in DAY_PLAN:
         patient = _patient(last)
@@ -253,6 +268,8 @@ def seed_board(*, day, today, now, chairs, version, users, stdout):
         if session is None:
             continue
         made += 1
+        if later_than_plan and start <= now and aim != SIGNED_OFF:
+            aim = COMPLETED
         if aim != BOOKED:
             checked_in_at = start - timedelta(minutes=5)
             _chart(

@@ -37,10 +37,16 @@ def test_seed_demo_fills_the_clinic_day_board_and_is_idempotent(capsys):
     assert on_board.count() >= 5
     assert on_board.values("chair").distinct().count() >= 5
     now = timezone.localtime()
-    if day == today and (now.hour, now.minute) >= (10, 15):
+    if day == today and (10, 15) <= (now.hour, now.minute) < (15, 0):
         # the plan's in-progress session starts at 10:00 at the earliest; before its first
-        # observation is due, charting it would need times in the future, so it stays booked
+        # observation is due, charting it would need times in the future, so it stays booked.
+        # From 15:00 the day has moved on past the plan: its infusions are completing.
         assert on_board.filter(status=SessionStatus.IN_PROGRESS).exists()
+    if day == today and (now.hour, now.minute) >= (18, 0):
+        # an evening board is a finished day: nothing still booked or in a chair
+        assert not on_board.filter(
+            status__in=(SessionStatus.BOOKED, SessionStatus.CHECKED_IN, SessionStatus.IN_PROGRESS)
+        ).exists()
     assert 6 <= _counts()["Patient"] <= 10
     before = _counts()
 
