@@ -20,6 +20,7 @@ from .models import InfusionSession, SessionStatus
 from .record_models import (
     EVENT_FIELDS,
     VITAL_FIELDS,
+    Addendum,
     AdverseEvent,
     AdverseEventAction,
     Amendment,
@@ -522,6 +523,24 @@ def amend_adverse_event(*, adverse_event, by, field: str, value, reason: str) ->
         value=value,
         reason=reason,
     )
+
+
+@transaction.atomic
+def add_addendum(*, session, by, text: str) -> Addendum:
+    """Add a note to a completed or signed-off record; it leaves every charted value as it was."""
+    session = _lock(session)
+    if session.status not in LOCKED_STATUSES:
+        _refuse(
+            NON_FIELD_ERRORS,
+            "An addendum follows a completed record; while the session is open, chart it directly.",
+        )
+    text = (text or "").strip()
+    if not text:
+        _refuse("text", "Write the addendum.")
+    addendum = Addendum(session=session, text=text, added_by=by)
+    addendum.full_clean()
+    addendum.save()
+    return addendum
 
 
 def check_in_from_record(*, session, by):

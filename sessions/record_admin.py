@@ -4,7 +4,7 @@ in sessions/record.py (which refuse writes on a locked record); the admin shows 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .record_models import AdverseEvent, Amendment, InfusionRecord, RateChange, VitalSigns
+from .record_models import Addendum, AdverseEvent, Amendment, InfusionRecord, RateChange, VitalSigns
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -59,6 +59,21 @@ class AdverseEventAdmin(ReadOnlyHistoryAdmin):
 class AmendmentAdmin(admin.ModelAdmin):
     list_display = ("session", "field_label", "old_value", "new_value", "amended_by", "amended_at")
     list_select_related = ("session__patient", "session__chair", "amended_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Addendum)
+class AddendumAdmin(admin.ModelAdmin):
+    list_display = ("session", "added_by", "added_at")
+    list_select_related = ("session__patient", "session__chair", "added_by")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -258,3 +258,13 @@ class AdverseEventAmendmentForm(forms.Form):
 
     def clean_value(self):
         return self.cleaned_data["value"].strip()
+
+
+class AddendumForm(forms.Form):
+    prefix = "addendum"  # several forms share one page: keep their ids apart
+    text = forms.CharField(
+        label="Addendum",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A note added after completion, e.g. a phone call the next day. It changes no charted value.",
+    )

@@ -438,8 +438,30 @@ class Amendment(models.Model):
         return f"Adverse event at {timezone.localtime(self.adverse_event.occurred_at):%H:%M}"
 
 
+class Addendum(models.Model):
+    """A note added to a locked record after the fact (a phone call the next day, a result that came
+    back late). It changes no charted value and is never edited or deleted: a wrong addendum is
+    followed by another one that says so."""
+
+    session = models.ForeignKey(
+        "infusion_sessions.InfusionSession", on_delete=models.PROTECT, related_name="addenda"
+    )
+    text = models.TextField(max_length=2000)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name_plural = "addenda"
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="addendum_text_required")]
+
+    def __str__(self):
+        return f"Addendum to session {self.session_id} at {timezone.localtime(self.added_at):%d %b %Y %H:%M}"
+
+
 __all__ = [
     "ACVPU",
+    "Addendum",
     "POSS",
     "RANGES",
     "EVENT_FIELDS",

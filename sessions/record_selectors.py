@@ -16,6 +16,7 @@ from .news2 import AlertLevel
 from .record_models import (
     EVENT_FIELDS,
     VITAL_FIELDS,
+    Addendum,
     AdverseEvent,
     Amendment,
     InfusionRecord,
@@ -136,6 +137,7 @@ class RecordPage:
     rate_changes: list[RateChange]
     events: list[AdverseEvent]
     amendments: list[Amendment]
+    addenda: list[Addendum]
     history: list[HistoryEntry]
     due: ObservationDue
     chart: dict = field(default_factory=dict)
@@ -327,6 +329,7 @@ def record_page(*, pk, now=None) -> RecordPage:
         rate_changes=rate_changes,
         events=events,
         amendments=amendments,
+        addenda=list(Addendum.objects.filter(session=session).select_related("added_by")),
         history=record_history(session=session),
         due=due,
         chart=chart_data(vitals=vitals, rate_changes=rate_changes, events=events),

@@ -23,5 +23,6 @@ urlpatterns = [
     path("<int:pk>/record/complete/", views.session_record_complete, name="session_record_complete"),
     path("<int:pk>/record/sign-off/", views.session_record_signoff, name="session_record_signoff"),
     path("<int:pk>/record/amend/", views.session_record_amend, name="session_record_amend"),
+    path("<int:pk>/record/addendum/", views.session_record_addendum, name="session_record_addendum"),
     path("<int:pk>/record/amend-event/", views.session_record_amend_event, name="session_record_amend_event"),
 ]

@@ -89,6 +89,8 @@ def _context(request, page, bound=None):
         ctx["amend_event_form"] = bound.get("amend_event_form") or forms.AdverseEventAmendmentForm(
             events=page.events
         )
+    if (page.is_locked or "addendum_form" in bound) and _can(user, "add_addendum"):
+        ctx["addendum_form"] = bound.get("addendum_form") or forms.AddendumForm()
     ctx["bound"] = next(iter(bound), "")
     return ctx
 
@@ -374,3 +376,19 @@ def session_record_vitals(request, pk):
 
 def _json_header(value):
     return json.dumps(value, default=str)
+
+
+@require_POST
+@role_required("infusion_sessions.add_addendum")
+def session_record_addendum(request, pk):
+    session = _session(pk)
+    form = forms.AddendumForm(request.POST)
+    return _handle(
+        request,
+        pk,
+        form=form,
+        key="addendum_form",
+        call=lambda data: services.add_addendum(session=session, by=request.user, text=data["text"]),
+        success="Addendum added to the record.",
+        anchor="addenda",
+    )

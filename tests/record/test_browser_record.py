@@ -165,8 +165,17 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     expect(history.first).to_contain_text("Monitor artefact: manual pulse 105")
     screenshot(page, "record-05-signed-off-amended")
 
+    # A note after the fact is an addendum: it changes no value and prints with the record.
+    page.get_by_test_id("open-addendum").click()
+    page.get_by_label("Addendum").fill("Phoned the next day: dizziness settled within the hour.")
+    page.get_by_test_id("save-addendum").click()
+    expect(page.get_by_test_id("addendum")).to_contain_text("Phoned the next day: dizziness settled")
+    expect(page.get_by_test_id("addendum")).to_contain_text("Sam Specialist")
+    screenshot(page, "record-05b-addendum")
+
     page.goto(f"/sessions/{session.pk}/record/print/")
     expect(page.get_by_test_id("print-record")).to_contain_text("Signed off by Sam Specialist")
+    expect(page.get_by_test_id("print-addenda")).to_contain_text("dizziness settled within the hour")
     page.emulate_media(media="print")
     screenshot(page, "record-06-print")
     session.refresh_from_db()
