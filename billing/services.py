@@ -561,6 +561,9 @@ def discard_draft(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
+MAX_LINE_AMOUNT = Decimal("999999.99")  # InvoiceLine.unit_price has eight digits
+
+
 def _money(value: Decimal) -> str:
     return f"GBP {value:,.2f}"
 
@@ -651,6 +654,10 @@ def credit_invoice(
         ]
         field = "__all__"
 
+    if any(line.amount > MAX_LINE_AMOUNT for line in credit_lines):
+        raise ValidationError(
+            {field: f"A credit note line is at most {_money(MAX_LINE_AMOUNT)}: credit in parts."}
+        )
     total = sum((line.amount for line in credit_lines), ZERO)
     if total > left:
         raise ValidationError(

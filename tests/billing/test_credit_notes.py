@@ -146,6 +146,27 @@ def test_a_paid_invoice_credited_in_part_or_in_full_stays_paid_as_a_refund(issue
     assert "already been credited in full" in refused.value.messages[0]
 
 
+def test_an_amount_beyond_a_line_s_digits_is_refused_not_a_server_error():
+    invoice = Invoice.objects.create(
+        patient=referral("self_pay").patient, funding_route="self_pay", total=Decimal("1800000")
+    )
+    for _ in range(2):
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            kind="package",
+            description="Course",
+            unit_price=Decimal("900000"),
+            amount=Decimal("900000"),
+        )
+    issue_invoice(invoice=invoice)
+    with pytest.raises(ValidationError) as refused:
+        credit_invoice(invoice=invoice, reason="x", amount=Decimal("1000000"))
+    assert "at most GBP 999,999.99" in refused.value.message_dict["amount"][0]
+    assert credit_invoice(invoice=invoice, reason="x", amount=Decimal("999999.99")).total == Decimal(
+        "999999.99"
+    )
+
+
 def test_a_zero_or_missing_reason_is_refused(issued):
     with pytest.raises(ValidationError) as no_reason:
         credit_invoice(invoice=issued, reason="  ", amount=Decimal("10"))
@@ -170,6 +191,7 @@ def test_an_admin_credits_one_line_through_the_page(admin_client_role, issued):
     page = admin_client_role.get(issued.get_absolute_url()).content.decode()
     assert 'data-testid="amount-credited">£150.00' in page
     assert 'data-testid="invoice-balance">£450.00' in page
+    assert 'data-testid="part-credited"' in page
     assert note.display_number in page
     printed = admin_client_role.get(reverse("billing:invoice_print", args=[note.pk])).content.decode()
     assert "Credit note" in printed and f"Credits {issued.display_number}" in printed
