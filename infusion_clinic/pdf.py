@@ -4,6 +4,7 @@ same templates as the print view, with the print stylesheet.
 WeasyPrint reads only the project's own static files: any other address in a page (a remote image, a
 link to another server) is refused, so rendering a PDF never reaches the network."""
 
+import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -12,6 +13,8 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
+
+logger = logging.getLogger(__name__)
 
 
 def static_file(url: str) -> Path | None:
@@ -41,7 +44,12 @@ def _fetch_static_only(url, timeout=10, ssl_context=None):
 
 def render_pdf(request, template_name: str, context: dict, *, filename: str) -> HttpResponse:
     """Render a printable template to a PDF answer, shown inline by the browser."""
-    from weasyprint import HTML  # imported late: it loads Pango, which only PDF requests need
+    try:
+        from weasyprint import HTML  # imported late: it loads Pango, which only PDF requests need
+    except (OSError, ImportError):  # the Pango system library (or WeasyPrint) is missing here
+        logger.exception("PDF rendering is unavailable: WeasyPrint could not load Pango")
+        page = render_to_string("pdf_unavailable.html", request=request)
+        return HttpResponse(page, status=503)
 
     html = render_to_string(template_name, {**context, "as_pdf": True}, request=request)
     document = HTML(string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_fetch_static_only)

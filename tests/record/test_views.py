@@ -80,6 +80,15 @@ def test_the_record_downloads_as_a_pdf_with_every_observation(started_session, n
     assert url("session_record_pdf", started_session) in printable
 
 
+def test_without_pango_the_pdf_link_says_so_instead_of_failing(started_session, nurse_client, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine where it cannot load
+    response = nurse_client.get(url("session_record_pdf", started_session))
+    assert response.status_code == 503
+    assert "The PDF cannot be made on this server" in response.content.decode()
+
+
 @pytest.mark.parametrize("who", ["reception_client", "admin_client_role"])
 def test_the_record_pdf_has_the_record_permissions(request, started_session, who):
     assert request.getfixturevalue(who).get(url("session_record_pdf", started_session)).status_code == 403
