@@ -178,6 +178,12 @@ DEMO_REFERRALS = [
 DEMO_PREAUTHORISATIONS = [("Okonkwo", "BUP-PA-30817", 6)]
 
 
+def _weekday(day: date) -> date:
+    """The day itself on a weekday, else the Friday before: letters are registered, referrals triaged
+    and patients assessed on working days."""
+    return day - timedelta(days=max(day.weekday() - 4, 0))
+
+
 def seed_referrals(*, users, stdout):
     from datetime import datetime, time
 
@@ -199,7 +205,8 @@ def seed_referrals(*, users, stdout):
         patient = Patient.objects.filter(last_name=last).first()
         if patient is None or Referral.objects.filter(patient=patient).exists():
             continue  # idempotent: a patient with a referral is left alone
-        received = today - timedelta(days=days_ago)
+        received = _weekday(today - timedelta(days=days_ago))
+        assessed = _weekday(today - timedelta(days=assessed_ago)) if assessed_ago is not None else None
         fields = {
             "source": source,
             "received_on": received,
@@ -231,7 +238,7 @@ def seed_referrals(*, users, stdout):
                     patient=patient,
                     family=lidocaine,
                     by=specialist,
-                    assessed_on=today - timedelta(days=assessed_ago),
+                    assessed_on=assessed,
                     weight_kg=patient.weights.order_by("-recorded_on")
                     .values_list("weight_kg", flat=True)
                     .first()
@@ -248,9 +255,10 @@ def seed_referrals(*, users, stdout):
         events = list(referral.events.order_by("at", "id"))
         for i, event in enumerate(events):
             if assessed_ago is not None and len(events) > 1:
-                day = received + timedelta(days=round(i * (days_ago - assessed_ago) / (len(events) - 1)))
+                span = (assessed - received).days
+                day = _weekday(received + timedelta(days=round(i * span / (len(events) - 1))))
             else:
-                day = min(received + timedelta(days=7 * i), today)
+                day = _weekday(min(received + timedelta(days=7 * i), today))
             event.at = timezone.make_aware(datetime.combine(day, time(9 + i, 15)))
             event.save(update_fields=["at"])
         if events:
@@ -328,7 +336,7 @@ def seed_eligibility(*, users, stdout):
             patient=patient,
             family=family,
             by=specialist,
-            assessed_on=today - timedelta(days=35),
+            assessed_on=_weekday(today - timedelta(days=35)),
             weight_kg=weight or 70,
             decision="eligible",
             ecg_result="normal",

@@ -10,6 +10,7 @@ nothing to do; it mends a demo database seeded by an older version. Idempotent.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from infusion_clinic.roles import NURSE, SPECIALIST
@@ -46,6 +47,7 @@ def seed(*, users, stdout):
                 f"  {patient.full_name}'s demo pathway left as it is ({exc.messages[0]}); "
                 "a fresh demo database is coherent."
             )
+    _backdate_bookings()
     invoiced = _bill_completed_sessions()
     if mended or invoiced:
         stdout.write(
@@ -86,6 +88,28 @@ def _mend(*, patient, specialist, nurse) -> bool:
         referral.save(update_fields=["rtt_stopped_on"])
         changed = True
     return changed
+
+
+def _backdate_bookings() -> None:
+    """Sessions the demo wrote after their time (history, the finished course) were booked a week
+    before, and never before the referral was accepted; their course was created with the first."""
+    from datetime import timedelta
+
+    from sessions.models import Course, InfusionSession
+
+    late = InfusionSession.objects.filter(
+        patient__email__endswith="@example.org", booked_at__gt=F("start")
+    ).select_related("referral")
+    for session in late:
+        booked_at = session.start - timedelta(days=7)
+        accepted = session.referral and session.referral.events.filter(to_status=S.ACCEPTED).first()
+        if accepted is not None and booked_at <= accepted.at:
+            booked_at = min(accepted.at + timedelta(hours=1), session.start - timedelta(hours=1))
+        InfusionSession.objects.filter(pk=session.pk).update(booked_at=booked_at)
+    for course in Course.objects.filter(patient__email__endswith="@example.org"):
+        first = course.sessions.order_by("booked_at").values_list("booked_at", flat=True).first()
+        if first is not None and course.created_at > first:
+            Course.objects.filter(pk=course.pk).update(created_at=first)
 
 
 def _bill_completed_sessions() -> int:

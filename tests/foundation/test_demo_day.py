@@ -65,7 +65,7 @@ def _demo_sessions():
 
 @pytest.mark.django_db
 def test_it_gives_every_demo_patient_with_sessions_an_accepted_referral_with_the_rtt_clock_right(capsys):
-    from patients.models import OPEN_STATUSES, Patient, ReferralEvent, ReferralStatus
+    from patients.models import OPEN_STATUSES, EligibilityAssessment, Patient, ReferralEvent, ReferralStatus
     from sessions.record_models import InfusionRecord
 
     call_command("seed_demo")
@@ -96,6 +96,10 @@ def test_it_gives_every_demo_patient_with_sessions_an_accepted_referral_with_the
     assert waiting.filter(referrals__status=ReferralStatus.RECEIVED).exists()
     assert waiting.filter(referrals__status=ReferralStatus.AWAITING_ASSESSMENT).exists()
     assert not ReferralEvent.objects.filter(at__gt=timezone.now()).exists()
+    # Letters are registered, referrals triaged and patients assessed on working days.
+    for event in ReferralEvent.objects.all():
+        assert timezone.localtime(event.at).weekday() < 5, (event.referral.patient, event.to_status)
+    assert all(a.assessed_on.weekday() < 5 for a in EligibilityAssessment.objects.all())
 
 
 @pytest.mark.django_db
@@ -114,6 +118,10 @@ def test_it_books_every_demo_session_inside_opening_hours_and_never_on_a_closure
         assert not Closure.objects.filter(
             location=session.chair.location, starts_on__lte=start.date(), ends_on__gte=start.date()
         ).exists()
+        # booked before it started (the demo writes its history after the fact)
+        assert session.booked_at < session.start, session.patient
+        if session.course_id:
+            assert session.course.created_at <= session.booked_at
 
 
 @pytest.mark.django_db
