@@ -101,6 +101,7 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     page.get_by_role("button", name="Issue credit note").click()
     assert page.get_by_test_id("invoice-number").inner_text().startswith("CN-")
     assert page.get_by_test_id("invoice-total").inner_text() == "£100.00"
+    screenshot(page, "billing-credit-note")
     page.get_by_role("link", name=number).click()
     assert page.get_by_test_id("amount-credited").inner_text() == "£100.00"
     assert page.get_by_test_id("invoice-balance").inner_text() == "£325.00"

@@ -258,3 +258,22 @@ def test_the_outstanding_total_is_net_of_part_credits(admin_client_role, issued)
     credit_invoice(invoice=issued, reason="Discount", amount=Decimal("100"))
     page = admin_client_role.get(reverse("billing:invoice_list")).content.decode()
     assert "£500.00" in page
+
+
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"amount": "-5", "reason": "x"}, "amount"),
+        ({"amount": "0", "reason": "x"}, "amount"),
+        ({"amount": "abc", "reason": "x"}, "amount"),
+        ({"amount": "1e30", "reason": "x"}, "amount"),
+        ({"lines": ["abc"], "reason": "x"}, "lines"),
+        ({"lines": ["999999"], "reason": "x"}, "lines"),
+        ({"amount": "10", "reason": "x" * 201}, "reason"),
+    ],
+)
+def test_bad_credit_input_is_refused_next_to_its_field(admin_client_role, issued, data, field):
+    response = admin_client_role.post(reverse("billing:invoice_credit", args=[issued.pk]), data)
+    assert response.status_code == 200
+    assert field in response.context["credit_form"].errors
+    assert not _notes(issued).exists()
