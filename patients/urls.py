@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.patient_create, name="patient_create"),
     path("<int:pk>/", views.patient_detail, name="patient_detail"),
     path("<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("<int:pk>/history/", views.patient_history, name="patient_history"),
     path("<int:pk>/weights/new/", views.weight_add, name="weight_add"),
     path("<int:pk>/eligibility/<slug:family>/", views.eligibility_assess, name="eligibility_assess"),
     path("referrals/new/", views.referral_intake, name="referral_intake"),

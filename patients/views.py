@@ -25,6 +25,7 @@ from .forms import (
     WaitingListFilterForm,
     WeightForm,
 )
+from .history import HISTORY_LIMIT, patient_changes
 from .models import Patient, Referral
 from .rtt import rtt_clock
 
@@ -114,6 +115,17 @@ def patient_detail(request, pk):
         "today": today,
     }
     return render(request, "patients/patient_detail.html", context)
+
+
+@role_required("patients.view_patient")
+def patient_history(request, pk):
+    patient = get_object_or_404(Patient, pk=pk)
+    changes = patient_changes(patient=patient, include_clinical=_can_see_clinical(request.user))
+    return render(
+        request,
+        "patients/patient_history.html",
+        {"patient": patient, "changes": changes, "limit": HISTORY_LIMIT},
+    )
 
 
 @role_required("patients.add_weightrecord")
