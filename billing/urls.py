@@ -26,6 +26,7 @@ urlpatterns = [
     path("invoices/review/", views.review_invoice_create, name="review_invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/print/", views.invoice_print, name="invoice_print"),
+    path("invoices/<int:pk>/invoice.pdf", views.invoice_print, {"as_pdf": True}, name="invoice_pdf"),
     path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
     path("invoices/<int:pk>/review-fee/", views.invoice_add_review, name="invoice_add_review"),
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),

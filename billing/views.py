@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 
 from . import reports, selectors, services
@@ -407,8 +408,12 @@ def invoice_detail(request, pk):
 
 
 @role_required("billing.view_invoice")
-def invoice_print(request, pk):
+def invoice_print(request, pk, as_pdf=False):
     invoice = _invoice(pk)
+    if as_pdf:
+        return render_pdf(
+            request, "billing/invoice_print.html", {"invoice": invoice}, filename=invoice.display_number
+        )
     return render(request, "billing/invoice_print.html", {"invoice": invoice})
 
 

@@ -51,6 +51,9 @@ def render_pdf(request, template_name: str, context: dict, *, filename: str) -> 
         page = render_to_string("pdf_unavailable.html", request=request)
         return HttpResponse(page, status=503)
 
+    # WeasyPrint sets its logger to WARNING when first imported, over LOGGING; every Bootstrap rule it
+    # does not draw (calc(), custom properties) would be logged on each PDF.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     html = render_to_string(template_name, {**context, "as_pdf": True}, request=request)
     document = HTML(string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_fetch_static_only)
     response = HttpResponse(document.write_pdf(), content_type="application/pdf")

@@ -182,6 +182,21 @@ def test_the_printable_invoice_shows_the_vat_exemption(admin_client_role, draft)
     assert "Exempt from VAT" in page and draft.display_number in page and "£450.00" in page
 
 
+def test_the_invoice_downloads_as_a_pdf_with_the_same_figures(admin_client_role, reception_client, draft):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    draft = issue_invoice(invoice=draft)
+    response = admin_client_role.get(reverse("billing:invoice_pdf", args=[draft.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="{draft.display_number.lower()}.pdf"'
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "Exempt from VAT" in text and draft.display_number in text and "£450.00" in text
+    assert "Download PDF" not in text  # the buttons are for the screen only
+    assert reception_client.get(reverse("billing:invoice_pdf", args=[draft.pk])).status_code == 200
+
+
 def test_a_paid_invoice_is_credited_through_the_page(admin_client_role, draft):
     issue_invoice(invoice=draft)
     admin_client_role.post(
