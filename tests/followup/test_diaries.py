@@ -291,3 +291,10 @@ def test_the_patient_record_loads_the_diary_and_outcome_card(specialist_client, 
     assert b"2 to review" in panel.content and b"Outcome reviews" in panel.content
     nurse_panel = nurse_client.get(panel_url)
     assert b"2 to review" in nurse_panel.content and b"Outcome reviews" not in nurse_panel.content
+
+
+def test_the_review_queue_links_each_patient_to_their_record(specialist_client, patient):
+    _entries(patient, 2)
+    page = specialist_client.get(reverse("patients:diary_queue")).content.decode()
+    assert f'href="{reverse("patients:patient_detail", args=[patient.pk])}"' in page
+    assert "longest waiting first" in page

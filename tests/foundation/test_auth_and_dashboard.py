@@ -86,6 +86,16 @@ def test_each_role_sees_its_own_dashboard_section(client, role, heading):
     assert heading in response.content.decode()
 
 
+def test_the_greeting_follows_the_time_of_day_in_london(client):
+    from django.utils import timezone
+
+    client.force_login(factories.nurse_user(username="nadia", first_name="Nadia"))
+    hour = timezone.localtime().hour
+    response = client.get(reverse("dashboard"))
+    part = "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    assert f"Good {part}, Nadia" in response.content.decode()
+
+
 def test_a_user_without_a_role_is_told_to_ask_for_one(client):
     client.force_login(factories.UserFactory(username="norole"))
     response = client.get(reverse("dashboard"))

@@ -1,6 +1,6 @@
 """Pages: who may use each, bad input on the booking form, htmx check-in, day board query budget."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.template.loader import render_to_string
@@ -434,3 +434,20 @@ def test_cancelling_without_a_reason_shows_the_message_next_to_the_field(session
     assert "invalid-feedback" in response.content.decode()
     session.refresh_from_db()
     assert session.status == SessionStatus.BOOKED
+
+
+def test_the_setup_page_shows_closure_dates_as_a_compact_range(admin_client_role, location):
+    year = timezone.localdate().year + 1
+    Closure.objects.create(
+        location=location, starts_on=date(year, 12, 25), ends_on=date(year, 12, 26), reason="Christmas"
+    )
+    Closure.objects.create(
+        location=location, starts_on=date(year, 4, 30), ends_on=date(year, 5, 1), reason="Training"
+    )
+    Closure.objects.create(
+        location=location, starts_on=date(year, 8, 31), ends_on=date(year, 8, 31), reason="Bank holiday"
+    )
+    page = admin_client_role.get(reverse("infusion_sessions:setup")).content.decode()
+    assert f"25–26 Dec {year}" in page
+    assert f"30 Apr–1 May {year}" in page
+    assert f"31 Aug {year}</td>" in page
