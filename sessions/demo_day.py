@@ -28,6 +28,7 @@ from protocols.models import ProtocolVersion
 from . import record as services
 from .booking import book_course, book_session, cancel_session, check_in, mark_did_not_attend
 from .models import Chair, Closure, InfusionSession, Location, OpeningHours, SessionStatus
+from .record_models import InfusionRecord
 from .slots import find_slots, slot_problems
 
 SIGNED_OFF, COMPLETED, IN_PROGRESS, CHECKED_IN, BOOKED = (
@@ -145,6 +146,15 @@ def _write_session(*, patient, version, chair, start, booked_by, check_slot=True
     return session
 
 
+def settle_record_times(*, session, completed_at, signed_off_at=None):
+    """The services stamp completion and sign-off with the real clock; a session the demo charts after
+    the fact was completed just after its infusion stopped and signed off later that day."""
+    now = timezone.now()
+    InfusionRecord.objects.filter(session=session).update(completed_at=min(completed_at, now))
+    if signed_off_at is not None:
+        InfusionRecord.objects.filter(session=session).update(signed_off_at=min(signed_off_at, now))
+
+
 def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
     """Take the session as far towards its aim as the clock allows."""
     if checked_in_at > now:
@@ -181,8 +191,12 @@ def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=stop)
     services.complete_session(session=session, by=nurse, note="Tolerated well; no adverse events.")
     if aim == COMPLETED:
+        settle_record_times(session=session, completed_at=stop + timedelta(minutes=10))
         return
     services.sign_off_session(session=session, by=specialist, note="Reviewed; continue as planned.")
+    settle_record_times(
+        session=session, completed_at=stop + timedelta(minutes=10), signed_off_at=stop + timedelta(hours=2)
+    )
 
 
 def _book(*, patient, version, chair, start, booked_by, stdout):

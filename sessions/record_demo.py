@@ -102,4 +102,7 @@ def seed(*, users, stdout):
             )
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=at(95))
     services.complete_session(session=session, by=nurse, note="Tolerated well; mild dizziness settled.")
+    from .demo_day import settle_record_times
+
+    settle_record_times(session=session, completed_at=at(105))
     stdout.write(f"  charted a completed demo session for {session.patient.full_name} (awaiting sign-off)")

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -140,6 +142,11 @@ def test_it_charts_and_bills_every_completed_demo_session_and_books_insured_ones
     for session in done:
         record = InfusionRecord.objects.get(session=session)
         assert record.stopped_at is not None and VitalSigns.objects.filter(session=session).exists()
+        # completed when the infusion stopped, signed off later, never stamped with the seeding time
+        assert record.stopped_at <= record.completed_at <= record.stopped_at + timedelta(hours=1)
+        if session.status == SessionStatus.SIGNED_OFF:
+            assert record.completed_at <= record.signed_off_at <= timezone.now()
+            assert timezone.localdate(record.signed_off_at) == timezone.localdate(session.start)
         if session.referral.funding_route in ("self_pay", "insured"):
             private += 1
             assert InvoiceLine.objects.filter(session=session).exists(), session
