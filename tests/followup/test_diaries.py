@@ -298,3 +298,13 @@ def test_the_review_queue_links_each_patient_to_their_record(specialist_client, 
     page = specialist_client.get(reverse("patients:diary_queue")).content.decode()
     assert f'href="{reverse("patients:patient_detail", args=[patient.pk])}"' in page
     assert "longest waiting first" in page
+
+
+def test_the_diary_card_says_all_reviewed_only_when_there_are_entries(specialist_client, specialist, patient):
+    panel_url = reverse("patients:diary_panel", args=[patient.pk])
+    empty = specialist_client.get(panel_url).content.decode()
+    assert "all reviewed" not in empty and "No diary entries yet" in empty
+    PainDiaryEntry.objects.filter(pk__in=[e.pk for e in _entries(patient, 1)]).update(
+        reviewed_at=timezone.now(), reviewed_by=specialist
+    )
+    assert "Diary: all reviewed" in specialist_client.get(panel_url).content.decode()
