@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import fhir_views
 from . import record_views as views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
         {"as_pdf": True},
         name="session_record_pdf",
     ),
+    path("<int:pk>/record/fhir.json", fhir_views.session_record_fhir, name="session_record_fhir"),
     path("<int:pk>/record/check-in/", views.session_record_check_in, name="session_record_check_in"),
     path("<int:pk>/record/start/", views.session_record_start, name="session_record_start"),
     path("<int:pk>/record/vitals/", views.session_record_vitals, name="session_record_vitals"),
