@@ -29,3 +29,13 @@ def test_a_wrong_password_shows_a_message_on_the_login_page(page):
     login(page, "rita", "not-the-password")
     assert page.get_by_role("alert").inner_text().startswith("Please enter a correct username and password")
     screenshot(page, "login-wrong-password")
+
+
+def test_the_navbar_wraps_rather_than_overflowing_on_a_narrow_screen(page):
+    factories.user_with_role(CLINIC_ADMIN, username="demo-admin", first_name="Alex", last_name="Morgan")
+    login(page, "demo-admin")
+    for width in (1024, 1280, 1400):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.get_by_role("button", name="Sign out").is_visible()
+    screenshot(page, "navbar-admin-1400")
