@@ -451,3 +451,10 @@ def test_the_setup_page_shows_closure_dates_as_a_compact_range(admin_client_role
     assert f"25–26 Dec {year}" in page
     assert f"30 Apr–1 May {year}" in page
     assert f"31 Aug {year}</td>" in page
+
+
+def test_the_wide_board_pages_align_the_footer_with_their_content(reception_client, location):
+    for name in ("infusion_sessions:day_board", "infusion_sessions:week_view", "patients:waiting_list"):
+        page = reception_client.get(reverse(name)).content.decode()
+        assert '<main id="main" class="container-fluid px-lg-4 py-4">' in page, name
+        assert '<footer class="container-fluid px-lg-4 pb-4' in page, name
