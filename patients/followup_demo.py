@@ -31,6 +31,14 @@ def _at(days_ago, hour):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
+def _review_at(days_ago):
+    """The specialist reviews an entry the next working day at 09:00."""
+    day = timezone.localdate() - timedelta(days=days_ago - 1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return min(timezone.make_aware(datetime.combine(day, time(9))), timezone.now())
+
+
 def _entries(patient, rows, reviewer):
     for days_ago, (now, average, worst), reviewed in rows:
         PainDiaryEntry.objects.create(
@@ -41,7 +49,7 @@ def _entries(patient, rows, reviewer):
             pain_worst=worst,
             sleep="disturbed" if worst >= 7 else "good",
             activity="reduced" if worst >= 7 else "normal",
-            reviewed_at=_at(days_ago - 1, 9) if reviewed else None,
+            reviewed_at=_review_at(days_ago) if reviewed else None,
             reviewed_by=reviewer if reviewed else None,
             review_comment="Reviewed in clinic." if reviewed else "",
         )

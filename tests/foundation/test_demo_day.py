@@ -102,6 +102,12 @@ def test_it_gives_every_demo_patient_with_sessions_an_accepted_referral_with_the
     for event in ReferralEvent.objects.all():
         assert timezone.localtime(event.at).weekday() < 5, (event.referral.patient, event.to_status)
     assert all(a.assessed_on.weekday() < 5 for a in EligibilityAssessment.objects.all())
+    from patients.followup_models import PainDiaryEntry
+
+    reviewed = PainDiaryEntry.objects.filter(reviewed_at__isnull=False)
+    assert reviewed.exists()
+    assert all(timezone.localtime(e.reviewed_at).weekday() < 5 for e in reviewed)
+    assert all(e.recorded_at < e.reviewed_at <= timezone.now() for e in reviewed)
 
 
 @pytest.mark.django_db
