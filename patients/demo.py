@@ -129,7 +129,7 @@ DEMO_REFERRALS = [
         "nhs",
         "gp",
         "accepted",
-        30,
+        40,
         "Fibromyalgia for 9 years; amitriptyline, duloxetine and graded exercise gave little relief.",
     ),
     (
@@ -149,7 +149,7 @@ DEMO_REFERRALS = [
         "self_pay",
         "self",
         "accepted",
-        22,
+        40,
         "Fibromyalgia with poor sleep; naltrexone and duloxetine tried.",
     ),
     (

@@ -17,6 +17,7 @@ from .models import InfusionSession
 from .slots import find_slots
 
 MAX_PATIENTS = 4
+REPEAT_AFTER_OPEN_DAYS = 20  # about four weeks: the lidocaine protocol repeats every 28 days
 
 
 def seed(*, users, stdout):
@@ -30,6 +31,11 @@ def seed(*, users, stdout):
     )
     seen = set()
     booked = 0
+    from .demo_day import _clinic_day, _weekdays_from
+
+    clinic_day = _clinic_day(timezone.localdate())
+    after_clinic_day = _weekdays_from(clinic_day, 1)
+    four_weeks_on = _weekdays_from(clinic_day, REPEAT_AFTER_OPEN_DAYS)
     for assessment in assessments:
         patient = assessment.patient
         if patient.pk in seen or booked >= MAX_PATIENTS:
@@ -44,10 +50,10 @@ def seed(*, users, stdout):
         )
         if version is None:
             continue
-        # Stagger the demo patients over the coming days so the day board has something to show.
-        slots = find_slots(
-            protocol_version=version, earliest=timezone.localdate(), patient=patient, count=1 + booked * 3
-        )
+        # A course starts after the clinic day (whose board sessions/demo_day.py plans for these same
+        # patients); a single session is the repeat infusion, about four weeks on (protocol interval).
+        earliest = after_clinic_day if version.course_sessions > 1 else four_weeks_on
+        slots = find_slots(protocol_version=version, earliest=earliest, patient=patient, count=1 + booked * 3)
         if not slots:
             continue
         slot = slots[-1]

@@ -51,14 +51,15 @@ DAY_PLAN = [
 # History: patient, weekdays back from the clinic day, start time, chair, outcome.
 HISTORY = [
     ("Whitfield", 18, time(9, 0), 1, SIGNED_OFF),
-    ("Rahman", 15, time(11, 0), 2, SIGNED_OFF),
+    ("Rahman", 19, time(11, 0), 2, SIGNED_OFF),
     ("Ellis", 12, time(9, 30), 3, "did_not_attend"),
-    ("MacLeod", 10, time(13, 0), 4, SIGNED_OFF),  # self-pay, accepted referral: billing invoices it
+    ("MacLeod", 20, time(13, 0), 4, SIGNED_OFF),  # self-pay, accepted referral: billing invoices it
     ("Okonkwo", 7, time(10, 0), 5, "late_cancellation"),
     ("Whitfield", 4, time(14, 0), 2, SIGNED_OFF),
 ]
-# Later bookings: patient, weekdays after the clinic day (the slot finder picks the time).
-LATER = [("Rahman", 2), ("Ellis", 3), ("MacLeod", 6)]
+# Later bookings: patient, open days after the clinic day (the slot finder picks the time). Each is
+# on the clinic day's board, so the next infusion is about four weeks on, as the protocol repeats.
+LATER = [("Rahman", 20), ("Ellis", 21), ("MacLeod", 22)]
 
 VITALS = {  # systolic, diastolic, HR, RR, SpO2, temperature, pain
     "first": (126, 79, 76, 15, 98, "36.7", 6),

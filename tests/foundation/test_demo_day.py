@@ -126,10 +126,39 @@ def test_it_books_every_demo_session_inside_opening_hours_and_never_on_a_closure
         assert not Closure.objects.filter(
             location=session.chair.location, starts_on__lte=start.date(), ends_on__gte=start.date()
         ).exists()
+        # one session a patient a day
+        same_day = [
+            s
+            for s in sessions
+            if s.patient_id == session.patient_id
+            and timezone.localdate(s.start) == start.date()
+            and s.status not in ("cancelled", "rescheduled")
+        ]
+        assert len(same_day) <= 1 or session.status in ("cancelled", "rescheduled"), session.patient
         # booked before it started (the demo writes its history after the fact)
         assert session.booked_at < session.start, session.patient
         if session.course_id:
             assert session.course.created_at <= session.booked_at
+
+
+@pytest.mark.django_db
+def test_it_spaces_a_patients_repeat_infusions_as_the_protocol_repeats(capsys):
+    call_command("seed_demo")
+
+    given = (
+        _demo_sessions()
+        .filter(course__isnull=True)
+        .exclude(status__in=("cancelled", "rescheduled", "dna"))
+        .select_related("protocol_version__protocol")
+        .order_by("start")
+    )
+    last = {}
+    for session in given:
+        key = (session.patient_id, session.protocol_version.protocol.family_id)
+        if key in last:
+            gap = (session.start - last[key]).days
+            assert gap >= 14, f"{session.patient}: infusions {gap} days apart"
+        last[key] = session.start
 
 
 @pytest.mark.django_db
