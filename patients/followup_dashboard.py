@@ -48,11 +48,14 @@ def failed_reminders_card(request):
         return None
     from sessions.reminder_models import ReminderLog, ReminderStatus
 
-    failed = ReminderLog.objects.filter(status=ReminderStatus.FAILED).count()
+    counts = ReminderLog.objects.aggregate(
+        failed=Count("pk", filter=Q(status=ReminderStatus.FAILED)),
+        sent=Count("pk", filter=Q(status=ReminderStatus.SENT)),
+    )
     return Card(
         title="Reminders",
         template="infusion_sessions/reminders/_dashboard_card.html",
-        context={"failed": failed},
+        context=counts,
         order=60,
         icon="envelope-exclamation",
     )

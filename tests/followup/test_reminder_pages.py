@@ -165,3 +165,13 @@ def test_uk_mobile_numbers_are_normalised_for_sms(phone, expected):
     from sessions.messaging import normalise_uk_mobile
 
     assert normalise_uk_mobile(phone) == expected
+
+
+def test_the_reminders_card_says_all_delivered_only_when_some_were_sent(reception_client):
+    assert b"No reminders sent yet" in reception_client.get("/").content
+    log = _failed(1)[0]
+    ReminderLog.objects.filter(pk=log.pk).update(
+        status=ReminderStatus.SENT, last_error="", sent_at=timezone.now()
+    )
+    page = reception_client.get("/").content
+    assert b"All reminders delivered" in page and b"No reminders sent yet" not in page
