@@ -81,5 +81,18 @@ def test_the_pages_each_role_uses_have_no_serious_accessibility_violations(page,
                         seen_kinds.add(kind.pattern)
                         queue.append(href)
         page.get_by_role("button", name="Sign out").click()
+    # The pages without a login: the sign-in page and the patient's own pain diary form (on a phone).
+    from patients.diaries import create_diary_link, link_path
+    from patients.models import Patient
+
+    prompt = create_diary_link(patient=Patient.objects.order_by("pk").first(), created_by=None)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/accounts/login/", "/accounts/password-reset/", link_path(prompt)):
+        page.goto(path)
+        checked.add(path)
+        for violation in _violations(page):
+            problems.append(
+                f"anonymous {path}: {violation['id']} ({violation['impact']}) -> {violation['nodes']}"
+            )
     assert len(checked) >= 25, sorted(checked)
     assert not problems, "\n".join(problems)
