@@ -7,7 +7,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from .record_models import Addendum, AdverseEvent, Amendment, InfusionRecord, RateChange, VitalSigns
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here: writes go through sessions/record.py."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -16,6 +18,10 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    pass
 
 
 @admin.register(InfusionRecord)
@@ -56,30 +62,12 @@ class AdverseEventAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(admin.ModelAdmin):
+class AmendmentAdmin(ReadOnlyAdmin):
     list_display = ("session", "field_label", "old_value", "new_value", "amended_by", "amended_at")
     list_select_related = ("session__patient", "session__chair", "amended_by")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Addendum)
-class AddendumAdmin(admin.ModelAdmin):
+class AddendumAdmin(ReadOnlyAdmin):
     list_display = ("session", "added_by", "added_at")
     list_select_related = ("session__patient", "session__chair", "added_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
