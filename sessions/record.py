@@ -7,7 +7,7 @@ A record is open for charting while the patient is checked in or the infusion is
 the nurse completes it, it is locked, and after that a correction is an amendment with a reason.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,6 +19,8 @@ from protocols import dosing
 from .models import InfusionSession, SessionStatus
 from .record_models import (
     EVENT_FIELDS,
+    RATE_CHANGE_FIELDS,
+    RATE_KINDS,
     VITAL_FIELDS,
     Addendum,
     AdverseEvent,
@@ -448,11 +450,17 @@ def _display(instance, field_name):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%H:%M}"
     return str(value)
 
 
-def _amend(*, instance, fields, target, by, field, value, reason) -> Amendment:
-    """Correct one value of a row of a locked record; its history keeps the original and the reason."""
+def _amend(*, instance, fields, target, by, field, value, reason, clean_value=None, follow=None) -> Amendment:
+    """Correct one value of a row of a locked record; its history keeps the original and the reason.
+
+    `clean_value(row, session, field, value)` turns the entered value into the new one and checks it
+    against the rest of the record (the model field's own cleaning when not given); `follow(row,
+    session, by, change_reason)` brings the record's derived fields into line, in this transaction."""
     session = _lock(instance.session)
     reason = (reason or "").strip()
     if not reason:
@@ -468,8 +476,13 @@ def _amend(*, instance, fields, target, by, field, value, reason) -> Amendment:
     row = model.objects.select_for_update().get(pk=instance.pk, session=session)
     model_field = model._meta.get_field(field)
     try:
-        new_value = model_field.clean(value, row)
+        if clean_value is None:
+            new_value = model_field.clean(value, row)
+        else:
+            new_value = clean_value(row, session, field, value)
     except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
         raise ValidationError({"value": exc.messages}) from None
     if getattr(row, field) == new_value:
         _refuse("value", "This is the value already recorded.")
@@ -482,6 +495,8 @@ def _amend(*, instance, fields, target, by, field, value, reason) -> Amendment:
     row._history_user = by
     row._change_reason = f"Amendment: {reason}"
     row.save()  # vital signs are scored again as they save
+    if follow is not None:
+        follow(row, session, by, row._change_reason)
     amendment = Amendment(
         session=session,
         field_name=field,
@@ -522,6 +537,121 @@ def amend_adverse_event(*, adverse_event, by, field: str, value, reason: str) ->
         field=field,
         value=value,
         reason=reason,
+    )
+
+
+def _rate_change_time(session, value):
+    """A corrected time as the record's forms take it: HH:MM on the session's day (UK time)."""
+    from .record_forms import TimeOfDayField, at_session_day
+
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            _refuse("value", "Enter the time as HH:MM.")
+        value = TimeOfDayField().clean(value)
+    if not isinstance(value, time):
+        _refuse("value", "Enter a 24-hour time such as 14:30.")
+    return at_session_day(session, value)
+
+
+def _hhmm(moment):
+    return f"{timezone.localtime(moment):%H:%M}"
+
+
+def _clean_rate_change_value(changes, record):
+    """The checks of a corrected rate change, against its neighbours in `changes` (in charted order)."""
+
+    def clean(row, session, field, value):
+        index = next(i for i, c in enumerate(changes) if c.pk == row.pk)
+        before = changes[:index]
+        after = changes[index + 1 :]
+        if field == "changed_at":
+            moment = _rate_change_time(session, value)
+            if _floor_minute(moment) == _floor_minute(row.changed_at):
+                _refuse("value", "This is the time already recorded.")
+            if before:
+                bound, label = before[-1].changed_at, "the previous change to the infusion"
+            else:
+                bound, label = session.checked_in_at, "check-in"
+            _check_time("value", moment, not_before=bound, not_before_label=label)
+            if after and _floor_minute(moment) > _floor_minute(after[0].changed_at):
+                _refuse(
+                    "value",
+                    f"This time is after the next change to the infusion ({_hhmm(after[0].changed_at)}).",
+                )
+            if not after and record.completed_at and moment > record.completed_at:
+                _refuse(
+                    "value", f"This time is after the session was completed ({_hhmm(record.completed_at)})."
+                )
+            return moment
+        if field == "rate_ml_per_h":
+            if row.kind not in RATE_KINDS:
+                _refuse("field", f"A change of kind '{row.get_kind_display().lower()}' carries no rate.")
+            rate = RateChange._meta.get_field(field).clean(value, row)
+            if rate <= 0:
+                _refuse("value", "The rate must be above 0 mL/h.")
+            previous = [c for c in before if c.kind in RATE_KINDS]
+            if row.kind == RateChangeKind.RATE and previous and previous[-1].rate_ml_per_h == rate:
+                _refuse("value", f"The infusion already ran at {rate} mL/h before this change.")
+            return rate
+        text = (value or "").strip()
+        if not text and row.kind not in (RateChangeKind.START, RateChangeKind.RESUME):
+            _refuse("value", "A rate change, pause or stop needs its reason.")
+        return RateChange._meta.get_field(field).clean(text, row)
+
+    return clean
+
+
+def _follow_rate_change(changes, record):
+    """The record's fields derived from its rate changes follow the amended one: the start time and
+    starting rate (START), the stop time and reason (STOP), and the current rate (the last rate)."""
+
+    def follow(row, session, by, change_reason):
+        current = [row if c.pk == row.pk else c for c in changes]
+        values = {}
+        if row.kind == RateChangeKind.START:
+            values.update(started_at=row.changed_at, rate_ml_per_h=row.rate_ml_per_h)
+        if row.kind == RateChangeKind.STOP:
+            values.update(stopped_at=row.changed_at, stop_reason=row.reason)
+        rated = [c for c in current if c.kind in RATE_KINDS]
+        if rated:
+            values["current_rate_ml_per_h"] = rated[-1].rate_ml_per_h
+        changed = [name for name, v in values.items() if getattr(record, name) != v]
+        if not changed:
+            return
+        for name in changed:
+            setattr(record, name, values[name])
+        try:
+            record.full_clean()
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from None
+        record._history_user = by
+        record._change_reason = change_reason
+        record.save(update_fields=changed)
+
+    return follow
+
+
+@transaction.atomic
+def amend_rate_change(*, rate_change, by, field: str, value, reason: str) -> Amendment:
+    """Correct the time, rate or reason of a rate change (start, pause, resume, stop) of a locked
+    record. A time stays in order between its neighbours; the record's start, stop and current rate
+    follow the change they come from."""
+    _lock(rate_change.session)  # the session first, as every write does, then the rows it checks
+    changes = list(RateChange.objects.filter(session_id=rate_change.session_id).order_by("changed_at", "id"))
+    record = InfusionRecord.objects.select_for_update().get(session_id=rate_change.session_id)
+    return _amend(
+        instance=rate_change,
+        fields=RATE_CHANGE_FIELDS,
+        target="rate_change",
+        by=by,
+        field=field,
+        value=value,
+        reason=reason,
+        clean_value=_clean_rate_change_value(changes, record),
+        follow=_follow_rate_change(changes, record),
     )
 
 

@@ -9,10 +9,13 @@ from .record_models import (
     ACVPU,
     EVENT_FIELDS,
     POSS,
+    RATE_CHANGE_FIELDS,
+    RATE_KINDS,
     VITAL_FIELDS,
     AdverseEvent,
     AdverseEventAction,
     AdverseEventType,
+    RateChange,
     Severity,
     VitalSigns,
 )
@@ -255,6 +258,47 @@ class AdverseEventAmendmentForm(forms.Form):
             for value, label in (*AdverseEventType.choices, *Severity.choices, *AdverseEventAction.choices)
         )
         self.fields["value"].help_text = f"Codes: {codes}."
+
+    def clean_value(self):
+        return self.cleaned_data["value"].strip()
+
+
+RATE_CHANGE_FIELD_LABELS = {
+    "changed_at": "Time (HH:MM)",
+    "rate_ml_per_h": "Rate (mL/h)",
+    "reason": "Reason charted with the change",
+}
+
+
+def rate_change_label(change):
+    rate = f" at {format(change.rate_ml_per_h.normalize(), 'f')} mL/h" if change.kind in RATE_KINDS else ""
+    reason = f": {change.reason}" if change.reason else ""
+    return f"{timezone.localtime(change.changed_at):%H:%M} - {change.get_kind_display()}{rate}{reason}"
+
+
+class RateChangeAmendmentForm(forms.Form):
+    prefix = "amendrate"  # several forms share one page: keep their ids apart
+
+    rate_change = forms.ModelChoiceField(queryset=RateChange.objects.none(), label="Rate change")
+    field = forms.ChoiceField(
+        choices=[("", "Choose the value")]
+        + [(name, RATE_CHANGE_FIELD_LABELS[name]) for name in RATE_CHANGE_FIELDS],
+        label="Value to correct",
+    )
+    value = forms.CharField(
+        label="Corrected value",
+        max_length=200,
+        help_text="A time as HH:MM (24-hour) on the session's day, a rate in mL/h (start, rate change or "
+        "resume only), or the reason charted with the change.",
+    )
+    reason = forms.CharField(label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, rate_changes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rate_change"].queryset = RateChange.objects.filter(pk__in=[c.pk for c in rate_changes])
+        self.fields["rate_change"].choices = [("", "Choose the rate change")] + [
+            (c.pk, rate_change_label(c)) for c in rate_changes
+        ]
 
     def clean_value(self):
         return self.cleaned_data["value"].strip()

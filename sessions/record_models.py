@@ -388,6 +388,10 @@ class AdverseEvent(models.Model):
 
 EVENT_FIELDS = ("event_type", "other_text", "severity", "action_taken", "notes")
 
+# What an amendment may change on a rate change: its time, its rate (start, rate, resume) and its reason.
+RATE_CHANGE_FIELDS = ("changed_at", "rate_ml_per_h", "reason")
+RATE_KINDS = (RateChangeKind.START, RateChangeKind.RATE, RateChangeKind.RESUME)
+
 
 class Amendment(models.Model):
     """A correction to a locked (completed or signed-off) record: the reason, who and when.
@@ -405,6 +409,9 @@ class Amendment(models.Model):
     adverse_event = models.ForeignKey(
         AdverseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
     )
+    rate_change = models.ForeignKey(
+        RateChange, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
     field_name = models.CharField(max_length=40)
     field_label = models.CharField(max_length=80)
     old_value = models.TextField()
@@ -417,9 +424,10 @@ class Amendment(models.Model):
         ordering = ["amended_at", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="amendment_reason_required"),
-            models.CheckConstraint(
-                condition=Q(vital_signs__isnull=False, adverse_event__isnull=True)
-                | Q(vital_signs__isnull=True, adverse_event__isnull=False),
+            models.CheckConstraint(  # exactly one of the three targets
+                condition=Q(vital_signs__isnull=False, adverse_event__isnull=True, rate_change__isnull=True)
+                | Q(vital_signs__isnull=True, adverse_event__isnull=False, rate_change__isnull=True)
+                | Q(vital_signs__isnull=True, adverse_event__isnull=True, rate_change__isnull=False),
                 name="amendment_one_target",
             ),
         ]
@@ -429,12 +437,15 @@ class Amendment(models.Model):
 
     @property
     def target(self):
-        return self.vital_signs or self.adverse_event
+        return self.vital_signs or self.adverse_event or self.rate_change
 
     @property
     def target_label(self):
         if self.vital_signs_id:
             return f"Observation at {timezone.localtime(self.vital_signs.observed_at):%H:%M}"
+        if self.rate_change_id:
+            change = self.rate_change
+            return f"Infusion {change.get_kind_display().lower()} at {timezone.localtime(change.changed_at):%H:%M}"
         return f"Adverse event at {timezone.localtime(self.adverse_event.occurred_at):%H:%M}"
 
 
@@ -465,6 +476,8 @@ __all__ = [
     "POSS",
     "RANGES",
     "EVENT_FIELDS",
+    "RATE_CHANGE_FIELDS",
+    "RATE_KINDS",
     "VITAL_FIELDS",
     "AdverseEvent",
     "AdverseEventAction",

@@ -15,13 +15,14 @@ from .models import InfusionSession, SessionStatus
 from .news2 import AlertLevel
 from .record_models import (
     EVENT_FIELDS,
+    RATE_CHANGE_FIELDS,
+    RATE_KINDS,
     VITAL_FIELDS,
     Addendum,
     AdverseEvent,
     Amendment,
     InfusionRecord,
     RateChange,
-    RateChangeKind,
     VitalSigns,
 )
 
@@ -120,7 +121,7 @@ def sessions_awaiting_signoff(*, limit=10):
 
 @dataclass
 class HistoryEntry:
-    item: str  # "Observation 09:50" or "Adverse event 09:50"
+    item: str  # "Observation 09:50", "Adverse event 09:50" or "Infusion started 09:50"
     field_label: str
     old: str
     new: str
@@ -227,8 +228,8 @@ def _changes(*, model, rows, fields, item):
 
 
 def record_history(*, session) -> list[HistoryEntry]:
-    """Changes to charted observations and adverse events after they were first saved: original,
-    amended, who, when, why. Read from django-simple-history in two queries."""
+    """Changes to charted observations, adverse events and rate changes after they were first saved:
+    original, amended, who, when, why. Read from django-simple-history in three queries."""
     vitals = (
         VitalSigns.history.filter(session_id=session.pk)
         .select_related("history_user")
@@ -236,6 +237,11 @@ def record_history(*, session) -> list[HistoryEntry]:
     )
     events = (
         AdverseEvent.history.filter(session_id=session.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    rate_changes = (
+        RateChange.history.filter(session_id=session.pk)
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
@@ -251,6 +257,14 @@ def record_history(*, session) -> list[HistoryEntry]:
             rows=events,
             fields=(*EVENT_FIELDS, "occurred_at"),
             item=lambda r: f"Adverse event {timezone.localtime(r.occurred_at):%H:%M}",
+        ),
+        *_changes(
+            model=RateChange,
+            rows=rate_changes,
+            fields=RATE_CHANGE_FIELDS,
+            item=lambda r: (
+                f"Infusion {r.get_kind_display().lower()} {timezone.localtime(r.changed_at):%H:%M}"
+            ),
         ),
     ]
     entries.sort(key=lambda e: e.at)
@@ -283,7 +297,7 @@ def chart_data(*, vitals, rate_changes, events) -> dict:
                 "kind": "rate",
                 "label": (
                     f"{c.get_kind_display()} {format(c.rate_ml_per_h.normalize(), 'f')} mL/h"
-                    if c.kind in (RateChangeKind.START, RateChangeKind.RATE, RateChangeKind.RESUME)
+                    if c.kind in RATE_KINDS
                     else c.get_kind_display()
                 ),
             }
@@ -307,14 +321,19 @@ def record_page(*, pk, now=None) -> RecordPage:
     rate_changes = list(RateChange.objects.filter(session=session).select_related("changed_by"))
     events = list(AdverseEvent.objects.filter(session=session).select_related("recorded_by"))
     amendments = list(
-        Amendment.objects.filter(session=session).select_related("amended_by", "vital_signs", "adverse_event")
+        Amendment.objects.filter(session=session).select_related(
+            "amended_by", "vital_signs", "adverse_event", "rate_change"
+        )
     )
     amended_vitals = {a.vital_signs_id for a in amendments}
     amended_events = {a.adverse_event_id for a in amendments}
+    amended_changes = {a.rate_change_id for a in amendments}
     for v in vitals:
         v.is_amended = v.pk in amended_vitals
     for e in events:
         e.is_amended = e.pk in amended_events
+    for c in rate_changes:
+        c.is_amended = c.pk in amended_changes
     due = observation_due(
         status=session.status,
         started_at=record.started_at if record else None,

@@ -27,4 +27,5 @@ urlpatterns = [
     path("<int:pk>/record/amend/", views.session_record_amend, name="session_record_amend"),
     path("<int:pk>/record/addendum/", views.session_record_addendum, name="session_record_addendum"),
     path("<int:pk>/record/amend-event/", views.session_record_amend_event, name="session_record_amend_event"),
+    path("<int:pk>/record/amend-rate/", views.session_record_amend_rate, name="session_record_amend_rate"),
 ]

@@ -89,6 +89,10 @@ def _context(request, page, bound=None):
         ctx["amend_event_form"] = bound.get("amend_event_form") or forms.AdverseEventAmendmentForm(
             events=page.events
         )
+    if page.is_locked and page.rate_changes and _can(user, "amend_session"):
+        ctx["amend_rate_form"] = bound.get("amend_rate_form") or forms.RateChangeAmendmentForm(
+            rate_changes=page.rate_changes
+        )
     if (page.is_locked or "addendum_form" in bound) and _can(user, "add_addendum"):
         ctx["addendum_form"] = bound.get("addendum_form") or forms.AddendumForm()
     ctx["bound"] = next(iter(bound), "")
@@ -306,6 +310,28 @@ def session_record_amend_event(request, pk):
         key="amend_event_form",
         call=lambda data: services.amend_adverse_event(
             adverse_event=data["adverse_event"],
+            by=request.user,
+            field=data["field"],
+            value=data["value"],
+            reason=data["reason"],
+        ),
+        success="Amendment recorded; the history shows the original value.",
+        anchor="history",
+    )
+
+
+@require_POST
+@role_required("infusion_sessions.amend_session")
+def session_record_amend_rate(request, pk):
+    page = _page(pk)
+    form = forms.RateChangeAmendmentForm(request.POST, rate_changes=page.rate_changes)
+    return _handle(
+        request,
+        pk,
+        form=form,
+        key="amend_rate_form",
+        call=lambda data: services.amend_rate_change(
+            rate_change=data["rate_change"],
             by=request.user,
             field=data["field"],
             value=data["value"],
