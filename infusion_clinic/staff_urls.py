@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import staff_views as views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.staff_list, name="list"),
+    path("new/", views.staff_create, name="create"),
+    path("<int:pk>/", views.staff_detail, name="detail"),
+    path("<int:pk>/edit/", views.staff_edit, name="edit"),
+    path("<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
+    path("<int:pk>/reactivate/", views.staff_reactivate, name="reactivate"),
+    path("<int:pk>/password-email/", views.staff_send_password_email, name="password_email"),
+]

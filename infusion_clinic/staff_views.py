@@ -1,0 +1,157 @@
+"""Staff accounts for clinic admins (auth.*_user, held by the Clinic admin role): thin views over
+staff_services. Other roles get 403."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import staff_services as services
+from .permissions import role_required
+from .staff_forms import StaffCreateForm, StaffEditForm, StaffFilterForm
+
+User = get_user_model()
+
+VIEW = ("auth.view_user", "auth.change_user")
+ADD = ("auth.view_user", "auth.add_user")
+
+
+def _get(pk):
+    try:
+        return services.staff_member(pk)
+    except User.DoesNotExist as exc:
+        raise Http404("No such staff member.") from exc
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _email_outcome(request, *, member, outcome, created=False):
+    """Say plainly whether the email went; when it did not, show the link to hand over instead."""
+    if outcome.sent:
+        messages.success(
+            request,
+            f"{'Added ' + services._name(member) + '. ' if created else ''}"
+            f"A set-password email went to {member.email}.",
+        )
+        return redirect("staff:detail", pk=member.pk)
+    if created:
+        messages.success(request, f"Added {services._name(member)}.")
+    messages.error(request, f"The set-password email was NOT sent. {outcome.problem}")
+    return render(request, "staff/email_not_sent.html", {"member": member, "outcome": outcome})
+
+
+@role_required(*VIEW)
+def staff_list(request):
+    filter_form = StaffFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    users = list(services.staff_list(**filters))
+    return render(
+        request,
+        "staff/staff_list.html",
+        {
+            "users": users,
+            "filter_form": filter_form,
+            "filtered": any(v is not None for v in filters.values()),
+        },
+    )
+
+
+@role_required(*ADD)
+def staff_create(request):
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.create_staff_member(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            outcome = services.send_password_email(
+                user=member, request=request, by=request.user, welcome=True
+            )
+            return _email_outcome(request, member=member, outcome=outcome, created=True)
+    return render(request, "staff/staff_form.html", {"form": form, "title": "Add a staff member"})
+
+
+@role_required(*VIEW)
+def staff_detail(request, pk):
+    member = _get(pk)
+    return render(
+        request,
+        "staff/staff_detail.html",
+        {
+            "member": member,
+            "role": services.role_of(member),
+            "changes": services.recent_changes(user=member),
+            "limit": services.CHANGES_SHOWN,
+            "is_self": member.pk == request.user.pk,
+        },
+    )
+
+
+@role_required(*VIEW)
+def staff_edit(request, pk):
+    member = _get(pk)
+    initial = {
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "email": member.email,
+        "role": services.role_of(member),
+    }
+    form = StaffEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.update_staff_member(user=member, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if changes:
+                messages.success(request, f"Saved {services._name(member)}: " + "; ".join(changes) + ".")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("staff:detail", pk=member.pk)
+    return render(
+        request,
+        "staff/staff_form.html",
+        {"form": form, "member": member, "title": f"Edit {services._name(member)}"},
+    )
+
+
+@require_POST
+@role_required(*VIEW)
+def staff_deactivate(request, pk):
+    member = _get(pk)
+    try:
+        services.deactivate_staff_member(user=member, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Deactivated {services._name(member)}: they can no longer sign in.")
+    return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+@role_required(*VIEW)
+def staff_reactivate(request, pk):
+    member = _get(pk)
+    services.reactivate_staff_member(user=member, by=request.user)
+    messages.success(request, f"Reactivated {services._name(member)}: they can sign in again.")
+    return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+@role_required(*VIEW)
+def staff_send_password_email(request, pk):
+    member = _get(pk)
+    if not member.is_active:
+        messages.error(request, "The account is deactivated: reactivate it before sending a password email.")
+        return redirect("staff:detail", pk=member.pk)
+    outcome = services.send_password_email(user=member, request=request, by=request.user)
+    return _email_outcome(request, member=member, outcome=outcome)
