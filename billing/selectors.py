@@ -1,6 +1,9 @@
 """The reads the billing pages need, each a fixed number of queries whatever the data size."""
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Package, PreAuthorisation, PriceList
@@ -17,7 +20,12 @@ def packages():
 
 
 def invoices(*, status: str | None = None, query: str = ""):
-    qs = Invoice.objects.select_related("patient", "insurer", "credit_for").order_by("-number", "-created_at")
+    credited = Sum("credit_notes__total", filter=~Q(credit_notes__status=InvoiceStatus.VOID))
+    qs = (
+        Invoice.objects.select_related("patient", "insurer", "credit_for")
+        .annotate(credited_sum=Coalesce(credited, Value(Decimal("0.00"), output_field=DecimalField())))
+        .order_by("-number", "-created_at")
+    )
     if status:
         qs = qs.filter(status=status)
     if query:

@@ -260,6 +260,15 @@ def test_the_outstanding_total_is_net_of_part_credits(admin_client_role, issued)
     assert "£500.00" in page
 
 
+def test_the_invoice_list_marks_a_part_credited_invoice(admin_client_role, reception_client, issued):
+    url = reverse("billing:invoice_list")
+    assert 'data-testid="list-part-credited"' not in admin_client_role.get(url).content.decode()
+    credit_invoice(invoice=issued, reason="Discount", amount=Decimal("100"))
+    page = reception_client.get(url).content.decode()
+    assert page.count('data-testid="list-part-credited"') == 1  # the invoice, not its credit note
+    assert 'title="£100.00 credited"' in page
+
+
 @pytest.mark.parametrize(
     "data,field",
     [
