@@ -180,10 +180,20 @@ def observation_status(*, session_status: str, amended: bool = False) -> str:
 # --- Patient ---------------------------------------------------------------------------------------
 
 
+def local_patient_system() -> str:
+    """This installation's namespace for its own patient numbers."""
+    return f"{settings.SITE_URL.rstrip('/')}/fhir/patient-number"
+
+
 def patient_resource(patient) -> dict:
     resource = {"resourceType": "Patient", "id": patient_id(patient)}
+    # The NHS number where there is one; always the clinic's own patient number too, so that a private
+    # patient without an NHS number can still be matched on a second export.
+    identifiers = []
     if patient.nhs_number:
-        resource["identifier"] = [{"system": NHS_NUMBER_SYSTEM, "value": patient.nhs_number}]
+        identifiers.append({"use": "official", "system": NHS_NUMBER_SYSTEM, "value": patient.nhs_number})
+    identifiers.append({"use": "secondary", "system": local_patient_system(), "value": str(patient.pk)})
+    resource["identifier"] = identifiers
     resource["name"] = [
         {
             "use": "official",

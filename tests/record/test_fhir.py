@@ -97,7 +97,8 @@ def test_it_maps_the_patient_with_nhs_number_address_telecom_and_gp_practice():
     validate(data)
     assert data["id"] == f"patient-{patient.pk}"
     assert data["identifier"] == [
-        {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": patient.nhs_number}
+        {"use": "official", "system": "https://fhir.nhs.uk/Id/nhs-number", "value": patient.nhs_number},
+        {"use": "secondary", "system": fhir.local_patient_system(), "value": str(patient.pk)},
     ]
     assert data["name"][0]["family"] == "Lovelace" and data["name"][0]["given"] == ["Ada"]
     assert data["gender"] == "female"
@@ -129,14 +130,18 @@ def test_it_maps_each_sex_to_a_fhir_gender(sex, gender):
     assert data["gender"] == gender
 
 
-def test_a_private_patient_without_nhs_number_gp_or_contact_details_has_none_of_them():
+def test_a_private_patient_without_nhs_number_gp_or_contact_details_has_only_the_clinic_number():
     patient = factories.PatientFactory(
         nhs_number="", phone="", email="", postcode="", gp_practice_name="", gp_practice_ods=""
     )
     data = fhir.patient_resource(patient)
     validate(data)
-    for key in ("identifier", "telecom", "address", "generalPractitioner"):
+    for key in ("telecom", "address", "generalPractitioner"):
         assert key not in data
+    # Only the clinic's own number identifies a patient who has no NHS number.
+    assert data["identifier"] == [
+        {"use": "secondary", "system": fhir.local_patient_system(), "value": str(patient.pk)}
+    ]
 
 
 def test_a_gp_practice_without_an_ods_code_is_named_without_an_identifier():
