@@ -98,8 +98,19 @@ def _set_role(user, group: Group):
     user.groups.add(group)
 
 
-def _name(user) -> str:
+def display_name(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def may_manage(*, user, by) -> bool:
+    """Clinic admins manage everyone but superusers: changing a superuser's email and sending a reset
+    would hand its powers to whoever chose the address."""
+    return by.is_superuser or not user.is_superuser
+
+
+def _check_may_manage(*, user, by):
+    if not may_manage(user=user, by=by):
+        raise ValidationError("Only a superuser can change a superuser's account.")
 
 
 @transaction.atomic
@@ -128,10 +139,12 @@ def create_staff_member(*, first_name: str, last_name: str, username: str, email
 @transaction.atomic
 def update_staff_member(*, user, first_name: str, last_name: str, email: str, role: str, by) -> list[str]:
     """Save names, email and the one role; return what changed (empty when nothing did)."""
+    _check_may_manage(user=user, by=by)
     group = _check_role(role)
     email = _check_email(email)
-    old_role = role_of(user)
-    if user.pk == by.pk and old_role == CLINIC_ADMIN and role != CLINIC_ADMIN:
+    held = sorted(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    old_role = ", ".join(held) or None
+    if user.pk == by.pk and CLINIC_ADMIN in held and role != CLINIC_ADMIN:
         raise ValidationError(
             {"role": "You cannot remove your own Clinic admin role: ask another clinic admin to do it."}
         )
@@ -148,7 +161,7 @@ def update_staff_member(*, user, first_name: str, last_name: str, email: str, ro
     if changes:
         user.full_clean(exclude=["password"])
         user.save(update_fields=["first_name", "last_name", "email"])
-    if old_role != role:
+    if held != [role]:  # exactly one role, even when old data gave them several
         _set_role(user, group)
         changes.append(f"role from {old_role or 'none'} to {role}")
         user.roles = [group]
@@ -160,6 +173,7 @@ def update_staff_member(*, user, first_name: str, last_name: str, email: str, ro
 @transaction.atomic
 def deactivate_staff_member(*, user, by):
     """The account can no longer sign in; everything it recorded stays attributed to it."""
+    _check_may_manage(user=user, by=by)
     if user.pk == by.pk:
         raise ValidationError("You cannot deactivate your own account: ask another clinic admin.")
     if not user.is_active:
@@ -171,6 +185,7 @@ def deactivate_staff_member(*, user, by):
 
 @transaction.atomic
 def reactivate_staff_member(*, user, by):
+    _check_may_manage(user=user, by=by)
     if user.is_active:
         return
     user.is_active = True
@@ -218,6 +233,7 @@ def set_password_link(*, user, request) -> str:
 
 def send_password_email(*, user, request, by, welcome: bool = False) -> PasswordEmail:
     """Email the user a link to set their password; report honestly whether it went out."""
+    _check_may_manage(user=user, by=by)
     link = set_password_link(user=user, request=request)
     kind = "welcome email with a set-password link" if welcome else "password reset email"
     if not user.is_active:
@@ -238,7 +254,7 @@ def send_password_email(*, user, request, by, welcome: bool = False) -> Password
         try:
             form.save(request=request, use_https=request.is_secure(), **templates)
         except Exception as exc:  # any backend failure: SMTP refused, DNS, timeout, bad credentials
-            problem = f"The email could not be sent ({exc.__class__.__name__}: {str(exc)[:160]})."
+            problem = f"Sending failed ({exc.__class__.__name__}: {str(exc)[:160]})."
         else:
             _log(by=by, user=user, flag=CHANGE, message=f"Sent a {kind} to {user.email}.")
             return PasswordEmail(sent=True, link=link)

@@ -38,12 +38,12 @@ def _email_outcome(request, *, member, outcome, created=False):
     if outcome.sent:
         messages.success(
             request,
-            f"{'Added ' + services._name(member) + '. ' if created else ''}"
+            f"{'Added ' + services.display_name(member) + '. ' if created else ''}"
             f"A set-password email went to {member.email}.",
         )
         return redirect("staff:detail", pk=member.pk)
     if created:
-        messages.success(request, f"Added {services._name(member)}.")
+        messages.success(request, f"Added {services.display_name(member)}.")
     messages.error(request, f"The set-password email was NOT sent. {outcome.problem}")
     return render(request, "staff/email_not_sent.html", {"member": member, "outcome": outcome})
 
@@ -92,6 +92,7 @@ def staff_detail(request, pk):
             "changes": services.recent_changes(user=member),
             "limit": services.CHANGES_SHOWN,
             "is_self": member.pk == request.user.pk,
+            "may_manage": services.may_manage(user=member, by=request.user),
         },
     )
 
@@ -99,6 +100,9 @@ def staff_detail(request, pk):
 @role_required(*VIEW)
 def staff_edit(request, pk):
     member = _get(pk)
+    if not services.may_manage(user=member, by=request.user):
+        messages.error(request, "Only a superuser can change a superuser's account.")
+        return redirect("staff:detail", pk=member.pk)
     initial = {
         "first_name": member.first_name,
         "last_name": member.last_name,
@@ -113,14 +117,16 @@ def staff_edit(request, pk):
             _add_errors(form, exc)
         else:
             if changes:
-                messages.success(request, f"Saved {services._name(member)}: " + "; ".join(changes) + ".")
+                messages.success(
+                    request, f"Saved {services.display_name(member)}: " + "; ".join(changes) + "."
+                )
             else:
                 messages.info(request, "Nothing changed.")
             return redirect("staff:detail", pk=member.pk)
     return render(
         request,
         "staff/staff_form.html",
-        {"form": form, "member": member, "title": f"Edit {services._name(member)}"},
+        {"form": form, "member": member, "title": f"Edit {services.display_name(member)}"},
     )
 
 
@@ -133,7 +139,7 @@ def staff_deactivate(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Deactivated {services._name(member)}: they can no longer sign in.")
+        messages.success(request, f"Deactivated {services.display_name(member)}: they can no longer sign in.")
     return redirect("staff:detail", pk=member.pk)
 
 
@@ -141,8 +147,12 @@ def staff_deactivate(request, pk):
 @role_required(*VIEW)
 def staff_reactivate(request, pk):
     member = _get(pk)
-    services.reactivate_staff_member(user=member, by=request.user)
-    messages.success(request, f"Reactivated {services._name(member)}: they can sign in again.")
+    try:
+        services.reactivate_staff_member(user=member, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Reactivated {services.display_name(member)}: they can sign in again.")
     return redirect("staff:detail", pk=member.pk)
 
 
@@ -153,5 +163,9 @@ def staff_send_password_email(request, pk):
     if not member.is_active:
         messages.error(request, "The account is deactivated: reactivate it before sending a password email.")
         return redirect("staff:detail", pk=member.pk)
-    outcome = services.send_password_email(user=member, request=request, by=request.user)
+    try:
+        outcome = services.send_password_email(user=member, request=request, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("staff:detail", pk=member.pk)
     return _email_outcome(request, member=member, outcome=outcome)

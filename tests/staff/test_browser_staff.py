@@ -1,6 +1,8 @@
 """A clinic admin adds a nurse (who gets the set-password email) and deactivates a leaver, without
 Django admin."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -14,7 +16,7 @@ from ..conftest import login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_admin_adds_a_nurse_and_deactivates_a_leaver(page):
+def test_an_admin_adds_a_nurse_and_deactivates_a_leaver(page, settings):
     factories.admin_user(username="amorgan", first_name="Alex", last_name="Morgan")
     factories.reception_user(username="rhale", first_name="Rob", last_name="Hale")
     factories.nurse_user(username="NPatel", first_name="Nina", last_name="Patel")
@@ -59,3 +61,13 @@ def test_an_admin_adds_a_nurse_and_deactivates_a_leaver(page):
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_test_id("staff-row")).to_have_count(1)
     expect(page.get_by_test_id("staff-list")).to_contain_text("Rob Hale")
+
+    # The mail server goes down: the page says the email was not sent and offers the link instead.
+    settings.EMAIL_BACKEND = "tests.staff.failing_email.RefusingEmailBackend"
+    page.get_by_role("link", name="Show everyone").click()
+    page.get_by_role("link", name="Nina Patel").click()
+    page.get_by_role("button", name="Send a password reset email").click()
+    expect(page.get_by_role("heading", name="The set-password email was not sent")).to_be_visible()
+    expect(page.get_by_test_id("set-password-link")).to_have_value(re.compile(r"/accounts/reset/"))
+    screenshot(page, "staff-email-not-sent")
+    assert len(mail.outbox) == 1

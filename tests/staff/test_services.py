@@ -171,3 +171,33 @@ def test_the_list_filters_by_role_and_activity(clinic_admin):
     assert sorted(nurses) == ["ned", "nina"]
     assert [u.username for u in services.staff_list(role=NURSE, active=False)] == ["ned"]
     assert "rita" in [u.username for u in services.staff_list(active=True)]
+
+
+def test_an_edit_leaves_exactly_one_role_when_old_data_gave_several(clinic_admin):
+    from django.contrib.auth.models import Group
+
+    user = factories.nurse_user(username="nina")
+    user.groups.add(Group.objects.get(name=RECEPTION))
+    services.update_staff_member(
+        user=user,
+        by=clinic_admin,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        role=NURSE,
+    )
+    assert list(user.groups.values_list("name", flat=True)) == [NURSE]
+
+
+def test_a_clinic_admin_cannot_change_a_superuser_account(clinic_admin, clinic_request):
+    root = User.objects.create_superuser("root", "root@example.org", "correct-horse-battery")
+    with pytest.raises(ValidationError):
+        services.update_staff_member(
+            user=root, by=clinic_admin, first_name="", last_name="", email="mine@example.org", role=NURSE
+        )
+    with pytest.raises(ValidationError):
+        services.deactivate_staff_member(user=root, by=clinic_admin)
+    with pytest.raises(ValidationError):
+        services.send_password_email(user=root, request=clinic_request, by=clinic_admin)
+    root.refresh_from_db()
+    assert root.email == "root@example.org" and root.is_active and mail.outbox == []

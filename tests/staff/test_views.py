@@ -209,3 +209,18 @@ def test_a_get_on_an_action_is_refused_and_an_unknown_user_is_404(admin_client_r
     assert admin_client_role.get(reverse("staff:detail", args=[999999])).status_code == 404
     member.refresh_from_db()
     assert member.is_active
+
+
+def test_a_superuser_account_shows_no_actions_and_refuses_changes(admin_client_role):
+    root = User.objects.create_superuser("root", "root@example.org", "correct-horse-battery")
+    page = admin_client_role.get(reverse("staff:detail", args=[root.pk])).content.decode()
+    assert "only a superuser can change it" in page and "Deactivate" not in page
+    response = admin_client_role.get(reverse("staff:edit", args=[root.pk]), follow=True)
+    assert "Only a superuser can change" in response.content.decode()
+    data = {"first_name": "A", "last_name": "B", "email": "mine@example.org", "role": NURSE}
+    admin_client_role.post(reverse("staff:edit", args=[root.pk]), data)
+    admin_client_role.post(reverse("staff:deactivate", args=[root.pk]))
+    response = admin_client_role.post(reverse("staff:password_email", args=[root.pk]), follow=True)
+    assert "Only a superuser can change" in response.content.decode()
+    root.refresh_from_db()
+    assert root.email == "root@example.org" and root.is_active and mail.outbox == []
