@@ -195,6 +195,10 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
+            # Date fields take their format from the browser's UI language: with Debian's
+            # chromium-l10n (which .ci/run installs) and a UK LANG they show dd/mm/yyyy, as a clinic's
+            # en-GB browsers do.
+            env={**os.environ, "LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB:en"},
             headless=True,
             args=[
                 "--no-sandbox",
