@@ -572,7 +572,12 @@ def _clean_rate_change_value(changes, record):
             if _floor_minute(moment) == _floor_minute(row.changed_at):
                 _refuse("value", "This is the time already recorded.")
             if before:
-                bound, label = before[-1].changed_at, "the previous change to the infusion"
+                bound = before[-1].changed_at
+                label = (
+                    "the infusion started"
+                    if before[-1].kind == RateChangeKind.START
+                    else "the previous change to the infusion"
+                )
             else:
                 bound, label = session.checked_in_at, "check-in"
             _check_time("value", moment, not_before=bound, not_before_label=label)
@@ -588,7 +593,7 @@ def _clean_rate_change_value(changes, record):
             return moment
         if field == "rate_ml_per_h":
             if row.kind not in RATE_KINDS:
-                _refuse("field", f"A change of kind '{row.get_kind_display().lower()}' carries no rate.")
+                _refuse("field", f"'{row.get_kind_display()}' carries no rate: correct its time or reason.")
             rate = RateChange._meta.get_field(field).clean(value, row)
             if rate <= 0:
                 _refuse("value", "The rate must be above 0 mL/h.")

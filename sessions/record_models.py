@@ -139,7 +139,7 @@ class RateChange(models.Model):
         "infusion_sessions.InfusionSession", on_delete=models.PROTECT, related_name="rate_changes"
     )
     kind = models.CharField(max_length=10, choices=RateChangeKind.choices, default=RateChangeKind.RATE)
-    changed_at = models.DateTimeField()
+    changed_at = models.DateTimeField("time")
     rate_ml_per_h = models.DecimalField(
         "rate (mL/h)", max_digits=7, decimal_places=1, validators=[MinValueValidator(0)]
     )

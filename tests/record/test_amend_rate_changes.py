@@ -74,14 +74,15 @@ def test_a_time_moved_within_its_neighbours_is_amended_with_its_history(started_
     assert (latest.history_user, latest.history_change_reason) == (specialist, "Amendment: Charted late")
     entries = [e for e in record_history(session=started_session) if e.item.startswith("Infusion")]
     assert [(e.item, e.field_label, e.old, e.new, e.reason) for e in entries] == [
-        (f"Infusion rate changed {new}", "changed at", old, new, "Charted late")
+        (f"Infusion rate changed {new}", "time", old, new, "Charted late")
     ]
 
 
 @pytest.mark.parametrize(
     ("kind", "minutes_ago", "message"),
     [
-        (RateChangeKind.RATE, 65, "before the previous change"),  # before the start at 60 min
+        (RateChangeKind.RATE, 65, "before the infusion started"),  # started 60 min ago
+        (RateChangeKind.RESUME, 35, "before the previous change"),  # before the pause at 30 min
         (RateChangeKind.RATE, 25, "after the next change"),  # after the pause at 30 min
         (RateChangeKind.PAUSE, 15, "after the next change"),  # after the resume at 20 min
         (RateChangeKind.START, 95, "before check-in"),  # checked in 90 min ago
@@ -278,7 +279,7 @@ def test_a_specialist_amends_a_rate_change_and_the_record_history_print_and_char
     assert old not in {t[11:16] for t in markers}
 
     printed = specialist_client.get(url("session_record_print", started_session)).content.decode()
-    assert f"Infusion rate changed at {new}: changed at {old} → {new}" in printed
+    assert f"Infusion rate changed at {new}: time {old} → {new}" in printed
     assert "Reason: Charted late" in printed
 
 

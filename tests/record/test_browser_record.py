@@ -1,6 +1,6 @@
 """The session record in a real browser: a nurse checks a patient in on the day board, starts the
 infusion, charts three observations from the keyboard (one raises the NEWS2 alert), sees the chart
-and completes; a specialist signs off and amends a value, which shows in the history."""
+and completes; a specialist signs off and amends a value and a rate change, which show in the history."""
 
 import re
 from datetime import time, timedelta
@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from sessions.models import InfusionSession, OpeningHours, SessionStatus
-from sessions.record_models import Amendment, VitalSigns
+from sessions.record_models import Amendment, RateChange, RateChangeKind, VitalSigns
 from tests import factories
 from tests.conftest import login, screenshot
 
@@ -150,13 +150,16 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     expect(page.get_by_test_id("session-status")).to_have_text("Signed off")
     third = VitalSigns.objects.filter(session=session).order_by("observed_at", "id").last()
     page.get_by_test_id("open-amend").click()
-    page.get_by_label("Observation").select_option(str(third.pk))
-    page.get_by_label("Value to correct").select_option("heart_rate")
-    page.get_by_label("Corrected value").fill("105")
+    amend = page.locator("#amend-panel")  # the rate change amendment has the same labels
+    amend.get_by_label("Observation").select_option(str(third.pk))
+    amend.get_by_label("Value to correct").select_option("heart_rate")
+    amend.get_by_label("Corrected value").fill("105")
     page.get_by_test_id("save-amendment").click()  # no reason: refused
     expect(page.locator("#amend-panel .invalid-feedback")).to_contain_text("This field is required.")
     assert not Amendment.objects.exists()
-    page.get_by_label("Reason for the amendment").fill("Monitor artefact: manual pulse 105")
+    page.locator("#amend-panel").get_by_label("Reason for the amendment").fill(
+        "Monitor artefact: manual pulse 105"
+    )
     page.get_by_test_id("save-amendment").click()
     history = page.get_by_test_id("history-row")
     expect(history.filter(has_text="heart rate")).to_contain_text("115")
@@ -164,6 +167,20 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     expect(history.first).to_contain_text("Sam Specialist")
     expect(history.first).to_contain_text("Monitor artefact: manual pulse 105")
     screenshot(page, "record-05-signed-off-amended")
+
+    # A typo in the rate change is amended too: the rate list and the current rate follow.
+    change = RateChange.objects.get(session=session, kind=RateChangeKind.RATE)
+    page.get_by_test_id("open-amend-rate").click()
+    amend_rate = page.locator("#amend-rate-panel")
+    amend_rate.locator("#id_amendrate-rate_change").select_option(str(change.pk))
+    amend_rate.get_by_label("Value to correct").select_option("rate_ml_per_h")
+    amend_rate.get_by_label("Corrected value").fill("120")
+    amend_rate.get_by_label("Reason for the amendment").fill("Typo: the pump ran at 120")
+    page.get_by_test_id("save-rate-amendment").click()
+    expect(history.filter(has_text="rate (mL/h)")).to_contain_text("125.0")
+    expect(history.filter(has_text="rate (mL/h)")).to_contain_text("Typo: the pump ran at 120")
+    expect(page.get_by_test_id("rate-changes")).to_contain_text("Rate changed at 120 mL/h")
+    screenshot(page, "record-05a-rate-change-amended")
 
     # A note after the fact is an addendum: it changes no value and prints with the record.
     page.get_by_test_id("open-addendum").click()
