@@ -95,7 +95,10 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     expect(alert).to_contain_text("NEWS2 5")
     expect(alert).to_contain_text("systolic BP")
     expect(page.get_by_test_id("last-news2")).to_have_text("5")
-    assert page.evaluate("window.sessionChart.chart.data.datasets[0].data.length") == 3
+    # The chart redraws when htmx has settled the swapped fragments, a moment after the table shows.
+    page.wait_for_function(
+        "window.sessionChart.chart && window.sessionChart.chart.data.datasets[0].data.length === 3"
+    )
     assert page.evaluate("window.sessionChart.chart.data.datasets.map(d => d.label)") == [
         "Systolic BP",
         "Diastolic BP",
