@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from billing.models import Invoice, PriceList
 from billing.services import session_completed
@@ -38,7 +39,7 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     screenshot(page, "billing-price-form")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/billing/prices/")
-    assert "£425.00" in page.get_by_test_id("price-table").inner_text()
+    expect(page.get_by_test_id("price-table")).to_contain_text("£425.00")
     screenshot(page, "billing-prices")
 
     # An overlapping period is refused next to the field.
@@ -49,7 +50,7 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     page.get_by_label("Price per session (GBP)").fill("999")
     page.get_by_label("Follow-up review fee (GBP)").fill("150")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("These dates overlap the Lidocaine private self-pay price").is_visible()
+    expect(page.get_by_text("These dates overlap the Lidocaine private self-pay price")).to_be_visible()
     screenshot(page, "billing-price-overlap")
     assert PriceList.objects.count() == 1
 
@@ -60,15 +61,15 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
 
     _menu(page, "Invoices")
     page.get_by_role("link", name=invoice.display_number).click()
-    assert page.get_by_test_id("invoice-total").inner_text() == "£425.00"
+    expect(page.get_by_test_id("invoice-total")).to_have_text("£425.00")
     page.get_by_role("link", name="Edit draft").click()
-    assert page.get_by_label("Lidocaine infusion (GBP)").input_value() == "425.00"
+    expect(page.get_by_label("Lidocaine infusion (GBP)")).to_have_value("425.00")
     screenshot(page, "billing-invoice-edit-draft")
     page.get_by_role("link", name="Cancel").click()
     page.get_by_role("button", name="Issue invoice").click()
     number = page.get_by_test_id("invoice-number").inner_text()
     assert number.startswith("INV-")
-    assert page.get_by_test_id("invoice-status").first.inner_text() == "Issued"
+    expect(page.get_by_test_id("invoice-status").first).to_have_text("Issued")
     screenshot(page, "billing-invoice-issued")
 
     # A later price change: edit the period in force, then also start a new price.
@@ -77,14 +78,14 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     page.get_by_label("Price per session (GBP)").fill("480.00")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/billing/prices/")
-    assert "£480.00" in page.get_by_test_id("price-table").inner_text()
+    expect(page.get_by_test_id("price-table")).to_contain_text("£480.00")
 
     _menu(page, "Invoices")
     page.get_by_role("link", name=number).click()
-    assert page.get_by_test_id("invoice-total").inner_text() == "£425.00"
+    expect(page.get_by_test_id("invoice-total")).to_have_text("£425.00")
     assert page.get_by_test_id("invoice-line").inner_text().count("£425.00") == 2
     page.get_by_role("link", name="Printable invoice").click()
-    assert "Exempt from VAT" in page.get_by_test_id("vat-note").inner_text()
+    expect(page.get_by_test_id("vat-note")).to_contain_text("Exempt from VAT")
     screenshot(page, "billing-invoice-print")
     page.emulate_media(media="print")
     screenshot(page, "billing-invoice-print-media")
@@ -95,17 +96,17 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     page.get_by_label("Or an amount (GBP)").fill("425.01")
     page.get_by_label("Reason").fill("Review not attended")
     page.get_by_role("button", name="Issue credit note").click()
-    assert page.get_by_text("more than the GBP 425.00 left to credit").is_visible()
+    expect(page.get_by_text("more than the GBP 425.00 left to credit")).to_be_visible()
     screenshot(page, "billing-credit-refused")
     page.get_by_label("Or an amount (GBP)").fill("100")
     page.get_by_role("button", name="Issue credit note").click()
     assert page.get_by_test_id("invoice-number").inner_text().startswith("CN-")
-    assert page.get_by_test_id("invoice-total").inner_text() == "£100.00"
+    expect(page.get_by_test_id("invoice-total")).to_have_text("£100.00")
     screenshot(page, "billing-credit-note")
     page.get_by_role("link", name=number).click()
-    assert page.get_by_test_id("amount-credited").inner_text() == "£100.00"
-    assert page.get_by_test_id("invoice-balance").inner_text() == "£325.00"
-    assert page.get_by_test_id("invoice-status").first.inner_text() == "Issued"
+    expect(page.get_by_test_id("amount-credited")).to_have_text("£100.00")
+    expect(page.get_by_test_id("invoice-balance")).to_have_text("£325.00")
+    expect(page.get_by_test_id("invoice-status").first).to_have_text("Issued")
     screenshot(page, "billing-invoice-partly-credited")
 
     invoice.refresh_from_db()
@@ -134,19 +135,19 @@ def test_an_admin_reads_the_clinic_reports_with_charts(page):
     ]:
         page.get_by_role("link", name=name).click()
         page.wait_for_load_state("networkidle")
-        assert page.locator("#report-chart").is_visible()
-        assert page.get_by_test_id("report-table").is_visible()
+        expect(page.locator("#report-chart")).to_be_visible()
+        expect(page.get_by_test_id("report-table")).to_be_visible()
         if name == "Chair utilisation":
-            assert "Riverside Infusion Suite" in page.get_by_test_id("chair-week-table").inner_text()
+            expect(page.get_by_test_id("chair-week-table")).to_contain_text("Riverside Infusion Suite")
             page.get_by_text("Per day", exact=True).click()
-            assert page.get_by_test_id("chair-day-table").is_visible()
+            expect(page.get_by_test_id("chair-day-table")).to_be_visible()
             with page.expect_download() as by_chair:
                 page.get_by_test_id("chair-csv-link").click()
             assert by_chair.value.suggested_filename.startswith("utilisation-by-chair-")
         screenshot(page, shot)
         page.go_back()
     page.get_by_role("link", name="Waiting list and RTT breaches").click()
-    assert page.get_by_test_id("breach-total").inner_text() == "1"
+    expect(page.get_by_test_id("breach-total")).to_have_text("1")
     screenshot(page, "billing-report-waiting-list")
     page.go_back()
     page.get_by_role("link", name="NHS activity by commissioner").click()
@@ -176,11 +177,11 @@ def test_reception_records_a_preauthorisation_and_sees_todays_invoice_status(pag
     page.get_by_label("Pre-authorisation number").fill("BUPA-PA-5531")
     page.get_by_label("Sessions authorised").fill("0")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Ensure this value is greater than or equal to 1.").is_visible()
+    expect(page.get_by_text("Ensure this value is greater than or equal to 1.")).to_be_visible()
     screenshot(page, "billing-preauth-refused")
     page.get_by_label("Sessions authorised").fill("3")
     page.get_by_role("button", name="Save").click()
-    assert "BUPA-PA-5531" in page.locator("table").inner_text()
+    expect(page.locator("table")).to_contain_text("BUPA-PA-5531")
     screenshot(page, "billing-preauth-list")
     _menu(page, "Invoices")
     screenshot(page, "billing-invoice-list-reception")
@@ -188,5 +189,5 @@ def test_reception_records_a_preauthorisation_and_sees_todays_invoice_status(pag
     page.get_by_role("button", name="Sign out").click()
 
     login(page, "alex")
-    assert page.get_by_test_id("dash-drafts").inner_text() == "1"
+    expect(page.get_by_test_id("dash-drafts")).to_have_text("1")
     screenshot(page, "billing-dashboard-admin")

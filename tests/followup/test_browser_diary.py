@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from patients.followup_models import PainDiaryEntry
 from sessions.models import SessionStatus
@@ -65,7 +66,7 @@ def test_a_patient_fills_the_diary_by_link_and_the_specialist_reviews_it(browser
     )
     mobile = phone.new_page()
     mobile.goto(link.replace(live_server.url, ""))
-    assert mobile.get_by_role("heading", name="Your pain diary").is_visible()
+    expect(mobile.get_by_role("heading", name="Your pain diary")).to_be_visible()
     assert mobile.get_by_test_id("current-user").count() == 0
     # An impossible answer first: worst below average is refused with a clear message.
     mobile.locator("label[for=id_pain_now_3]").click()
@@ -74,7 +75,7 @@ def test_a_patient_fills_the_diary_by_link_and_the_specialist_reviews_it(browser
     mobile.get_by_text("Woke a few times with pain").click()
     mobile.get_by_text("Fewer activities than usual").click()
     mobile.get_by_role("button", name="Send my diary").click()
-    assert mobile.get_by_text("Worst pain cannot be lower than average pain").is_visible()
+    expect(mobile.get_by_text("Worst pain cannot be lower than average pain")).to_be_visible()
     assert PainDiaryEntry.objects.filter(reviewed_at__isnull=True).count() == 0
     mobile.locator("label[for=id_pain_worst_6]").click()
     mobile.get_by_label("I took extra (rescue) pain medication in the last 24 hours").check()
@@ -82,11 +83,11 @@ def test_a_patient_fills_the_diary_by_link_and_the_specialist_reviews_it(browser
     mobile.get_by_label("Anything else? (optional)").fill("Slept better after the second infusion.")
     screenshot(mobile, "followup-diary-phone-form")
     mobile.get_by_role("button", name="Send my diary").click()
-    assert mobile.get_by_role("heading", name="Thank you, Eleanor").is_visible()
+    expect(mobile.get_by_role("heading", name="Thank you, Eleanor")).to_be_visible()
     screenshot(mobile, "followup-diary-phone-thanks")
     # A tampered link shows a friendly page.
     mobile.goto(link.replace(live_server.url, "")[:-4] + "abc/")
-    assert mobile.get_by_role("heading", name="This diary link does not work").is_visible()
+    expect(mobile.get_by_role("heading", name="This diary link does not work")).to_be_visible()
     screenshot(mobile, "followup-diary-bad-link")
     phone.close()
 
@@ -104,11 +105,11 @@ def test_a_patient_fills_the_diary_by_link_and_the_specialist_reviews_it(browser
     page.wait_for_function(
         "document.querySelector('#diary-chart') && document.querySelector('#diary-chart').width > 0"
     )
-    assert page.get_by_test_id("unreviewed-entries").get_by_text("Paracetamol 1 g").is_visible()
+    expect(page.get_by_test_id("unreviewed-entries").get_by_text("Paracetamol 1 g")).to_be_visible()
     screenshot(page, "followup-patient-diary-chart")
     page.get_by_label("Review comment").fill("Improving after the course; keep the diary going.")
     page.get_by_role("button", name=re.compile("Mark 1 entry reviewed")).click()
-    assert page.get_by_text("Reviewed 1 diary entry for Eleanor Byrne.").is_visible()
+    expect(page.get_by_text("Reviewed 1 diary entry for Eleanor Byrne.")).to_be_visible()
     screenshot(page, "followup-reviewed")
     entry.refresh_from_db()
     assert entry.reviewed_by.username == "specialist" and entry.review_comment.startswith("Improving")

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from patients import outcomes
 from patients.followup_models import OutcomeReview, PainDiaryEntry
@@ -49,13 +50,13 @@ def test_the_specialist_records_an_outcome_review_and_prints_the_gp_letter(page)
     page.get_by_label("Notes for the GP letter").fill("Sleeping better; walking the dog again.")
     screenshot(page, "followup-outcome-form")
     page.get_by_role("button", name="Record review").click()
-    assert page.get_by_text("Outcome review recorded").is_visible()
+    expect(page.get_by_text("Outcome review recorded")).to_be_visible()
     screenshot(page, "followup-outcome-detail")
     page.get_by_role("link", name="GP letter").click()
-    assert page.get_by_text("Re: Thomas Whitfield").is_visible()
+    expect(page.get_by_text("Re: Thomas Whitfield")).to_be_visible()
     last = timezone.localtime(first + timedelta(days=2))
-    assert page.get_by_text(f"to {last.day} {last:%b %Y}").is_visible()
-    assert page.get_by_text("Yes, substantial benefit (50% or more)").is_visible()
+    expect(page.get_by_text(f"to {last.day} {last:%b %Y}")).to_be_visible()
+    expect(page.get_by_text("Yes, substantial benefit (50% or more)")).to_be_visible()
     screenshot(page, "followup-gp-letter")
     review = OutcomeReview.objects.get(offset_days=14)
     assert str(review.percent_reduction) == "59.1" and review.baseline_pain is not None
@@ -79,6 +80,6 @@ def test_reception_sees_a_failed_reminder_and_retries_it(page, settings):
     page.get_by_role("link", name="See failed reminders").click()
     screenshot(page, "followup-failed-reminders")
     page.get_by_role("button", name=f"Retry the Email reminder to {session.patient.full_name}").click()
-    assert page.get_by_text(f"Email reminder sent to {session.patient.full_name}.").is_visible()
+    expect(page.get_by_text(f"Email reminder sent to {session.patient.full_name}.")).to_be_visible()
     screenshot(page, "followup-reminder-retried")
     assert ReminderLog.objects.get().status == ReminderStatus.SENT

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from infusion_clinic.roles import CLINIC_ADMIN, NURSE, RECEPTION, SPECIALIST
 
@@ -17,8 +18,8 @@ def test_each_role_signs_in_and_sees_its_dashboard(page):
     ]:
         factories.user_with_role(role, username=f"demo-{key}", first_name="Sam")
         login(page, f"demo-{key}")
-        assert page.get_by_test_id(f"dashboard-{key}").is_visible()
-        assert page.get_by_role("heading", name=role).is_visible()
+        expect(page.get_by_test_id(f"dashboard-{key}")).to_be_visible()
+        expect(page.get_by_role("heading", name=role)).to_be_visible()
         screenshot(page, f"dashboard-{key}")
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url("**/accounts/login/")
@@ -37,5 +38,5 @@ def test_the_navbar_wraps_rather_than_overflowing_on_a_narrow_screen(page):
     for width in (1024, 1280, 1400):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        assert page.get_by_role("button", name="Sign out").is_visible()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     screenshot(page, "navbar-admin-1400")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from patients.models import EligibilityAssessment, Referral
 
@@ -52,32 +53,34 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     )
     page.select_option("#id_referral-commissioner", str(commissioner.pk))
     # The insurer fields are hidden for an NHS referral.
-    assert not page.locator("#id_referral-policy_number").is_visible()
+    expect(page.locator("#id_referral-policy_number")).to_be_hidden()
     screenshot(page, "patients-intake-filled")
     page.get_by_role("button", name="Register referral").click()
     page.wait_for_url("**/patients/referrals/*/")
-    assert page.get_by_test_id("referral-status").first.inner_text() == "Received"
-    assert "Referral registered for Joan Ashworth" in page.get_by_role("alert").inner_text()
+    expect(page.get_by_test_id("referral-status").first).to_have_text("Received")
+    expect(page.get_by_role("alert")).to_contain_text("Referral registered for Joan Ashworth")
     screenshot(page, "patients-referral-registered")
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Patients").click()
     page.get_by_label("Find a patient").fill("401 023 2137")
     page.get_by_role("button", name="Search").click()
-    assert page.get_by_role("link", name="ASHWORTH, Joan").is_visible()
+    expect(page.get_by_role("link", name="ASHWORTH, Joan")).to_be_visible()
     screenshot(page, "patients-search")
     sign_out(page)
 
     # Specialist: triage queue -> read -> triage -> book assessment -> eligibility -> accepted.
     login(page, "drpatel")
-    assert page.get_by_test_id("dashboard-specialist").get_by_role("link", name="ASHWORTH, Joan").is_visible()
+    expect(
+        page.get_by_test_id("dashboard-specialist").get_by_role("link", name="ASHWORTH, Joan")
+    ).to_be_visible()
     screenshot(page, "patients-dashboard-specialist")
     page.get_by_role("link", name="Triage", exact=True).click()
-    assert page.get_by_test_id("triage-count").inner_text() == "1"
+    expect(page.get_by_test_id("triage-count")).to_have_text("1")
     screenshot(page, "patients-triage-queue")
     page.get_by_role("link", name="Read and triage").click()
     page.fill("#id_note", "Neuropathic pain, suitable for a lidocaine trial.")
     page.get_by_role("button", name="Mark triaged").click()
     page.get_by_role("button", name="Book eligibility assessment").click()
-    assert "Awaiting assessment" in page.get_by_test_id("timeline").inner_text()
+    expect(page.get_by_test_id("timeline")).to_contain_text("Awaiting assessment")
     page.get_by_role("link", name="Lidocaine").click()
     page.fill("#id_weight_kg", "68.4")
     page.fill("#id_height_cm", "162")
@@ -88,16 +91,16 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     screenshot(page, "patients-eligibility-form")
     page.get_by_role("button", name="Record decision").click()
     page.wait_for_url("**/patients/referrals/*/")
-    assert page.get_by_test_id("referral-status").first.inner_text() == "Accepted"
+    expect(page.get_by_test_id("referral-status").first).to_have_text("Accepted")
     timeline = page.get_by_test_id("timeline").inner_text()
     for step in ("Received", "Triaged", "Awaiting assessment", "Accepted"):
         assert step in timeline
     screenshot(page, "patients-referral-accepted")
 
     page.get_by_role("link", name="Joan Ashworth").first.click()
-    assert page.get_by_test_id("nhs-number").inner_text() == "401 023 2137"
-    assert "Codeine" in page.get_by_test_id("allergies").inner_text()
-    assert "Eligible" in page.get_by_test_id("eligibility").inner_text()
+    expect(page.get_by_test_id("nhs-number")).to_have_text("401 023 2137")
+    expect(page.get_by_test_id("allergies")).to_contain_text("Codeine")
+    expect(page.get_by_test_id("eligibility")).to_contain_text("Eligible")
     screenshot(page, "patients-patient-detail")
 
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Waiting list").click()
@@ -147,7 +150,8 @@ def test_the_waiting_list_shows_breaches_at_a_glance_and_intake_errors_sit_by_th
     assert rows.count() == 3
     assert "table-danger" in rows.nth(0).get_attribute("class")
     assert "table-warning" in rows.nth(1).get_attribute("class")
-    assert "Breach" in rows.nth(0).inner_text() and "Private" in rows.nth(2).inner_text()
+    expect(rows.nth(0)).to_contain_text("Breach")
+    expect(rows.nth(2)).to_contain_text("Private")
     screenshot(page, "patients-waiting-list-breaches")
 
     page.get_by_role("link", name="New referral").first.click()
@@ -157,11 +161,11 @@ def test_the_waiting_list_shows_breaches_at_a_glance_and_intake_errors_sit_by_th
     page.fill("#id_patient-nhs_number", "943 476 5918")
     page.select_option("#id_referral-condition", "crps")
     page.check("#id_referral-funding_route_2")  # insured
-    assert page.locator("#id_referral-policy_number").is_visible()
+    expect(page.locator("#id_referral-policy_number")).to_be_visible()
     page.get_by_role("button", name="Register referral").click()
-    assert "cannot be in the future" in page.locator("#div_id_patient-date_of_birth").inner_text()
-    assert "check digit" in page.locator("#div_id_patient-nhs_number").inner_text()
-    assert "needs the insurer" in page.locator("#div_id_referral-insurer").inner_text()
-    assert "policy number" in page.locator("#div_id_referral-policy_number").inner_text()
+    expect(page.locator("#div_id_patient-date_of_birth")).to_contain_text("cannot be in the future")
+    expect(page.locator("#div_id_patient-nhs_number")).to_contain_text("check digit")
+    expect(page.locator("#div_id_referral-insurer")).to_contain_text("needs the insurer")
+    expect(page.locator("#div_id_referral-policy_number")).to_contain_text("policy number")
     screenshot(page, "patients-intake-errors")
     assert not Referral.objects.filter(patient__last_name="Future").exists()

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sessions import booking
 from sessions.models import InfusionSession, OpeningHours, SessionStatus
@@ -47,7 +48,7 @@ def test_reception_finds_a_slot_books_a_course_and_sees_it_on_the_day_board(
 
     slots.first.get_by_role("button", name="Book course").click()
     page.wait_for_load_state("networkidle")
-    assert "Booked a course of 5 sessions" in page.locator(".alert-success").inner_text()
+    expect(page.locator(".alert-success")).to_contain_text("Booked a course of 5 sessions")
     assert page.locator("[data-testid=course-sessions] tbody tr").count() == 5
     screenshot(page, "scheduling-2-course")
 
@@ -68,7 +69,7 @@ def test_reception_finds_a_slot_books_a_course_and_sees_it_on_the_day_board(
     page.goto(patient.get_absolute_url())
     upcoming = page.locator("[data-testid=patient-sessions] tbody tr")
     assert upcoming.count() == 5
-    assert "(1 of 5)" in upcoming.first.inner_text()
+    expect(upcoming.first).to_contain_text("(1 of 5)")
     screenshot(page, "scheduling-9-patient-page")
 
 
@@ -95,7 +96,7 @@ def test_a_nurse_checks_a_patient_in_from_the_day_board_with_one_click(page, lid
     block = page.locator(f"#board-session-{session.pk}")
     block.get_by_role("button", name=f"Check in {patient.full_name}").click()
     page.locator(f"#board-session-{session.pk}[data-status=checked_in]").wait_for()
-    assert "Checked in" in page.locator(f"#board-session-{session.pk}").inner_text()
+    expect(page.locator(f"#board-session-{session.pk}")).to_contain_text("Checked in")
     session.refresh_from_db()
     assert session.status == SessionStatus.CHECKED_IN
     screenshot(page, "scheduling-5-checked-in")
@@ -118,7 +119,7 @@ def test_reception_sees_why_a_chosen_time_cannot_be_booked_and_keeps_what_was_ty
     form.get_by_role("button", name="Book").click()
     page.wait_for_load_state("networkidle")
     feedback = page.locator("[data-testid=booking-form] .invalid-feedback")
-    assert "outside opening hours" in feedback.inner_text()
+    expect(feedback).to_contain_text("outside opening hours")
     assert (
         page.locator("[data-testid=booking-form]").get_by_label("First session starts").input_value()
         == f"{monday.isoformat()}T17:30"
@@ -136,7 +137,7 @@ def test_a_clinic_admin_fills_a_weeks_rota_and_sees_it_in_the_week_view(page, ch
     page.get_by_label("Morning nurses").fill("3")
     page.get_by_role("button", name="Fill the week").click()
     page.wait_for_load_state("networkidle")
-    assert "10 shift(s)" in page.locator(".alert-success").inner_text()
+    expect(page.locator(".alert-success")).to_contain_text("10 shift(s)")
     assert (
         page.locator(".card", has_text=monday.strftime("%a %-d %b"))
         .first.inner_text()
