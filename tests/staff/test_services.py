@@ -43,6 +43,16 @@ def test_it_refuses_a_username_taken_in_another_case_and_saves_nothing(clinic_ad
     assert User.objects.filter(username__iexact="nevans").count() == 1
 
 
+def test_the_database_itself_refuses_a_username_that_differs_only_in_case():
+    """Two admins adding the same person at once both pass the service's check; the index stops one."""
+    from django.db import IntegrityError, transaction
+
+    factories.UserFactory(username="NEvans")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="nevans")
+    assert User.objects.filter(username__iexact="nevans").count() == 1
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
