@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .models import Patient
+from .validators import format_nhs_number
 
 HIDDEN_FIELDS = {"id", "created_at", "updated_at"}
 CLINICAL_FIELDS = {"notes"}  # allergies are safety information: every role sees them
@@ -48,9 +49,8 @@ def _display(model_field, value) -> str:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if model_field.name == "nhs_number" and len(str(value)) == 10:
-        value = str(value)
-        return f"{value[:3]} {value[3:6]} {value[6:]}"
+    if model_field.name == "nhs_number":
+        return format_nhs_number(value)
     if hasattr(value, "strftime"):
         return value.strftime("%d %b %Y")
     return str(value)

@@ -276,18 +276,17 @@ def session_record_signoff(request, pk):
     )
 
 
-@require_POST
-@role_required("infusion_sessions.amend_session")
-def session_record_amend(request, pk):
+def _amend(request, pk, *, form_class, rows, key, target, service):
+    """The three amendment forms differ only in the rows offered and the service that amends one."""
     page = _page(pk)
-    form = forms.AmendmentForm(request.POST, vitals=page.vitals)
+    form = form_class(request.POST, **{rows: getattr(page, rows)})
     return _handle(
         request,
         pk,
         form=form,
-        key="amend_form",
-        call=lambda data: services.amend_vital_signs(
-            vital_signs=data["vital_signs"],
+        key=key,
+        call=lambda data: service(
+            **{target: data[target]},
             by=request.user,
             field=data["field"],
             value=data["value"],
@@ -295,50 +294,48 @@ def session_record_amend(request, pk):
         ),
         success="Amendment recorded; the history shows the original value.",
         anchor="history",
+    )
+
+
+@require_POST
+@role_required("infusion_sessions.amend_session")
+def session_record_amend(request, pk):
+    return _amend(
+        request,
+        pk,
+        form_class=forms.AmendmentForm,
+        rows="vitals",
+        key="amend_form",
+        target="vital_signs",
+        service=services.amend_vital_signs,
     )
 
 
 @require_POST
 @role_required("infusion_sessions.amend_session")
 def session_record_amend_event(request, pk):
-    page = _page(pk)
-    form = forms.AdverseEventAmendmentForm(request.POST, events=page.events)
-    return _handle(
+    return _amend(
         request,
         pk,
-        form=form,
+        form_class=forms.AdverseEventAmendmentForm,
+        rows="events",
         key="amend_event_form",
-        call=lambda data: services.amend_adverse_event(
-            adverse_event=data["adverse_event"],
-            by=request.user,
-            field=data["field"],
-            value=data["value"],
-            reason=data["reason"],
-        ),
-        success="Amendment recorded; the history shows the original value.",
-        anchor="history",
+        target="adverse_event",
+        service=services.amend_adverse_event,
     )
 
 
 @require_POST
 @role_required("infusion_sessions.amend_session")
 def session_record_amend_rate(request, pk):
-    page = _page(pk)
-    form = forms.RateChangeAmendmentForm(request.POST, rate_changes=page.rate_changes)
-    return _handle(
+    return _amend(
         request,
         pk,
-        form=form,
+        form_class=forms.RateChangeAmendmentForm,
+        rows="rate_changes",
         key="amend_rate_form",
-        call=lambda data: services.amend_rate_change(
-            rate_change=data["rate_change"],
-            by=request.user,
-            field=data["field"],
-            value=data["value"],
-            reason=data["reason"],
-        ),
-        success="Amendment recorded; the history shows the original value.",
-        anchor="history",
+        target="rate_change",
+        service=services.amend_rate_change,
     )
 
 
