@@ -5,6 +5,9 @@ import re
 from django.core.exceptions import ValidationError
 
 NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+# ASCII digits only: Python's \d also matches full-width, Arabic-Indic and Devanagari digits, which
+# would be stored as typed and let one number register twice.
+_NHS_RE = re.compile(r"[0-9]{10}")
 
 
 def normalise_nhs_number(value: str) -> str:
@@ -13,7 +16,7 @@ def normalise_nhs_number(value: str) -> str:
 
 def nhs_number_is_valid(value: str) -> bool:
     digits = normalise_nhs_number(value)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not _NHS_RE.fullmatch(digits):
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], NHS_WEIGHTS, strict=True))
     check = 11 - (total % 11)
@@ -26,7 +29,12 @@ def nhs_number_is_valid(value: str) -> bool:
 
 def validate_nhs_number(value: str) -> None:
     digits = normalise_nhs_number(value)
-    if not re.fullmatch(r"\d{10}", digits):
+    if any(ch.isdigit() and ch not in "0123456789" for ch in digits):
+        raise ValidationError(
+            "Type the NHS number with the digits 0-9 (this one has other digit characters).",
+            code="nhs_ascii_digits",
+        )
+    if not _NHS_RE.fullmatch(digits):
         raise ValidationError("An NHS number has exactly 10 digits, e.g. 943 476 5919.", code="nhs_length")
     if not nhs_number_is_valid(digits):
         raise ValidationError(

@@ -75,6 +75,8 @@ CLINICAL_FIELDS = (
     "hard_limit",
     "absolute_max_mg",
     "max_rate_mg_per_hour",
+    "max_rate_ml_per_hour",
+    "min_infusion_minutes",
     "infusion_minutes",
     "diluent",
     "diluent_volume_ml",
@@ -127,7 +129,24 @@ class ProtocolVersion(models.Model):
         validators=[POSITIVE],
         help_text="Leave empty when the drug has no rate limit (pamidronate: 60 mg/h).",
     )
+    max_rate_ml_per_hour = models.DecimalField(
+        "maximum pump rate (mL/h)",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[POSITIVE],
+        help_text="Leave empty when only the mg/h, dose and duration limits apply.",
+    )
     infusion_minutes = models.PositiveIntegerField("infusion duration (min)", validators=[AT_LEAST_ONE])
+    min_infusion_minutes = models.PositiveIntegerField(
+        "minimum infusion duration (min)",
+        null=True,
+        blank=True,
+        validators=[AT_LEAST_ONE],
+        help_text="The bag may never run faster than this (zoledronic acid: 15 min). Empty: no minimum "
+        "beyond the other limits. Running faster than the planned duration always needs a reason.",
+    )
     diluent = models.CharField(max_length=100, default="NaCl 0.9%")
     diluent_volume_ml = models.PositiveIntegerField("diluent volume (mL)", validators=[AT_LEAST_ONE])
     setup_minutes = models.PositiveIntegerField("setup (min)", default=15)
@@ -248,6 +267,15 @@ class ProtocolVersion(models.Model):
                     f"above the maximum rate of {self.max_rate_mg_per_hour.normalize():f} mg/h: "
                     f"make the infusion at least {needed} minutes."
                 )
+        if (
+            self.min_infusion_minutes
+            and self.infusion_minutes
+            and self.min_infusion_minutes > self.infusion_minutes
+        ):
+            errors["min_infusion_minutes"] = (
+                f"The minimum duration ({self.min_infusion_minutes} min) must not be longer than the "
+                f"planned infusion ({self.infusion_minutes} min)."
+            )
         if errors:
             raise ValidationError(errors)
 

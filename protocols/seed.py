@@ -240,6 +240,29 @@ PROTOCOLS = [
 SETUP_MINUTES = 15
 
 
+# The pump's rate limits of the first example versions (example defaults, verified by each clinic):
+# the bag never runs faster than the minimum duration. Lidocaine, magnesium and methylprednisolone
+# never faster than written; zoledronic acid over at least 15 minutes (renal toxicity); ketamine is
+# held by its mg/kg/h limits and pamidronate by its 60 mg/h maximum, so neither needs a minimum.
+# Added after the first seed (migration 0004), so kept apart from PROTOCOLS.
+RATE_LIMITS = {
+    "lidocaine": {"min_infusion_minutes": 60},
+    "magnesium-sulphate": {"min_infusion_minutes": 30},
+    "zoledronic-acid": {"min_infusion_minutes": 15},
+    "methylprednisolone": {"min_infusion_minutes": 30},
+}
+
+
+def apply_rate_limits(ProtocolVersion) -> int:
+    """Give the seeded example versions their rate limits (a data migration and the seed call this)."""
+    updated = 0
+    for slug, values in RATE_LIMITS.items():
+        updated += ProtocolVersion.objects.filter(protocol__slug=slug, version=1, is_example=True).update(
+            **values
+        )
+    return updated
+
+
 def seed_protocol_library(*, apps=None) -> int:
     """Create the five families, their protocols and a first example version of each.
 
@@ -274,4 +297,6 @@ def seed_protocol_library(*, apps=None) -> int:
             **fields,
         )
         created += 1
+    if any(f.name == "min_infusion_minutes" for f in ProtocolVersion._meta.get_fields()):
+        apply_rate_limits(ProtocolVersion)
     return created

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 
+from .dosing import prepare
 from .models import Prescription, Protocol, ProtocolFamily, ProtocolVersion
 
 
@@ -63,12 +64,17 @@ def current_prescription(*, patient, family=None) -> Prescription | None:
     return qs.order_by("-prescribed_at", "-id").first()
 
 
-def prescriptions_for(*, patient):
-    return (
+def prescriptions_for(*, patient, limit=10) -> list[Prescription]:
+    """The patient's latest prescriptions, each with the bag's preparation (the record's function)."""
+    rows = list(
         Prescription.objects.filter(patient=patient)
         .select_related("protocol_version__protocol__family", "prescribed_by", "weight_record")
-        .order_by("-prescribed_at", "-id")
+        .order_by("-prescribed_at", "-id")[:limit]
     )
+    for row in rows:
+        weight = row.weight_record.weight_kg if row.weight_record else None
+        row.preparation = prepare(version=row.protocol_version, dose_mg=row.dose_mg, weight_kg=weight)
+    return rows
 
 
 def latest_weight(*, patient):

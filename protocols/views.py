@@ -155,7 +155,7 @@ def prescribe_view(request, patient_pk):
         "patient": patient,
         "form": form,
         "preview": preview,
-        "prescriptions": selectors.prescriptions_for(patient=patient)[:10],
+        "prescriptions": selectors.prescriptions_for(patient=patient),
         "weight": selectors.latest_weight(patient=patient),
     }
     return render(request, "protocols/prescribe.html", context)

@@ -166,7 +166,8 @@ def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
     started = checked_in_at + timedelta(minutes=10)
     obs = [(started + timedelta(minutes=m), key) for m, key in OBSERVATIONS]
     obs = [(t, key) for t, key in obs if t <= now]
-    stop = started + timedelta(minutes=STOP_AFTER)
+    # The bag runs to its end before the stop: a demo infusion is complete, never stopped early.
+    stop = started + timedelta(minutes=max(STOP_AFTER, session.protocol_version.infusion_minutes))
     if started > now or not obs:
         return
     services.start_infusion(session=session, by=nurse, started_at=started)

@@ -309,6 +309,59 @@ def weight_observation(record, *, session_status, subject) -> dict | None:
     return resource
 
 
+SNOMED = "http://snomed.info/sct"
+INTRAVENOUS = {
+    "coding": [{"system": SNOMED, "code": "47625008", "display": "Intravenous route"}],
+    "text": "Intravenous",
+}
+
+
+def _mg(value) -> dict:
+    return {"value": _number(value), "unit": "mg", "system": UCUM, "code": "mg"}
+
+
+def medication_administration(record, *, session, delivered, subject) -> dict | None:
+    """The infusion as given: the dose and volume that ran (from the record's timeline, not the
+    prescription), its period, and why it stopped when it stopped before the bag had run."""
+    if record is None or delivered is None:
+        return None
+    complete = delivered.is_complete(rate_ml_per_h=record.rate_ml_per_h)
+    if record.stopped_at is None:
+        status = "on-hold" if record.state == "paused" else "in-progress"
+    else:
+        status = "completed" if complete else "stopped"
+    period = {"start": instant(record.started_at)}
+    if record.stopped_at:
+        period["end"] = instant(record.stopped_at)
+    given = (
+        f"{_number(delivered.dose_mg)} of {_number(record.dose_mg)} mg given "
+        f"({_number(delivered.volume_ml)} of {_number(record.volume_ml)} mL)"
+    )
+    resource = {
+        "resourceType": "MedicationAdministration",
+        "id": f"session-{session.pk}-infusion",
+        "status": status,
+        "medicationCodeableConcept": {"text": session.protocol_version.drug},
+        "subject": subject,
+        "effectivePeriod": period,
+        "performer": [{"actor": _person(record.started_by)}],
+        "note": [
+            {
+                "text": f"{session.protocol_version.name}: planned {_number(record.dose_mg)} mg in "
+                f"{_number(record.volume_ml)} mL over {record.duration_minutes} min; {given}."
+            }
+        ],
+        "dosage": {
+            "text": given,
+            "route": INTRAVENOUS,
+            "dose": _mg(delivered.dose_mg),
+        },
+    }
+    if status == "stopped":
+        resource["statusReason"] = [{"text": f"Stopped early: {record.stop_reason}"}]
+    return resource
+
+
 # --- the Bundle ------------------------------------------------------------------------------------
 
 
@@ -316,8 +369,9 @@ def _entry(resource) -> dict:
     return {"fullUrl": full_url(resource["resourceType"], resource["id"]), "resource": resource}
 
 
-def session_bundle(*, session, record, vitals, amendments, now) -> dict:
-    """A collection Bundle: the Patient, the dosing weight and every charted row's Observations.
+def session_bundle(*, session, record, vitals, amendments, now, delivered=None) -> dict:
+    """A collection Bundle: the Patient, the dosing weight, the infusion as given
+    (MedicationAdministration) and every charted row's Observations.
 
     `amendments` are the session's vital-sign Amendment rows; `now` is the Bundle's timestamp."""
     patient = session.patient
@@ -331,6 +385,9 @@ def session_bundle(*, session, record, vitals, amendments, now) -> dict:
     weight = weight_observation(record, session_status=session.status, subject=subject)
     if weight is not None:
         entries.append(_entry(weight))
+    given = medication_administration(record, session=session, delivered=delivered, subject=subject)
+    if given is not None:
+        entries.append(_entry(given))
     for row in vitals:
         for resource in vital_signs_observations(
             row, session_status=session.status, subject=subject, amendments=by_row.get(row.pk, ())

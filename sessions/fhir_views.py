@@ -48,6 +48,7 @@ def session_record_fhir(request, pk):
         record=export.record,
         vitals=export.vitals,
         amendments=export.amendments,
+        delivered=export.delivered,
         now=timezone.now(),
     )
     return _answer(bundle)

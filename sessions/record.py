@@ -33,6 +33,7 @@ from .record_models import (
     RateChangeKind,
     VitalSigns,
 )
+from .record_selectors import delivered_so_far, rate_basis
 
 OPEN_STATUSES = (SessionStatus.CHECKED_IN, SessionStatus.IN_PROGRESS)
 LOCKED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
@@ -171,13 +172,15 @@ def start_infusion(
     if result.requires_reason and not reason:
         _refuse("soft_limit_reason", "The dose is above the soft limit: record the reason to go on.")
 
+    preparation = result.preparation
     record = InfusionRecord(
         session=session,
         weight_kg=weight.weight_kg if weight and result.dose_per_kg is not None else None,
         basis_dose=result.basis_dose,
         basis_unit=result.basis_unit,
         dose_mg=result.dose_mg,
-        volume_ml=result.volume_ml,
+        volume_ml=preparation.final_volume_ml,
+        drug_volume_ml=preparation.drug_volume_ml,
         rate_ml_per_h=result.rate_ml_per_h,
         current_rate_ml_per_h=result.rate_ml_per_h,
         duration_minutes=result.duration_minutes,
@@ -188,10 +191,26 @@ def start_infusion(
         started_by=by,
     )
     record.full_clean()
+    # The planned rate goes through the same rate rule as every later change; a rate-based dose
+    # prescribed above its soft limit starts with the dose's reason.
+    rate, soft_reason = _judge_rate(
+        session,
+        record,
+        result.rate_ml_per_h,
+        field="dose",
+        soft_limit_reason=reason,
+        reason_field="soft_limit_reason",
+    )
     record._history_user = by
     record.save()
     _add_rate_change(
-        session=session, by=by, kind=RateChangeKind.START, at=started_at, rate=result.rate_ml_per_h, reason=""
+        session=session,
+        by=by,
+        kind=RateChangeKind.START,
+        at=started_at,
+        rate=rate,
+        reason="",
+        soft_limit_reason=soft_reason,
     )
     session.status = SessionStatus.IN_PROGRESS
     session._history_user = by
@@ -200,9 +219,16 @@ def start_infusion(
     return record
 
 
-def _add_rate_change(*, session, by, kind, at, rate, reason):
+def _add_rate_change(*, session, by, kind, at, rate, reason, soft_limit_reason=""):
     change = RateChange(
-        session=session, kind=kind, changed_at=at, rate_ml_per_h=rate, reason=reason, changed_by=by
+        session=session,
+        kind=kind,
+        changed_at=at,
+        rate_ml_per_h=rate,
+        reason=reason,
+        above_soft_limit=bool(soft_limit_reason),
+        soft_limit_reason=soft_limit_reason,
+        changed_by=by,
     )
     change.full_clean()
     change._history_user = by
@@ -234,21 +260,42 @@ def _required_reason(reason):
     return reason
 
 
+def _judge_rate(
+    session, record, rate, *, field="rate_ml_per_h", soft_limit_reason="", reason_field="soft_limit_reason"
+):
+    """Judge a rate with the one rate rule: refused above a hard limit, a reason above a soft one.
+
+    Returns (rate, soft reason or "")."""
+    verdict = dosing.judge_rate(rate_ml_per_h=rate, **rate_basis(session, record))
+    if not verdict.allowed:
+        _refuse(field, verdict.message)
+    soft_reason = (soft_limit_reason or "").strip()
+    if verdict.requires_reason and not soft_reason:
+        _refuse(reason_field, verdict.message)
+    return verdict.rate_ml_per_h, soft_reason if verdict.requires_reason else ""
+
+
 @transaction.atomic
-def change_rate(*, session, by, rate_ml_per_h, reason: str, changed_at=None) -> RateChange:
+def change_rate(
+    *, session, by, rate_ml_per_h, reason: str, changed_at=None, soft_limit_reason: str = ""
+) -> RateChange:
     session = _lock(session)
     _ensure_open(session)
     record = _running_record(session, states=(InfusionState.RUNNING,))
     reason = _required_reason(reason)
-    rate = Decimal(rate_ml_per_h)
-    if rate <= 0:
-        _refuse("rate_ml_per_h", "The rate must be above 0 mL/h; to stop the flow, pause the infusion.")
+    rate, soft_reason = _judge_rate(session, record, rate_ml_per_h, soft_limit_reason=soft_limit_reason)
     if rate == record.current_rate_ml_per_h:
         _refuse("rate_ml_per_h", f"The infusion already runs at {rate} mL/h.")
     changed_at = changed_at or timezone.now()
     _check_change_time("changed_at", changed_at, session, record)
     change = _add_rate_change(
-        session=session, by=by, kind=RateChangeKind.RATE, at=changed_at, rate=rate, reason=reason
+        session=session,
+        by=by,
+        kind=RateChangeKind.RATE,
+        at=changed_at,
+        rate=rate,
+        reason=reason,
+        soft_limit_reason=soft_reason,
     )
     record.current_rate_ml_per_h = rate
     record._history_user = by
@@ -274,13 +321,14 @@ def pause_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
 
 
 @transaction.atomic
-def resume_infusion(*, session, by, rate_ml_per_h=None, reason: str = "", changed_at=None) -> RateChange:
+def resume_infusion(
+    *, session, by, rate_ml_per_h=None, reason: str = "", changed_at=None, soft_limit_reason: str = ""
+) -> RateChange:
     session = _lock(session)
     _ensure_open(session)
     record = _running_record(session, states=(InfusionState.PAUSED,))
-    rate = Decimal(rate_ml_per_h) if rate_ml_per_h not in (None, "") else record.current_rate_ml_per_h
-    if rate <= 0:
-        _refuse("rate_ml_per_h", "The rate must be above 0 mL/h.")
+    rate = rate_ml_per_h if rate_ml_per_h not in (None, "") else record.current_rate_ml_per_h
+    rate, soft_reason = _judge_rate(session, record, rate, soft_limit_reason=soft_limit_reason)
     changed_at = changed_at or timezone.now()
     _check_change_time("changed_at", changed_at, session, record)
     change = _add_rate_change(
@@ -290,6 +338,7 @@ def resume_infusion(*, session, by, rate_ml_per_h=None, reason: str = "", change
         at=changed_at,
         rate=rate,
         reason=(reason or "").strip(),
+        soft_limit_reason=soft_reason,
     )
     record.state = InfusionState.RUNNING
     record.current_rate_ml_per_h = rate
@@ -298,22 +347,72 @@ def resume_infusion(*, session, by, rate_ml_per_h=None, reason: str = "", change
     return change
 
 
+# Reasons that say the bag ran to its end: refused for a stop before the planned volume has run.
+COMPLETE_REASONS = {
+    "complete",
+    "completed",
+    "infusion complete",
+    "infusion completed",
+    "finished",
+    "infusion finished",
+    "bag finished",
+    "bag empty",
+    "done",
+}
+
+
+def _says_complete(reason: str) -> bool:
+    words = "".join(ch for ch in reason.lower() if ch.isalnum() or ch.isspace()).split()
+    return " ".join(words) in COMPLETE_REASONS
+
+
+def _pump_volume(value, record):
+    if value in (None, ""):
+        return None
+    try:
+        volume = Decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
+        _refuse("pump_volume_ml", "Enter the pump's volume infused in mL, such as 250 or 62.5.")
+    if not volume.is_finite() or volume < 0:
+        _refuse("pump_volume_ml", "Enter the pump's volume infused in mL (0 or more).")
+    if volume != volume.quantize(Decimal("0.1")):
+        _refuse("pump_volume_ml", "Pumps show the volume to 0.1 mL: enter at most one decimal place.")
+    if volume > record.volume_ml * 2:
+        _refuse(
+            "pump_volume_ml",
+            f"{volume} mL is more than twice the {record.volume_ml} mL bag: check the pump's reading.",
+        )
+    return volume
+
+
 @transaction.atomic
-def stop_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
+def stop_infusion(*, session, by, reason: str, changed_at=None, pump_volume_ml=None) -> RateChange:
+    """Stop the infusion. A stop before the planned volume has run needs a reason other than
+    'complete'; the pump's own volume infused may be entered and is compared with the record's."""
     session = _lock(session)
     _ensure_open(session)
     record = _running_record(session, states=(InfusionState.RUNNING, InfusionState.PAUSED))
     reason = _required_reason(reason)
+    pump_volume = _pump_volume(pump_volume_ml, record)
     changed_at = changed_at or timezone.now()
     _check_change_time("changed_at", changed_at, session, record)
+    changes = list(RateChange.objects.filter(session=session).order_by("changed_at", "id"))
+    given = delivered_so_far(record=record, changes=changes, until=changed_at)
+    if not given.is_complete(rate_ml_per_h=record.rate_ml_per_h) and _says_complete(reason):
+        _refuse(
+            "reason",
+            f"Only {given.volume_ml} of {record.volume_ml} mL ({given.dose_mg} of {record.dose_mg} mg) has "
+            f"run by {_hhmm(changed_at)}: the infusion is not complete. Give the reason for stopping early.",
+        )
     change = _add_rate_change(
         session=session, by=by, kind=RateChangeKind.STOP, at=changed_at, rate=0, reason=reason
     )
     record.state = InfusionState.STOPPED
     record.stopped_at = changed_at
     record.stop_reason = reason
+    record.pump_volume_ml = pump_volume
     record._history_user = by
-    record.save(update_fields=["state", "stopped_at", "stop_reason"])
+    record.save(update_fields=["state", "stopped_at", "stop_reason", "pump_volume_ml"])
     return change
 
 
@@ -595,8 +694,9 @@ def _clean_rate_change_value(changes, record):
             if row.kind not in RATE_KINDS:
                 _refuse("field", f"'{row.get_kind_display()}' carries no rate: correct its time or reason.")
             rate = RateChange._meta.get_field(field).clean(value, row)
-            if rate <= 0:
-                _refuse("value", "The rate must be above 0 mL/h.")
+            verdict = dosing.judge_rate(rate_ml_per_h=rate, **rate_basis(session, record))
+            if not verdict.allowed:
+                _refuse("value", verdict.message)
             previous = [c for c in before if c.kind in RATE_KINDS]
             if row.kind == RateChangeKind.RATE and previous and previous[-1].rate_ml_per_h == rate:
                 _refuse("value", f"The infusion already ran at {rate} mL/h before this change.")
@@ -614,6 +714,17 @@ def _follow_rate_change(changes, record):
     starting rate (START), the stop time and reason (STOP), and the current rate (the last rate)."""
 
     def follow(row, session, by, change_reason):
+        if row.kind in RATE_KINDS:
+            # An amended rate above the soft limit is flagged, with the amendment's reason.
+            soft = dosing.judge_rate(
+                rate_ml_per_h=row.rate_ml_per_h, **rate_basis(session, record)
+            ).requires_reason
+            if soft != row.above_soft_limit:
+                row.above_soft_limit = soft
+                row.soft_limit_reason = change_reason[:200] if soft else ""
+                row._history_user = by
+                row._change_reason = change_reason
+                row.save(update_fields=["above_soft_limit", "soft_limit_reason"])
         current = [row if c.pk == row.pk else c for c in changes]
         values = {}
         if row.kind == RateChangeKind.START:

@@ -133,10 +133,39 @@ class StartInfusionForm(forms.Form):
             self.fields["dose"].initial = format(default_dose.normalize(), "f")  # 5, not 5.000
 
 
-class RateChangeForm(forms.Form):
+SOFT_LIMIT_REASON_LABEL = "Reason for a rate above the soft limit (only when asked)"
+
+
+def _pump_help(limits) -> str:
+    """The pump's limits next to the rate box, from the same rule that judges the rate."""
+    if limits is None:
+        return ""
+    planned = format(limits.planned_ml_per_h.normalize(), "f")
+    soft = format(limits.soft_ml_per_h.normalize(), "f")
+    hard = format(limits.hard_ml_per_h.normalize(), "f")
+    text = f"Planned {planned} mL/h. Never above {hard} mL/h ({limits.hard_limit.label})"
+    if limits.soft_ml_per_h < limits.hard_ml_per_h:
+        text += f"; above {soft} mL/h a reason is needed"
+    return text + "."
+
+
+class PumpRateForm(forms.Form):
+    """A rate for the pump, shown with its limits; the service judges it (protocols.dosing)."""
+
+    def __init__(self, *args, limits=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        help_text = _pump_help(limits)
+        if help_text:
+            existing = self.fields["rate_ml_per_h"].help_text
+            self.fields["rate_ml_per_h"].help_text = f"{existing} {help_text}".strip()
+        self.fields["rate_ml_per_h"].widget.attrs.update({"inputmode": "decimal", "step": "0.1"})
+
+
+class RateChangeForm(PumpRateForm):
     prefix = "rate"  # several forms share one page: keep their ids apart
     rate_ml_per_h = forms.DecimalField(label="New rate (mL/h)", min_value=0, decimal_places=1, max_digits=7)
     reason = forms.CharField(max_length=200)
+    soft_limit_reason = forms.CharField(label=SOFT_LIMIT_REASON_LABEL, max_length=200, required=False)
     changed_at = TimeOfDayField(label="Time")
 
 
@@ -146,7 +175,7 @@ class PauseForm(forms.Form):
     changed_at = TimeOfDayField(label="Time")
 
 
-class ResumeForm(forms.Form):
+class ResumeForm(PumpRateForm):
     prefix = "resume"  # several forms share one page: keep their ids apart
     rate_ml_per_h = forms.DecimalField(
         label="Rate (mL/h)",
@@ -157,12 +186,26 @@ class ResumeForm(forms.Form):
         help_text="Leave empty to resume at the rate before the pause.",
     )
     reason = forms.CharField(max_length=200, required=False)
+    soft_limit_reason = forms.CharField(label=SOFT_LIMIT_REASON_LABEL, max_length=200, required=False)
     changed_at = TimeOfDayField(label="Time")
 
 
 class StopForm(forms.Form):
     prefix = "stop"  # several forms share one page: keep their ids apart
-    reason = forms.CharField(max_length=200, initial="Infusion complete")
+    reason = forms.CharField(
+        max_length=200,
+        initial="Infusion complete",
+        help_text="Before the bag has run, say why it was stopped early (not 'complete').",
+    )
+    pump_volume_ml = forms.DecimalField(
+        label="Volume infused on the pump (mL)",
+        required=False,
+        min_value=0,
+        decimal_places=1,
+        max_digits=7,
+        help_text="Optional: as the pump shows it. A difference of more than 10% from the record is flagged.",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
     changed_at = TimeOfDayField(label="Time")
 
 

@@ -65,7 +65,12 @@ class InfusionRecord(models.Model):
     basis_dose = models.DecimalField("prescribed dose", max_digits=8, decimal_places=3, null=True, blank=True)
     basis_unit = models.CharField(max_length=10, blank=True, help_text="mg/kg, mg/kg/h or mg")
     dose_mg = models.DecimalField("dose (mg)", max_digits=9, decimal_places=2)
-    volume_ml = models.DecimalField("volume (mL)", max_digits=7, decimal_places=1)
+    # The bag: the final volume the pump infuses (the diluent plus the drug drawn up, when the
+    # protocol gives a stock concentration; see protocols/dosing.py prepare()).
+    volume_ml = models.DecimalField("final volume (mL)", max_digits=7, decimal_places=1)
+    drug_volume_ml = models.DecimalField(
+        "drug volume drawn up (mL)", max_digits=7, decimal_places=1, null=True, blank=True
+    )
     rate_ml_per_h = models.DecimalField("starting rate (mL/h)", max_digits=7, decimal_places=1)
     duration_minutes = models.PositiveIntegerField("planned duration (min)")
     dose_verdict = models.CharField(max_length=10, choices=DoseVerdict.choices, default=DoseVerdict.OK)
@@ -78,6 +83,15 @@ class InfusionRecord(models.Model):
     current_rate_ml_per_h = models.DecimalField("current rate (mL/h)", max_digits=7, decimal_places=1)
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=200, blank=True)
+    pump_volume_ml = models.DecimalField(
+        "volume infused by the pump (mL)",
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="As the pump shows it at the stop; compared with the volume the record computes.",
+    )
 
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
@@ -144,6 +158,9 @@ class RateChange(models.Model):
         "rate (mL/h)", max_digits=7, decimal_places=1, validators=[MinValueValidator(0)]
     )
     reason = models.CharField(max_length=200, blank=True)
+    # A rate above the soft limit (protocols.dosing.judge_rate) carries the nurse's reason for it.
+    above_soft_limit = models.BooleanField("above the soft limit", default=False)
+    soft_limit_reason = models.CharField("reason for a rate above the soft limit", max_length=200, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -152,6 +169,10 @@ class RateChange(models.Model):
         ordering = ["changed_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(rate_ml_per_h__gte=0), name="ratechange_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(above_soft_limit=False) | ~Q(soft_limit_reason=""),
+                name="ratechange_soft_limit_needs_reason",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=[RateChangeKind.START, RateChangeKind.RESUME]) | ~Q(reason=""),
                 name="ratechange_reason_required",

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
+from protocols import dosing
+
 from .models import InfusionSession, SessionStatus
 from .news2 import AlertLevel
 from .record_models import (
@@ -130,6 +132,59 @@ class HistoryEntry:
     reason: str
 
 
+def rate_basis(session, record) -> dict:
+    """What protocols.dosing needs to judge a rate for this record's bag."""
+    return {
+        "version": session.protocol_version,
+        "dose_mg": record.dose_mg,
+        "volume_ml": record.volume_ml,
+        "weight_kg": record.weight_kg,
+        "duration_minutes": record.duration_minutes,
+    }
+
+
+def pump_limits(session, record) -> dosing.RateLimits:
+    """The pump settings shown to the nurse: the same rule that judges every rate."""
+    return dosing.rate_limits(**rate_basis(session, record))
+
+
+def timeline(changes) -> list[tuple]:
+    """A record's rate changes as protocols.dosing.delivered() takes them."""
+    return [(c.changed_at, c.kind, c.rate_ml_per_h) for c in changes]
+
+
+def delivered_so_far(*, record, changes, until=None) -> dosing.Delivered:
+    """Volume and dose given, from the charted start, rate changes, pauses and stop."""
+    until = until or record.stopped_at or timezone.now()
+    return dosing.delivered(
+        timeline=timeline(changes),
+        until=until,
+        volume_ml=record.volume_ml,
+        dose_mg=record.dose_mg,
+        weight_kg=record.weight_kg,
+    )
+
+
+PUMP_DISCREPANCY_PERCENT = 10
+
+
+def record_preparation(session, record) -> dosing.Preparation:
+    """The bag as the record holds it (the dose, drug volume and final volume of the start)."""
+    version = session.protocol_version
+    drug_volume = record.drug_volume_ml
+    return dosing.Preparation(
+        dose_mg=record.dose_mg,
+        drug=version.drug,
+        concentration_mg_per_ml=version.concentration_mg_per_ml if drug_volume is not None else None,
+        drug_volume_ml=drug_volume,
+        diluent=version.diluent,
+        diluent_volume_ml=record.volume_ml - (drug_volume or 0),
+        final_volume_ml=record.volume_ml,
+        duration_minutes=record.duration_minutes,
+        rate_ml_per_h=pump_limits(session, record).planned_ml_per_h,
+    )
+
+
 @dataclass
 class RecordPage:
     session: InfusionSession
@@ -142,6 +197,37 @@ class RecordPage:
     history: list[HistoryEntry]
     due: ObservationDue
     chart: dict = field(default_factory=dict)
+    limits: dosing.RateLimits | None = None  # the pump settings of a started infusion
+    delivered: dosing.Delivered | None = None  # volume and dose given so far (or in all, once stopped)
+    preparation: dosing.Preparation | None = None  # how the bag was made up
+
+    @property
+    def stopped_early(self) -> bool:
+        record, given = self.record, self.delivered
+        return bool(
+            record
+            and given
+            and record.stopped_at
+            and not given.is_complete(rate_ml_per_h=record.rate_ml_per_h)
+        )
+
+    @property
+    def pump_difference_percent(self) -> int | None:
+        """How far the pump's volume infused is from the record's, when the nurse entered it."""
+        record, given = self.record, self.delivered
+        if not record or record.pump_volume_ml is None or given is None:
+            return None
+        if not given.volume_ml:
+            return 100 if record.pump_volume_ml else 0
+        return round(abs(record.pump_volume_ml - given.volume_ml) * 100 / given.volume_ml)
+
+    @property
+    def pump_discrepancy(self) -> bool:
+        """More than 10% between the pump and the record is flagged for the specialist."""
+        record, given = self.record, self.delivered
+        if not record or record.pump_volume_ml is None or given is None:
+            return False
+        return abs(record.pump_volume_ml - given.volume_ml) * 100 > PUMP_DISCREPANCY_PERCENT * given.volume_ml
 
     @property
     def latest(self) -> VitalSigns | None:
@@ -352,6 +438,11 @@ def record_page(*, pk, now=None) -> RecordPage:
         history=record_history(session=session),
         due=due,
         chart=chart_data(vitals=vitals, rate_changes=rate_changes, events=events),
+        limits=pump_limits(session, record) if record else None,
+        preparation=record_preparation(session, record) if record else None,
+        delivered=delivered_so_far(record=record, changes=rate_changes, until=record.stopped_at or now)
+        if record
+        else None,
     )
 
 
@@ -364,14 +455,23 @@ class RecordExport:
     record: InfusionRecord | None
     vitals: list[VitalSigns]
     amendments: list[Amendment]
+    delivered: dosing.Delivered | None = None
 
 
-def record_for_export(*, pk) -> RecordExport:
-    """What sessions/fhir.py maps to a Bundle, in three queries whatever the number of observations."""
-    session = InfusionSession.objects.select_related("patient", "record__started_by").get(pk=pk)
+def record_for_export(*, pk, now=None) -> RecordExport:
+    """What sessions/fhir.py maps to a Bundle, in four queries whatever the number of observations."""
+    session = InfusionSession.objects.select_related("patient", "record__started_by", "protocol_version").get(
+        pk=pk
+    )
+    record = _session_record(session)
+    delivered = None
+    if record is not None:
+        changes = list(RateChange.objects.filter(session=session))
+        delivered = delivered_so_far(record=record, changes=changes, until=record.stopped_at or now)
     return RecordExport(
         session=session,
-        record=_session_record(session),
+        record=record,
         vitals=list(VitalSigns.objects.filter(session=session).select_related("recorded_by")),
         amendments=list(Amendment.objects.filter(session=session, vital_signs__isnull=False)),
+        delivered=delivered,
     )

@@ -74,10 +74,10 @@ def _context(request, page, bound=None):
         ctx["event_form"] = bound.get("event_form") or forms.AdverseEventForm()
     if can_chart and record is not None and record.state != InfusionState.STOPPED:
         if record.state == InfusionState.RUNNING:
-            ctx["rate_form"] = bound.get("rate_form") or forms.RateChangeForm()
+            ctx["rate_form"] = bound.get("rate_form") or forms.RateChangeForm(limits=page.limits)
             ctx["pause_form"] = bound.get("pause_form") or forms.PauseForm()
         else:
-            ctx["resume_form"] = bound.get("resume_form") or forms.ResumeForm()
+            ctx["resume_form"] = bound.get("resume_form") or forms.ResumeForm(limits=page.limits)
         ctx["stop_form"] = bound.get("stop_form") or forms.StopForm()
     if session.status == SessionStatus.IN_PROGRESS and _can(user, "complete_session"):
         ctx["complete_form"] = bound.get("complete_form") or forms.CompleteForm()
@@ -139,11 +139,11 @@ def _handle(request, pk, *, form, key, call, success, anchor=""):
     """Validate a form, call a service; errors re-render the page with the form bound (422)."""
     if form.is_valid():
         try:
-            call(form.cleaned_data)
+            result = call(form.cleaned_data)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, success)
+            messages.success(request, success(result) if callable(success) else success)
             return redirect(_record_url(pk, anchor))
     return _render(request, pk, bound={key: form}, status=422)
 
@@ -207,7 +207,8 @@ def session_record_infusion(request, pk, action):
     }.get(action, (None, None, None, None))
     if form_class is None:
         raise Http404("Unknown action")
-    form = form_class(request.POST)
+    kwargs = {"limits": _page(pk).limits} if issubclass(form_class, forms.PumpRateForm) else {}
+    form = form_class(request.POST, **kwargs)
 
     def call(data):
         values = dict(data)
@@ -257,7 +258,16 @@ def session_record_complete(request, pk):
         form=form,
         key="complete_form",
         call=lambda data: services.complete_session(session=session, by=request.user, note=data["note"]),
-        success="Session completed. The record is now read-only and awaits a specialist's sign-off.",
+        success=lambda record: _completed_message(pk),
+    )
+
+
+def _completed_message(pk):
+    given = _page(pk).delivered
+    return (
+        f"Session completed: {given.dose_mg} of {given.planned_dose_mg} mg given "
+        f"({given.volume_ml} of {given.planned_volume_ml} mL). The record is now read-only and awaits a "
+        "specialist's sign-off."
     )
 
 

@@ -106,7 +106,10 @@ def test_completing_a_private_session_through_the_session_record_drafts_an_invoi
         pain=4,
     )
     record_services.stop_infusion(
-        session=session, by=nurse, reason="Infusion complete", changed_at=now - timedelta(minutes=2)
+        session=session,
+        by=nurse,
+        reason="Stopped at the end of the session",
+        changed_at=now - timedelta(minutes=2),
     )
     record_services.complete_session(session=session, by=nurse)
     invoice = Invoice.objects.get()

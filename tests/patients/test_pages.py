@@ -126,6 +126,7 @@ def test_reception_registers_a_patient_and_the_nhs_number_is_stored_as_digits(re
     [
         ("nhs_number", "943 476 5918", "check digit does not match"),
         ("nhs_number", "12345", "exactly 10 digits"),
+        ("nhs_number", "".join(chr(0xFF10 + int(d)) for d in "9434765919"), "digits 0-9"),
         ("date_of_birth", (timezone.localdate() + timedelta(days=1)).isoformat(), "cannot be in the future"),
         ("phone", "555-0100", "UK phone number"),
         ("postcode", "12345", "UK postcode"),
@@ -139,6 +140,16 @@ def test_it_refuses_bad_patient_details_next_to_the_field_and_saves_nothing(
     assert response.status_code == 200
     assert_field_error(response, f"id_{field}", message)
     assert not Patient.objects.exists()
+
+
+def test_the_same_number_in_full_width_digits_cannot_register_twice(reception_client):
+    factories.PatientFactory(nhs_number="9434765919")
+    full_width = "".join(chr(0xFF10 + int(d)) for d in "9434765919")
+    response = reception_client.post(
+        reverse("patients:patient_create"), {**PATIENT, "nhs_number": full_width}
+    )
+    assert_field_error(response, "id_nhs_number", "digits 0-9")
+    assert Patient.objects.count() == 1
 
 
 def test_it_refuses_a_duplicate_nhs_number_next_to_the_field(reception_client):

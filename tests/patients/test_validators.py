@@ -17,6 +17,23 @@ VALID = ["9434765919", "4010232137", "9990000018", "9990000026", "9990000034"]
 INVALID = ["9434765918", "9990000000", "123456789", "94347659A9"]
 
 
+# 9434765919 in full-width, Arabic-Indic and Devanagari digits: Python's \d matches each of them.
+UNICODE_DIGITS = [
+    "".join(chr(0xFF10 + int(d)) for d in "9434765919"),
+    "".join(chr(0x0660 + int(d)) for d in "9434765919"),
+    "".join(chr(0x0966 + int(d)) for d in "9434765919"),
+    "943 476 591" + chr(0xFF19),  # one look-alike digit among ASCII ones
+]
+
+
+@pytest.mark.parametrize("number", UNICODE_DIGITS)
+def test_it_refuses_nhs_numbers_in_other_digit_characters(number):
+    assert not nhs_number_is_valid(number)
+    with pytest.raises(ValidationError) as exc:
+        validate_nhs_number(number)
+    assert exc.value.code == "nhs_ascii_digits" and "digits 0-9" in exc.value.messages[0]
+
+
 @pytest.mark.parametrize("number", VALID)
 def test_it_accepts_the_valid_nhs_numbers_of_domain_md(number):
     assert nhs_number_is_valid(number)

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from protocols.models import DoseBasis, ProtocolVersion
-from protocols.seed import PROTOCOLS, SETUP_MINUTES, seed_protocol_library
+from protocols.seed import PROTOCOLS, RATE_LIMITS, SETUP_MINUTES, seed_protocol_library
 
 ON = date(2026, 11, 25)
 
@@ -13,7 +13,8 @@ def version_like(slug: str, **overrides) -> ProtocolVersion:
     """An unsaved version with the seeded example values of a protocol (the calculator is pure)."""
     for _family, protocol_slug, _name, fields in PROTOCOLS:
         if protocol_slug == slug:
-            data = {"setup_minutes": SETUP_MINUTES, "is_example": True, **fields, **overrides}
+            limits = RATE_LIMITS.get(slug, {})
+            data = {"setup_minutes": SETUP_MINUTES, "is_example": True, **fields, **limits, **overrides}
             return ProtocolVersion(version=1, **data)
     raise KeyError(slug)
 

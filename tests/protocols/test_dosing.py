@@ -36,8 +36,9 @@ def test_it_gives_lidocaine_default_dose_times_weight():
     assert r.dose_per_kg == D("5.00")
     assert r.basis_dose == D("5")
     assert r.basis_unit == "mg/kg"
-    assert r.volume_ml == D("250.0")
-    assert r.rate_ml_per_h == D("250.0")
+    assert r.volume_ml == D("285.0")  # 35 mL of 10 mg/mL added to the 250 mL bag
+    assert r.rate_ml_per_h == D("285.0")
+    assert r.preparation.drug_volume_ml == D("35.0") and r.preparation.diluent_volume_ml == D("250")
     assert r.rate_mg_per_h == D("350.00")
     assert r.duration_minutes == 60
     assert r.allowed and not r.requires_reason
@@ -197,7 +198,7 @@ def test_it_gives_ketamine_as_rate_times_weight_times_hours():
     assert r.basis_unit == "mg/kg/h"
     assert r.dose_per_kg == D("1.20")
     assert r.rate_mg_per_h == D("21.00")
-    assert r.rate_ml_per_h == D("62.5")  # 250 mL over 4 h
+    assert r.rate_ml_per_h == D("64.6")  # 250 mL + 8.4 mL of 10 mg/mL over 4 h
     assert r.verdict == WITHIN_LIMITS
 
 
@@ -242,7 +243,7 @@ def test_it_judges_methylprednisolone_limits_in_mg():
 def test_it_gives_magnesium_in_mg_with_grams_stored_as_mg():
     r = calculate_dose(version=version_like("magnesium-sulphate"), on_date=ON)
     assert r.dose_mg == D("2000.0")
-    assert r.rate_ml_per_h == D("200.0")  # 100 mL over 30 min
+    assert r.rate_ml_per_h == D("208.0")  # 100 mL + 4 mL of 500 mg/mL over 30 min
     assert (
         calculate_dose(
             version=version_like("magnesium-sulphate"), on_date=ON, override_dose=D("3000.5")
@@ -318,3 +319,47 @@ def test_the_result_is_frozen():
 def test_it_refuses_a_version_without_a_usable_duration():
     r = calculate_dose(version=version_like("methylprednisolone", infusion_minutes=0), on_date=ON)
     assert r.verdict == REFUSED
+
+
+# --- exact arithmetic: rounding half up applies to the exact value -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("minutes", "weight", "rate", "dose"),
+    [
+        (35, "60", "0.27", "9.5"),  # exactly 9.45 mg: Decimal(35)/60 would give 9.4499... -> 9.4
+        (25, "70", "0.3", "8.8"),  # exactly 8.75
+        (55, "90", "0.33", "27.2"),  # exactly 27.225
+        (10, "45", "0.25", "1.9"),  # exactly 1.875
+        (40, "57", "0.45", "17.1"),  # exactly 17.1
+        (80, "61", "0.45", "36.6"),  # exactly 36.6
+        (70, "63", "0.3", "22.1"),  # exactly 22.05
+    ],
+)
+def test_it_rounds_half_up_on_the_exact_dose_for_durations_not_a_multiple_of_3_minutes(
+    minutes, weight, rate, dose
+):
+    version = version_like("ketamine", infusion_minutes=minutes)
+    r = calculate_dose(
+        version=version, weight_kg=D(weight), weight_recorded_on=RECENT, on_date=ON, override_dose=D(rate)
+    )
+    assert r.dose_mg == D(dose)
+
+
+def test_it_refuses_a_dose_that_rounds_to_nothing():
+    r = calculate_dose(version=version_like("pamidronate"), on_date=ON, override_dose=D("0.001"))
+    assert r.verdict == REFUSED and r.refused_field == FIELD_DOSE and r.dose_mg is None
+
+
+def test_the_preparation_draws_up_the_dose_from_the_stock_and_bases_the_pump_on_the_final_volume():
+    r = calculate_dose(version=version_like("magnesium-sulphate"), on_date=ON)
+    prep = r.preparation
+    assert (prep.drug_volume_ml, prep.diluent_volume_ml, prep.final_volume_ml) == (
+        D("4.0"),
+        D("100"),
+        D("104.0"),
+    )
+    assert prep.draw_up == "Draw up 4 mL of Magnesium sulphate 50% 500 mg/mL (2000 mg)"
+    assert r.volume_ml == prep.final_volume_ml and r.rate_ml_per_h == D("208.0") == prep.rate_ml_per_h
+    ready = calculate_dose(version=version_like("zoledronic-acid"), on_date=ON).preparation
+    assert ready.drug_volume_ml is None and ready.final_volume_ml == D("100")

@@ -57,8 +57,8 @@ def test_it_prescribes_a_dose_within_limits(library, patient, weight, specialist
     assert (p.dose_mg, p.basis_dose, p.rate_ml_per_h, p.volume_ml) == (
         D("350.0"),
         D("5"),
-        D("250.0"),
-        D("250.0"),
+        D("285.0"),
+        D("285.0"),
     )
     assert p.verdict == "ok" and p.is_active and p.weight_record == weight
     assert current_prescription(patient=patient) == p

@@ -118,7 +118,7 @@ def test_the_preview_shows_dose_volume_rate_and_the_example_banner(specialist_cl
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'data-verdict="ok"' in body and "400.0 mg" in body and "250.0 mL/h" in body and "60 min" in body
+    assert 'data-verdict="ok"' in body and "400.0 mg" in body and "290.0 mL/h" in body and "60 min" in body
     assert "Example defaults: verify locally" in body
 
 

@@ -78,7 +78,10 @@ def finish(session, by):
     if not VitalSigns.objects.filter(session=session).exists():
         chart(session, by, minutes_ago=5)
     services.stop_infusion(
-        session=session, by=by, reason="Infusion complete", changed_at=timezone.now() - timedelta(minutes=2)
+        session=session,
+        by=by,
+        reason="Stopped at the end of the session",
+        changed_at=timezone.now() - timedelta(minutes=2),
     )
     services.complete_session(session=session, by=by)
     session.refresh_from_db()

@@ -42,7 +42,7 @@ def chart_infusion(session, nurse):
     record = InfusionRecord.objects.get(session=session)
     start_rate = record.current_rate_ml_per_h
     services.change_rate(
-        session=session, by=nurse, rate_ml_per_h=start_rate + 10, reason="Tolerating well", changed_at=ago(40)
+        session=session, by=nurse, rate_ml_per_h=start_rate - 10, reason="Tolerating well", changed_at=ago(40)
     )
     services.pause_infusion(session=session, by=nurse, reason="Dizzy", changed_at=ago(30))
     services.resume_infusion(session=session, by=nurse, changed_at=ago(20))
@@ -176,7 +176,7 @@ def test_the_start_time_and_starting_rate_follow_the_amended_start(started_sessi
     assert local_hhmm(record.started_at) == new
     assert record.rate_ml_per_h == start_rate - 5
     # The current rate is the last rate (the resume's, the rate before the pause), not the start's.
-    assert record.current_rate_ml_per_h == start_rate + 10
+    assert record.current_rate_ml_per_h == start_rate - 10
     latest = record.history.order_by("-history_id").first()
     assert (latest.history_user, latest.history_change_reason) == (specialist, "Amendment: Typo")
 
@@ -212,7 +212,7 @@ def test_the_current_rate_follows_only_the_last_rate(started_session, nurse, spe
     )
     record = _record(started_session)
     # The resume carried the rate before the pause as charted; only its own amendment moves the current rate.
-    assert record.current_rate_ml_per_h == start_rate + 10
+    assert record.current_rate_ml_per_h == start_rate - 10
     services.amend_rate_change(
         rate_change=changes[RateChangeKind.RESUME],
         by=specialist,
@@ -350,7 +350,7 @@ def test_the_record_page_makes_the_same_queries_for_few_and_many_amended_rate_ch
             services.change_rate(
                 session=session,
                 by=nurse,
-                rate_ml_per_h=record.current_rate_ml_per_h + i + 1,
+                rate_ml_per_h=record.current_rate_ml_per_h - i - 1,
                 reason=f"Step {i}",
                 changed_at=ago(50 - 2 * i),
             )

@@ -37,8 +37,9 @@ def test_it_starts_the_infusion_with_the_calculators_dose(make_session, nurse):
     session.refresh_from_db()
     assert session.status == SessionStatus.IN_PROGRESS
     assert record.dose_mg == Decimal("350.0")  # 5 mg/kg x 70 kg
-    assert record.volume_ml == Decimal("250.0")
-    assert record.rate_ml_per_h == Decimal("250.0")  # 250 mL over 60 min
+    assert record.volume_ml == Decimal("285.0")  # 35 mL of 10 mg/mL added to 250 mL
+    assert record.drug_volume_ml == Decimal("35.0")
+    assert record.rate_ml_per_h == Decimal("285.0")  # 285 mL over 60 min
     assert record.basis_dose == Decimal("5") and record.basis_unit == "mg/kg"
     assert record.weight_kg == Decimal("70.0")
     assert list(RateChange.objects.filter(session=session).values_list("kind", flat=True)) == [
@@ -276,13 +277,16 @@ def test_rate_changes_pauses_and_stop_are_timestamped_and_attributed(started_ses
     record.refresh_from_db()
     assert record.state == InfusionState.RUNNING and record.current_rate_ml_per_h == Decimal("125.0")
     services.stop_infusion(
-        session=started_session, by=nurse, reason="Infusion complete", changed_at=now - timedelta(minutes=10)
+        session=started_session,
+        by=nurse,
+        reason="Patient asked to stop",
+        changed_at=now - timedelta(minutes=10),
     )
     record.refresh_from_db()
-    assert record.state == InfusionState.STOPPED and record.stop_reason == "Infusion complete"
+    assert record.state == InfusionState.STOPPED and record.stop_reason == "Patient asked to stop"
     changes = list(RateChange.objects.filter(session=started_session))
     assert [c.kind for c in changes] == ["start", "rate", "pause", "resume", "stop"]
-    assert [c.rate_ml_per_h for c in changes] == [Decimal("250.0"), Decimal("125.0"), 0, Decimal("125.0"), 0]
+    assert [c.rate_ml_per_h for c in changes] == [Decimal("285.0"), Decimal("125.0"), 0, Decimal("125.0"), 0]
     assert all(c.changed_by == nurse for c in changes)
 
 
@@ -302,7 +306,7 @@ def test_it_refuses_a_bad_rate_change_and_keeps_the_rate(started_session, nurse,
             session=started_session, by=nurse, changed_at=timezone.now() - timedelta(minutes=offset), **kwargs
         )
     assert field in exc.value.message_dict
-    assert InfusionRecord.objects.get(session=started_session).current_rate_ml_per_h == Decimal("250.0")
+    assert InfusionRecord.objects.get(session=started_session).current_rate_ml_per_h == Decimal("285.0")
     assert RateChange.objects.count() == 1
 
 

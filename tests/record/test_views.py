@@ -210,7 +210,7 @@ def test_a_nurse_resumes_a_paused_infusion_at_the_rate_before_the_pause(started_
     )
     assert response.status_code == 302
     record = InfusionRecord.objects.get(session=started_session)
-    assert record.state == "running" and record.current_rate_ml_per_h == 250
+    assert record.state == "running" and record.current_rate_ml_per_h == 285
 
 
 def test_an_unknown_infusion_action_is_not_found(started_session, nurse_client):
