@@ -195,6 +195,8 @@ CLINIC_NAME = env("CLINIC_NAME", default="Riverside Pain Clinic")
 ELIGIBILITY_VALID_DAYS = env.int("ELIGIBILITY_VALID_DAYS", default=183)
 # A weight-based dose (mg/kg, mg/kg/h) needs a weight recorded within this many days.
 DOSE_WEIGHT_MAX_AGE_DAYS = env.int("DOSE_WEIGHT_MAX_AGE_DAYS", default=90)
+# A volumetric pump's own maximum rate: no rate above it is ever accepted (protocols.dosing.judge_rate).
+INFUSION_PUMP_MAX_ML_PER_H = env.str("INFUSION_PUMP_MAX_ML_PER_H", default="999.9")
 # Nurses on duty during opening hours on a day with no rota entered (sessions/slots.py).
 DEFAULT_NURSES_ON_DUTY = env.int("DEFAULT_NURSES_ON_DUTY", default=2)
 

@@ -113,24 +113,23 @@ class Preparation:
     @property
     def draw_up(self) -> str:
         if self.drug_volume_ml is None:
-            return (
-                f"{_fmt(self.dose_mg)} mg {self.drug}: ready-to-infuse, prepare as the product's leaflet says"
-            )
+            return f"{_fmt(self.dose_mg)} mg {self.drug}"
         return (
             f"Draw up {_fmt(self.drug_volume_ml)} mL of {self.drug} {_fmt(self.concentration_mg_per_ml)} mg/mL "
             f"({_fmt(self.dose_mg)} mg)"
         )
 
     @property
-    def summary(self) -> str:
-        add = (
-            f"add to {_fmt(self.diluent_volume_ml)} mL {self.diluent}"
-            if self.drug_volume_ml is not None
-            else f"in {_fmt(self.diluent_volume_ml)} mL {self.diluent}"
-        )
+    def text(self) -> str:
+        """One line for the prescription, the record and the print."""
+        if self.drug_volume_ml is None:
+            return (
+                f"{self.draw_up} in {_fmt(self.diluent_volume_ml)} mL {self.diluent} (no stock concentration "
+                "in the protocol: make up as the product's leaflet says)"
+            )
         return (
-            f"{self.draw_up}; {add}: final volume {_fmt(self.final_volume_ml)} mL; "
-            f"pump {_fmt(self.rate_ml_per_h)} mL/h over {self.duration_minutes} min"
+            f"{self.draw_up} and add to {_fmt(self.diluent_volume_ml)} mL {self.diluent}: "
+            f"{_fmt(self.final_volume_ml)} mL in the bag"
         )
 
 

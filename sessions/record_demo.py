@@ -98,7 +98,7 @@ def seed(*, users, stdout):
                 notes="Settled within 10 minutes at the lower rate.",
             )
             services.change_rate(
-                session=session, by=nurse, rate_ml_per_h=125, reason="Dizziness", changed_at=at(52)
+                session=session, by=nurse, rate_ml_per_h=200, reason="Dizziness", changed_at=at(52)
             )
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=at(95))
     services.complete_session(session=session, by=nurse, note="Tolerated well; mild dizziness settled.")

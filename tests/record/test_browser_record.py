@@ -75,7 +75,7 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     screenshot(page, "record-01-start")
     page.get_by_test_id("start-infusion").click()
     expect(page.get_by_test_id("session-status")).to_have_text("In progress")
-    expect(page.get_by_test_id("infusion-state")).to_contain_text("Running at 250 mL/h")
+    expect(page.get_by_test_id("infusion-state")).to_contain_text("Running at 285 mL/h")
 
     # Three observations from the keyboard, without a page reload; the third raises the alert.
     page.evaluate("window.__noReload = true")
@@ -139,8 +139,15 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     page.goto(f"/sessions/{session.pk}/record/")
     page.get_by_test_id("open-stop").click()
     expect(page.locator("#stop-panel")).to_have_class(re.compile(r"\bshow\b"))
+    # 40 minutes of a 60-minute bag: "Infusion complete" is refused, an early stop says why.
+    page.get_by_test_id("stop-infusion").click()
+    expect(page.locator("#stop-panel .invalid-feedback")).to_contain_text(
+        "Give the reason for stopping early"
+    )
+    page.locator("#stop-panel").get_by_label("Reason").fill("Dizziness: stopped early")
     page.get_by_test_id("stop-infusion").click()
     expect(page.get_by_test_id("infusion-state")).to_contain_text("Stopped")
+    expect(page.get_by_test_id("stopped-early")).to_contain_text("Stopped early")
     page.get_by_test_id("complete-session").click()
     expect(page.get_by_test_id("session-status")).to_have_text("Completed")
     expect(page.locator("#vitals-entry")).to_have_count(0)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient as FhirPatient
@@ -30,6 +31,7 @@ FHIR_CLASSES = {
     "Patient": FhirPatient,
     "Observation": Observation,
     "OperationOutcome": OperationOutcome,
+    "MedicationAdministration": MedicationAdministration,
 }
 
 
@@ -350,8 +352,9 @@ def _bulk_vitals(session, nurse, n):
 
 
 # Auth (session, user, user and group permissions), the session with its patient and record, the
-# vitals with who charted them, the amendments: the same whatever the number of observations.
-QUERY_BUDGET = 7
+# vitals with who charted them, the amendments, the rate changes (for the dose given): the same
+# whatever the number of observations.
+QUERY_BUDGET = 8
 
 
 def test_the_bundle_makes_the_same_queries_for_10_and_100_observations(

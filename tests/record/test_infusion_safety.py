@@ -2,8 +2,9 @@
 amendments (every limit of the six seeded versions), the dose and volume delivered from the timeline,
 early stops, the pump's own volume, and the preparation shown on the record and its print."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,6 +20,12 @@ from sessions.record_selectors import record_page
 from .conftest import chart
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def tuesday_afternoon(time_machine):
+    """Sessions here start up to 100 minutes before 'now': pin 'now' so none straddles midnight."""
+    time_machine.move_to(datetime(2026, 11, 24, 14, 0, tzinfo=ZoneInfo("Europe/London")), tick=False)
 
 
 def seeded(slug) -> ProtocolVersion:
