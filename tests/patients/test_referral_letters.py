@@ -399,3 +399,37 @@ def test_the_settings_read_the_bucket_from_the_environment():
         check=True,
     ).stdout
     assert "storages.backends.s3.S3Storage" in out and "clinic-letters" in out
+
+
+def test_an_upload_and_its_download_go_through_an_s3_bucket(reception_client, patient, settings, monkeypatch):
+    """The whole path on an S3 bucket (moto's in-process S3): what several web servers would share."""
+    import boto3
+    from moto import mock_aws
+
+    from infusion_clinic.storage import default_storage_from_env
+
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-2")
+        s3.create_bucket(
+            Bucket="clinic-letters", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": default_storage_from_env(
+                {"AWS_STORAGE_BUCKET_NAME": "clinic-letters", "AWS_S3_REGION_NAME": "eu-west-2"}
+            ),
+        }
+
+        _upload(reception_client, patient, "letter.pdf", PDF_BYTES)
+        refused = _upload(reception_client, patient, "letter.pdf", HTML_BYTES)
+
+        referral = Referral.objects.get()
+        key = f"media/{referral.letter_file.name}"
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="clinic-letters")["Contents"]] == [key]
+        assert s3.get_object(Bucket="clinic-letters", Key=key)["Body"].read() == PDF_BYTES
+        assert_field_error(refused, "id_referral-letter_file", "PDF, JPEG, PNG or Word (.docx)")
+        response = reception_client.get(reverse("patients:referral_letter", args=[referral.pk]))
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == PDF_BYTES
