@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from .storage import default_storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -27,7 +29,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "infusion_clinic.apps.ClinicAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -129,8 +131,13 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_URL = "media/"
+# Uploaded files (referral letters) go through Django's storage API: the local MEDIA_ROOT, or an
+# S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (infusion_clinic/storage.py), which every web
+# server shares. Nothing serves them directly: patients:referral_letter checks the role.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGES["default"] = default_storage_from_env(os.environ)
+# A referral letter upload larger than this is refused next to the field.
+REFERRAL_LETTER_MAX_MB = env.int("REFERRAL_LETTER_MAX_MB", default=10)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,9 +1,11 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from .eligibility import contraindication_checklist, pregnancy_is_relevant
+from .letters import ACCEPT_ATTRIBUTE, ACCEPTED_LABEL
 from .models import (
     Condition,
     EcgResult,
@@ -149,6 +151,10 @@ class ReferralForm(forms.ModelForm):
     def __init__(self, *args, require_letter: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.require_letter = require_letter
+        self.fields[
+            "letter_file"
+        ].help_text = f"{ACCEPTED_LABEL}, at most {settings.REFERRAL_LETTER_MAX_MB} MB."
+        self.fields["letter_file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE
         self.fields["commissioner"].queryset = self.fields["commissioner"].queryset.filter(is_active=True)
         self.fields["insurer"].queryset = self.fields["insurer"].queryset.filter(is_active=True)
 

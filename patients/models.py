@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .letters import ReferralLetterField, referral_letter_path, validate_referral_letter
 from .validators import (
     format_nhs_number,
     normalise_nhs_number,
@@ -197,7 +198,12 @@ class Referral(models.Model):
     condition_other = models.CharField("other condition", max_length=200, blank=True)
     prior_treatments = models.TextField(blank=True)
     letter_text = models.TextField("referral letter", blank=True)
-    letter_file = models.FileField("referral letter (upload)", upload_to="referrals/%Y/%m/", blank=True)
+    letter_file = ReferralLetterField(
+        "referral letter (upload)",
+        upload_to=referral_letter_path,
+        validators=[validate_referral_letter],
+        blank=True,
+    )
     funding_route = models.CharField(max_length=10, choices=FundingRoute.choices, default=FundingRoute.NHS)
     insurer = models.ForeignKey(
         "billing.Insurer", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"

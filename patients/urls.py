@@ -20,6 +20,7 @@ urlpatterns = [
     path("referrals/triage/", views.triage_queue, name="triage_queue"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/edit/", views.referral_edit, name="referral_edit"),
+    path("referrals/<int:pk>/letter/", views.referral_letter, name="referral_letter"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral_transition"),
     # Follow-up (pain diaries, outcome reviews) lives in its own module; same "patients:" namespace.
     path("", include("patients.followup_urls")),

@@ -9,7 +9,7 @@ Clinical notes, eligibility labs and reasons, and the notes on timeline steps ne
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from .forms import (
     WeightForm,
 )
 from .history import HISTORY_LIMIT, patient_changes
+from .letters import letter_kind
 from .models import Patient, Referral
 from .rtt import rtt_clock
 
@@ -280,6 +281,40 @@ def referral_transition(request, pk):
     return render(
         request, "patients/referral_detail.html", _referral_context(request, referral, form), status=400
     )
+
+
+# A letter is opened by the viewer's own program, never rendered by the browser from this origin: an
+# attachment, no type sniffing, and a CSP sandbox in case a browser renders it anyway.
+LETTER_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "Cache-Control": "private, no-store",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+@role_required("patients.view_referral")
+def referral_letter(request, pk):
+    """The uploaded letter of a referral, for whoever may open the referral's page."""
+    referral = get_object_or_404(Referral.objects.only("pk", "letter_file"), pk=pk)
+    if not referral.letter_file:
+        raise Http404("This referral has no uploaded letter.")
+    try:
+        file = referral.letter_file.storage.open(referral.letter_file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("The uploaded letter is missing from the letter storage.") from exc
+    # Letters uploaded before the content check may be anything: the type comes from the content,
+    # and an unknown one is plain bytes.
+    kind = letter_kind(file)
+    response = FileResponse(
+        file,
+        as_attachment=True,
+        filename=f"referral-letter-{referral.pk}.{kind.extension if kind else 'bin'}",
+        content_type=kind.content_type if kind else "application/octet-stream",
+    )
+    for header, value in LETTER_HEADERS.items():
+        response[header] = value
+    return response
 
 
 @role_required("patients.change_referral")

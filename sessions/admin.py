@@ -1,5 +1,5 @@
-"""Django admin for the scheduling set-up. The clinic's own pages (Chairs & rota) are the main way in;
-the admin is there for staff accounts, guarded by the same manage_chairs permission."""
+"""Django admin for the scheduling set-up. The clinic's own pages (Chairs & rota) are the way in for
+clinic admins; the Django admin is for superusers only (infusion_clinic/admin_site.py)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin

@@ -45,7 +45,6 @@ class Command(BaseCommand):
             )
             if created:
                 user.set_password(password)
-                user.is_staff = role == CLINIC_ADMIN  # Django admin for user management
                 user.save()
             user.groups.add(Group.objects.get(name=role))
             users[role] = user
