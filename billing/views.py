@@ -1,15 +1,11 @@
-import csv
-from datetime import date
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from infusion_clinic.csv_export import csv_response
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 
@@ -571,27 +567,10 @@ def review_invoice_create(request):
 
 
 def _csv(filename, columns, rows, totals=None):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([heading for _, heading in columns])
-    for row in rows:
-        writer.writerow([_cell(row.get(key)) for key, _ in columns])
+    lines = [[row.get(key) for key, _ in columns] for row in rows]
     if totals:
-        writer.writerow(["Total"] + [_cell(totals.get(key)) for key, _ in columns[1:]])
-    return response
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value}"
-    return value
+        lines.append(["Total"] + [totals.get(key) for key, _ in columns[1:]])
+    return csv_response(filename, [heading for _, heading in columns], lines)
 
 
 def _wants_csv(request):
