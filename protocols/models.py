@@ -83,6 +83,7 @@ CLINICAL_FIELDS = (
     "setup_minutes",
     "observation_minutes",
     "observation_interval_minutes",
+    "alert_observation_interval_minutes",
     "requires_ecg",
     "monitoring",
     "contraindications",
@@ -153,6 +154,13 @@ class ProtocolVersion(models.Model):
     observation_minutes = models.PositiveIntegerField("post-infusion observation (min)", default=30)
     observation_interval_minutes = models.PositiveIntegerField(
         "observations every (min)", default=15, validators=[AT_LEAST_ONE]
+    )
+    # Issue 12: after a NEWS2 alert the next observation falls due sooner, until NEWS2 falls again.
+    alert_observation_interval_minutes = models.PositiveIntegerField(
+        "observations every (min) during a NEWS2 alert",
+        default=5,
+        validators=[AT_LEAST_ONE],
+        help_text="Used from an alert (NEWS2 5+, a 3 in one parameter, POSS 3-4) until NEWS2 falls below it.",
     )
     requires_ecg = models.BooleanField("ECG monitoring required", default=False)
     monitoring = models.TextField("required monitoring", blank=True)
@@ -275,6 +283,15 @@ class ProtocolVersion(models.Model):
             errors["min_infusion_minutes"] = (
                 f"The minimum duration ({self.min_infusion_minutes} min) must not be longer than the "
                 f"planned infusion ({self.infusion_minutes} min)."
+            )
+        if (
+            self.alert_observation_interval_minutes
+            and self.observation_interval_minutes
+            and self.alert_observation_interval_minutes > self.observation_interval_minutes
+        ):
+            errors["alert_observation_interval_minutes"] = (
+                f"During an alert observations fall due sooner, not later: at most every "
+                f"{self.observation_interval_minutes} min (the usual interval)."
             )
         if errors:
             raise ValidationError(errors)

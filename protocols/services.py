@@ -26,6 +26,7 @@ EDITABLE_FIELDS = (
     "setup_minutes",
     "observation_minutes",
     "observation_interval_minutes",
+    "alert_observation_interval_minutes",
     "requires_ecg",
     "monitoring",
     "contraindications",

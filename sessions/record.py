@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from protocols import dosing
 
+from .escalation_rules import ensure_alerts_escalated
 from .models import InfusionSession, SessionStatus
 from .record_models import (
     EVENT_FIELDS,
@@ -508,6 +509,7 @@ def complete_session(*, session, by, note: str = "") -> InfusionRecord:
         _refuse(NON_FIELD_ERRORS, "Stop the infusion before completing the session.")
     if not VitalSigns.objects.filter(session=session).exists():
         _refuse(NON_FIELD_ERRORS, "Chart at least one set of observations before completing.")
+    ensure_alerts_escalated(session=session, doing="completing")
     record.completed_at = timezone.now()
     record.completed_by = by
     record.completion_note = (note or "").strip()
@@ -530,6 +532,7 @@ def sign_off_session(*, session, by, note: str = "") -> InfusionRecord:
         _refuse(NON_FIELD_ERRORS, "This record is already signed off.")
     if session.status != SessionStatus.COMPLETED:
         _refuse(NON_FIELD_ERRORS, "Only a completed session can be signed off.")
+    ensure_alerts_escalated(session=session, doing="signing off")
     record = _record(session)
     record.signed_off_at = timezone.now()
     record.signed_off_by = by

@@ -4,7 +4,15 @@ in sessions/record.py (which refuse writes on a locked record); the admin shows 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .record_models import Addendum, AdverseEvent, Amendment, InfusionRecord, RateChange, VitalSigns
+from .record_models import (
+    Addendum,
+    AdverseEvent,
+    Amendment,
+    Escalation,
+    InfusionRecord,
+    RateChange,
+    VitalSigns,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,3 +79,10 @@ class AmendmentAdmin(ReadOnlyAdmin):
 class AddendumAdmin(ReadOnlyAdmin):
     list_display = ("session", "added_by", "added_at")
     list_select_related = ("session__patient", "session__chair", "added_by")
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyHistoryAdmin):
+    list_display = ("session", "informed_at", "informed", "action", "recorded_by")
+    list_filter = ("action",)
+    list_select_related = ("session__patient", "session__chair", "recorded_by")

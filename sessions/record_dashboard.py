@@ -10,10 +10,11 @@ def in_progress_card(request):
     rows = sessions_in_progress()
     alerts = sum(1 for _, b in rows if b["alert"])
     overdue = sum(1 for _, b in rows if b["due"].overdue)
+    unescalated = sum(1 for _, b in rows if b["unescalated"])
     return Card(
         title="Infusions in progress",
         template="infusion_sessions/record/_dash_in_progress.html",
-        context={"rows": rows, "alerts": alerts, "overdue": overdue},
+        context={"rows": rows, "alerts": alerts, "overdue": overdue, "unescalated": unescalated},
         order=5,
         icon="heart-pulse",
     )

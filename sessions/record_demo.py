@@ -10,6 +10,7 @@ from infusion_clinic.roles import NURSE, RECEPTION
 from patients.models import WeightRecord
 from protocols.models import ProtocolVersion
 
+from . import escalation
 from . import record as services
 from .models import InfusionSession, Location, SessionStatus
 from .record_models import InfusionRecord
@@ -99,6 +100,15 @@ def seed(*, users, stdout):
             )
             services.change_rate(
                 session=session, by=nurse, rate_ml_per_h=200, reason="Dizziness", changed_at=at(52)
+            )
+            escalation.record_escalation(
+                session=session,
+                by=nurse,
+                vital_signs=session.vital_signs.order_by("-observed_at", "-id").first(),
+                informed="Dr Priya Shah, pain specialist (on the unit)",
+                informed_at=at(52),
+                action="rate_reduced",
+                outcome="Reviewed at the chair: rate halved to 125 mL/h; NEWS2 1 at 65 minutes.",
             )
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=at(95))
     services.complete_session(session=session, by=nurse, note="Tolerated well; mild dizziness settled.")

@@ -512,3 +512,61 @@ __all__ = [
     "Severity",
     "VitalSigns",
 ]
+
+
+# --- NEWS2 escalation (issue 12, item 4) ---------------------------------------------------------
+
+
+class EscalationAction(models.TextChoices):
+    RATE_REDUCED = "rate_reduced", "Rate reduced"
+    PAUSED = "paused", "Infusion paused"
+    STOPPED = "stopped", "Infusion stopped"
+    DOCTOR_REVIEW = "doctor_review", "Doctor review"
+    EMERGENCY_TEAM = "emergency_team", "Emergency team called"
+
+
+class Escalation(models.Model):
+    """What the nurse did about a NEWS2 alert: who was informed, when, the action and the outcome.
+
+    An entry answers one alerting observation and covers the alert episode it belongs to (see
+    sessions/escalation_rules.py); completion and sign-off are refused while an episode has none.
+    Written through sessions/escalation.py, which keeps it to open or completed (not signed-off) records."""
+
+    session = models.ForeignKey(
+        "infusion_sessions.InfusionSession", on_delete=models.PROTECT, related_name="escalations"
+    )
+    vital_signs = models.ForeignKey(
+        VitalSigns, on_delete=models.PROTECT, related_name="escalations", verbose_name="alert"
+    )
+    informed = models.CharField(
+        "who was informed",
+        max_length=120,
+        error_messages={"blank": "Say who was informed (name and role)."},
+    )
+    informed_at = models.DateTimeField("informed at", error_messages={"null": "Enter the time."})
+    action = models.CharField(
+        max_length=20,
+        choices=EscalationAction.choices,
+        error_messages={"blank": "Choose the action taken."},
+    )
+    outcome = models.TextField(max_length=1000, error_messages={"blank": "Record the outcome."})
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["informed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=EscalationAction.values), name="escalation_action_valid"
+            ),
+            models.CheckConstraint(condition=~Q(informed=""), name="escalation_informed_required"),
+            models.CheckConstraint(condition=~Q(outcome=""), name="escalation_outcome_required"),
+        ]
+        indexes = [models.Index(fields=["session", "informed_at"], name="escalation_session_time")]
+
+    def __str__(self):
+        return f"Escalation at {timezone.localtime(self.informed_at):%H:%M}: {self.get_action_display()}"
+
+
+__all__ += ["Escalation", "EscalationAction"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from protocols import dosing
 
+from .escalation_rules import has_unescalated_alert
 from .models import InfusionSession, SessionStatus
 from .news2 import AlertLevel
 from .record_models import (
@@ -35,20 +36,40 @@ class ObservationDue:
     overdue: bool
     minutes_overdue: int = 0
     interval_minutes: int = 0
+    during_alert: bool = False  # the protocol's shorter interval applies until NEWS2 falls
 
 
-def observation_due(*, status, started_at, last_observed_at, interval_minutes, now=None) -> ObservationDue:
+def observation_due(
+    *,
+    status,
+    started_at,
+    last_observed_at,
+    interval_minutes,
+    now=None,
+    alert_level=None,
+    alert_interval_minutes=None,
+) -> ObservationDue:
     """While the infusion is in progress, the next observation falls due one interval after the
-    last one (or after the start); past that it is overdue. Alerts shorten nothing silently."""
+    last one (or after the start); past that it is overdue. While the last observation is at an
+    alert level the protocol version's shorter alert interval applies, and the record says so."""
+    during_alert = bool(alert_level and alert_level >= AlertLevel.ALERT and alert_interval_minutes)
+    if during_alert:
+        interval_minutes = min(interval_minutes or alert_interval_minutes, alert_interval_minutes)
     if status != SessionStatus.IN_PROGRESS or started_at is None or not interval_minutes:
-        return ObservationDue(due_at=None, overdue=False, interval_minutes=interval_minutes or 0)
+        return ObservationDue(
+            due_at=None, overdue=False, interval_minutes=interval_minutes or 0, during_alert=during_alert
+        )
     now = now or timezone.now()
     base = max(t for t in (started_at, last_observed_at) if t is not None)
     due_at = base + timedelta(minutes=interval_minutes)
     overdue = now > due_at
     minutes = int((now - due_at).total_seconds() // 60) if overdue else 0
     return ObservationDue(
-        due_at=due_at, overdue=overdue, minutes_overdue=minutes, interval_minutes=interval_minutes
+        due_at=due_at,
+        overdue=overdue,
+        minutes_overdue=minutes,
+        interval_minutes=interval_minutes,
+        during_alert=during_alert,
     )
 
 
@@ -69,6 +90,8 @@ def with_record_summary(queryset):
         infusion_started_at=F("record__started_at"),
         infusion_state=F("record__state"),
         observation_interval=F("protocol_version__observation_interval_minutes"),
+        alert_observation_interval=F("protocol_version__alert_observation_interval_minutes"),
+        unescalated_alert=has_unescalated_alert(),
     )
 
 
@@ -81,6 +104,8 @@ def badge_for(session, *, now=None) -> dict:
         last_observed_at=getattr(session, "last_observed_at", None),
         interval_minutes=getattr(session, "observation_interval", None),
         now=now,
+        alert_level=getattr(session, "latest_alert_level", None),
+        alert_interval_minutes=getattr(session, "alert_observation_interval", None),
     )
     level = getattr(session, "latest_alert_level", None) or AlertLevel.NONE
     return {
@@ -90,11 +115,12 @@ def badge_for(session, *, now=None) -> dict:
         "urgent": level >= AlertLevel.URGENT,
         "due": due,
         "state": getattr(session, "infusion_state", None),
+        "unescalated": bool(getattr(session, "unescalated_alert", False)),
     }
 
 
 def sessions_in_progress(*, now=None):
-    """Today's checked-in and in-progress sessions, worst first (nurse dashboard)."""
+    """Today's checked-in and in-progress sessions: unescalated alerts first, then worst first (nurse dashboard)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     qs = (
@@ -103,7 +129,9 @@ def sessions_in_progress(*, now=None):
         .order_by("start")
     )
     rows = [(s, badge_for(s, now=now)) for s in with_record_summary(qs)]
-    rows.sort(key=lambda r: (-r[1]["alert_level"], not r[1]["due"].overdue, r[0].start))
+    rows.sort(
+        key=lambda r: (not r[1]["unescalated"], -r[1]["alert_level"], not r[1]["due"].overdue, r[0].start)
+    )
     return rows
 
 
@@ -426,6 +454,8 @@ def record_page(*, pk, now=None) -> RecordPage:
         last_observed_at=vitals[-1].observed_at if vitals else None,
         interval_minutes=session.protocol_version.observation_interval_minutes,
         now=now,
+        alert_level=vitals[-1].alert_level if vitals else None,
+        alert_interval_minutes=session.protocol_version.alert_observation_interval_minutes,
     )
     return RecordPage(
         session=session,

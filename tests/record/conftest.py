@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from sessions import escalation
 from sessions import record as services
 from sessions.models import InfusionSession, SessionStatus
 from tests import factories
@@ -71,12 +72,28 @@ def chart(session, by, *, minutes_ago=1, **overrides):
     )
 
 
+def escalate(session, by, vitals, *, action="doctor_review", minutes_after=1):
+    """Record the escalation of an alerting observation, as the nurse does before completing."""
+    return escalation.record_escalation(
+        session=session,
+        by=by,
+        vital_signs=vitals,
+        informed="Dr Priya Shah, pain specialist",
+        informed_at=min(vitals.observed_at + timedelta(minutes=minutes_after), timezone.now()),
+        action=action,
+        outcome="Reviewed at the chair; continue with observations.",
+    )
+
+
 def finish(session, by):
-    """Stop the infusion (with one observation charted) and complete the session."""
+    """Stop the infusion (with one observation charted), escalate any alert, and complete the session."""
+    from sessions.escalation_rules import unescalated_alerts_for
     from sessions.record_models import VitalSigns
 
     if not VitalSigns.objects.filter(session=session).exists():
         chart(session, by, minutes_ago=5)
+    for vitals in unescalated_alerts_for(session=session):
+        escalate(session, by, vitals)
     services.stop_infusion(
         session=session,
         by=by,

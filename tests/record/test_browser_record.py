@@ -1,6 +1,6 @@
 """The session record in a real browser: a nurse checks a patient in on the day board, starts the
-infusion, charts three observations from the keyboard (one raises the NEWS2 alert), sees the chart
-and completes; a specialist signs off and amends a value and a rate change, which show in the history."""
+infusion, charts three observations from the keyboard (one raises the NEWS2 alert), sees the chart,
+records the alert's escalation and completes; a specialist signs off and amends a value and a rate change, which show in the history."""
 
 import re
 from datetime import time, timedelta
@@ -126,6 +126,14 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     panel.get_by_role("button", name="Save rate change").click()
     expect(page.get_by_test_id("rate-changes")).to_contain_text("Rate changed at 125 mL/h")
     screenshot(page, "record-02b-rate-change")
+
+    # The alert asks for an escalation entry (issue 12): without one the session cannot be completed.
+    page.get_by_test_id("alert-needs-escalation").get_by_role("link", name="Record the escalation").click()
+    page.get_by_label("Who was informed").fill("Dr Sam Specialist, pain specialist")
+    page.get_by_label("Rate reduced").check()
+    page.get_by_label("Outcome").fill("Rate halved; dizziness settling.")
+    page.get_by_test_id("save-escalation").click()
+    expect(page.get_by_test_id("escalation-row")).to_contain_text("Rate reduced")
 
     # The alert is on the day board too.
     page.goto("/sessions/")
