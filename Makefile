@@ -7,7 +7,7 @@ STAMP := $(VENV)/.install-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/infusion_clinic
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run install migrate seed test test-fast bench lint check-services clean help
+.PHONY: run install migrate seed test test-fast bench lint lint-migrations backup restore check-services clean help
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, seed the demo clinic, serve on http://127.0.0.1:8000"
@@ -57,6 +57,15 @@ test: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$(TEST_BROKER_URL) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 	env -u SECRET_KEY -u DEBUG DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory lint-migrations
+
+# Backward-incompatible migrations (a column dropped or renamed, NOT NULL without a default...) fail
+# unless acknowledged by name, with the reason, in MIGRATION_LINTER_ACKNOWLEDGED (settings_test.py).
+lint-migrations: install
+	DJANGO_SETTINGS_MODULE=infusion_clinic.settings_test DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  $(PY) manage.py lintmigrations > .lintmigrations.log 2>&1 \
+	  || { grep -B1 -A6 '\.\.\. ERR' .lintmigrations.log; tail -5 .lintmigrations.log; exit 1; }
+	@tail -4 .lintmigrations.log
 
 bench: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest bench -p no:cacheprovider -s -o testpaths=bench -o python_files='bench_*.py' $(PYTEST_ARGS)
