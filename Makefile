@@ -13,6 +13,7 @@ help:
 	@echo "make run    - set up a virtualenv, migrate, seed the demo clinic, serve on http://127.0.0.1:8000"
 	@echo "make test   - the whole suite on PostgreSQL and Redis, with browser tests in Chromium"
 	@echo "make bench  - benchmarks (bench/); make lint - ruff"
+	@echo "make backup - database (pg_dump) and letters into backups/; make restore BACKUP_DIR=... puts them back"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -66,6 +67,16 @@ lint-migrations: install
 	  $(PY) manage.py lintmigrations > .lintmigrations.log 2>&1 \
 	  || { grep -B1 -A6 '\.\.\. ERR' .lintmigrations.log; tail -5 .lintmigrations.log; exit 1; }
 	@tail -4 .lintmigrations.log
+
+# Backups: the database in pg_dump's custom format and the letter storage, into BACKUP_DIR
+# (default backups/<date-time>). Restore into an empty database: createdb NAME, then
+# make restore BACKUP_DIR=backups/... DATABASE_URL=postgres://.../NAME
+backup: install
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--to $(BACKUP_DIR))
+
+restore: install
+	@test -n "$(BACKUP_DIR)" || { echo "Say which backup: make restore BACKUP_DIR=backups/20261125-0200"; exit 1; }
+	$(PY) manage.py restore $(BACKUP_DIR)
 
 bench: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest bench -p no:cacheprovider -s -o testpaths=bench -o python_files='bench_*.py' $(PYTEST_ARGS)
