@@ -7,12 +7,13 @@ STAMP := $(VENV)/.install-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/infusion_clinic
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run install migrate seed test test-fast bench lint check-services clean help
+.PHONY: run install migrate seed test test-fast bench lint lint-migrations backup restore check-services clean help
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, seed the demo clinic, serve on http://127.0.0.1:8000"
 	@echo "make test   - the whole suite on PostgreSQL and Redis, with browser tests in Chromium"
 	@echo "make bench  - benchmarks (bench/); make lint - ruff"
+	@echo "make backup - database (pg_dump) and letters into backups/; make restore BACKUP_DIR=... puts them back"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -57,6 +58,25 @@ test: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$(TEST_BROKER_URL) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 	env -u SECRET_KEY -u DEBUG DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory lint-migrations
+
+# Backward-incompatible migrations (a column dropped or renamed, NOT NULL without a default...) fail
+# unless acknowledged by name, with the reason, in MIGRATION_LINTER_ACKNOWLEDGED (settings_test.py).
+lint-migrations: install
+	DJANGO_SETTINGS_MODULE=infusion_clinic.settings_test DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  $(PY) manage.py lintmigrations > .lintmigrations.log 2>&1 \
+	  || { grep -B1 -A6 '\.\.\. ERR' .lintmigrations.log; tail -5 .lintmigrations.log; exit 1; }
+	@tail -4 .lintmigrations.log
+
+# Backups: the database in pg_dump's custom format and the letter storage, into BACKUP_DIR
+# (default backups/<date-time>). Restore into an empty database: createdb NAME, then
+# make restore BACKUP_DIR=backups/... DATABASE_URL=postgres://.../NAME
+backup: install
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--to $(BACKUP_DIR))
+
+restore: install
+	@test -n "$(BACKUP_DIR)" || { echo "Say which backup: make restore BACKUP_DIR=backups/20261125-0200"; exit 1; }
+	$(PY) manage.py restore $(BACKUP_DIR)
 
 bench: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest bench -p no:cacheprovider -s -o testpaths=bench -o python_files='bench_*.py' $(PYTEST_ARGS)

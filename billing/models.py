@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -319,6 +320,12 @@ class Invoice(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(status__in=InvoiceStatus.values), name="invoice_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=InvoiceKind.values), name="invoice_kind_valid"
+            ),
+            models.CheckConstraint(
                 condition=models.Q(status=InvoiceStatus.DRAFT)
                 | models.Q(number__isnull=False)
                 | models.Q(status=InvoiceStatus.VOID, issued_on__isnull=True),
@@ -399,6 +406,25 @@ class InvoiceLine(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        # An issued (paid, void) invoice is never edited, by SQL either: a credit note corrects it.
+        triggers = [
+            pgtrigger.Trigger(
+                name="issued_invoice_lines_read_only",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func="""
+                    IF (TG_OP <> 'INSERT' AND EXISTS (
+                            SELECT 1 FROM billing_invoice i WHERE i.id = OLD.invoice_id AND i.status <> 'draft'))
+                       OR (TG_OP <> 'DELETE' AND EXISTS (
+                            SELECT 1 FROM billing_invoice i WHERE i.id = NEW.invoice_id AND i.status <> 'draft'))
+                    THEN
+                        RAISE EXCEPTION 'Invoice lines change only while the invoice is a draft; '
+                            'an issued invoice is corrected by a credit note.' USING ERRCODE = 'restrict_violation';
+                    END IF;
+                    RETURN COALESCE(NEW, OLD);
+                """,
+            )
+        ]
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(

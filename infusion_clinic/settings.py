@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "pgtrigger",  # PostgreSQL triggers that keep locked records and issued invoices unchanged
     "infusion_clinic.apps.InfusionClinicConfig",
     "patients.apps.PatientsConfig",
     "protocols.apps.ProtocolsConfig",

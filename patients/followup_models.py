@@ -156,6 +156,9 @@ class DiaryPrompt(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DiaryPromptStatus.values), name="diaryprompt_status_valid"
+            ),
             # The daily task prompts a patient at most once a day, however many times it runs.
             models.UniqueConstraint(
                 fields=["patient", "prompted_on"],
@@ -243,6 +246,9 @@ class OutcomeReview(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OutcomeReviewStatus.values), name="outcomereview_status_valid"
+            ),
             models.UniqueConstraint(fields=["course", "offset_days"], name="outcome_review_once_per_offset"),
             models.CheckConstraint(
                 condition=models.Q(current_pain__isnull=True) | _pain_in_range("current_pain"),

@@ -64,6 +64,11 @@ class Patient(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
+            # 10 ASCII digits, stored without spaces; [0-9], not \d, which matches other scripts' digits.
+            models.CheckConstraint(
+                condition=models.Q(nhs_number="") | models.Q(nhs_number__regex=r"\A[0-9]{10}\Z"),
+                name="patient_nhs_number_ten_ascii_digits",
+            ),
             models.UniqueConstraint(
                 fields=["nhs_number"],
                 condition=~models.Q(nhs_number=""),
@@ -233,6 +238,9 @@ class Referral(models.Model):
         indexes = [models.Index(fields=["status", "received_on"], name="referral_status_received")]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(status__in=ReferralStatus.values), name="referral_status_valid"
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(funding_route="insured") | models.Q(insurer__isnull=False),
                 name="referral_insured_has_insurer",
                 violation_error_message="An insured referral needs the insurer.",
@@ -291,6 +299,15 @@ class ReferralEvent(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_status__in=ReferralStatus.values), name="referralevent_to_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(from_status="") | models.Q(from_status__in=ReferralStatus.values),
+                name="referralevent_from_status_valid",
+            ),
+        ]
         ordering = ["at", "id"]
 
     def __str__(self):

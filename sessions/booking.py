@@ -10,6 +10,13 @@ deadlock; the checks then run on fresh data. On PostgreSQL two exclusion constra
 0002) refuse overlapping active sessions on one chair or for one patient even if a code path
 forgot the locks; their IntegrityError becomes a ValidationError here.
 
+Referrals: every session belongs to a referral, because billing (invoice, pre-authorisation), the
+RTT clock and the commissioner's activity report all follow it. The caller may name one; otherwise
+the patient's only active referral (accepted or in treatment) is attached. Booking is refused when
+the patient has none, or several and the caller chose none, or the one named is not active; moves
+and reschedules keep the session's referral (or attach the active one to an older session that has
+none).
+
 Courses: a course is planned from ProtocolVersion.course_sessions and course_interval_days. Each
 session is planned interval days after the previous session's date; a date on which the location
 is closed (no opening hours that weekday, or a closure) moves to the next open day. All sessions
@@ -27,14 +34,16 @@ from django.utils import timezone
 
 from billing.services import ensure_preauthorisation
 from patients.eligibility import ensure_eligible
-from patients.models import Patient
+from patients.models import Patient, Referral, ReferralStatus
 
 from .models import Chair, Closure, Course, InfusionSession, Location, OpeningHours, SessionStatus
-from .slots import _tz, slot_problems
+from .slots import _tz, session_end, slot_problems
 
 LATE_CANCELLATION = timedelta(hours=48)
 MAX_COURSE_DAY_SHIFT = 31  # give up when no open day follows within a month
 CANCELLABLE = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN)
+# A referral whose patient may be booked: the specialist accepted it, or treatment has begun.
+BOOKABLE_REFERRAL_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_TREATMENT)
 
 
 # --- locks and checks -----------------------------------------------------------------------
@@ -50,6 +59,37 @@ def _lock(*, chairs, patient) -> None:
         .values_list("pk")
     )
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
+
+
+def _referral_for(*, patient, referral=None) -> Referral:
+    """The referral a new session belongs to: the one named, or the patient's only active one."""
+    if referral is not None:
+        referral = Referral.objects.get(pk=referral.pk)  # fresh: its status may have moved on
+        if referral.patient_id != patient.pk:
+            raise ValidationError({"referral": "This referral belongs to another patient."})
+        if referral.status not in BOOKABLE_REFERRAL_STATUSES:
+            raise ValidationError(
+                {
+                    "referral": f"This referral is {referral.get_status_display().lower()}: only an accepted "
+                    "referral or one in treatment can be booked."
+                }
+            )
+        return referral
+    active = list(
+        Referral.objects.filter(patient=patient, status__in=BOOKABLE_REFERRAL_STATUSES).order_by("pk")[:2]
+    )
+    if not active:
+        raise ValidationError(
+            {
+                "referral": f"{patient.full_name} has no accepted referral. A session is booked against "
+                "an accepted referral (it carries the funding): accept the referral first."
+            }
+        )
+    if len(active) > 1:
+        raise ValidationError(
+            {"referral": f"{patient.full_name} has more than one active referral: choose the one to book."}
+        )
+    return active[0]
 
 
 def _check_eligible(*, patient, protocol_version, on_date):
@@ -93,7 +133,7 @@ def _new_session(
         protocol_version=protocol_version,
         chair=chair,
         start=start,
-        end=start + protocol_version.chair_time,
+        end=session_end(start, protocol_version),
         booked_by=booked_by,
     )
     return _save_session(session)
@@ -121,6 +161,7 @@ def book_session(*, patient, protocol_version, chair, start, booked_by, referral
         patient=patient, protocol_version=protocol_version, on_date=start.astimezone(_tz()).date()
     )
     _lock(chairs=[chair], patient=patient)
+    referral = _referral_for(patient=patient, referral=referral)
     ensure_preauthorisation(
         patient=patient, referral=referral, protocol_version=protocol_version, session_count=1
     )
@@ -255,6 +296,7 @@ def book_course(*, patient, protocol_version, chair, start, booked_by, referral=
         sessions=protocol_version.course_sessions,
         interval_days=protocol_version.course_interval_days,
     )
+    referral = _referral_for(patient=patient, referral=referral)
     ensure_preauthorisation(
         patient=patient, referral=referral, protocol_version=protocol_version, session_count=len(starts)
     )
@@ -382,6 +424,7 @@ def move_session(*, session, chair, start, by, reason: str, now=None) -> Infusio
         on_date=start.astimezone(_tz()).date(),
     )
     _lock(chairs=[chair, session.chair], patient=session.patient)
+    referral = _referral_for(patient=session.patient, referral=session.referral)
     # Free the old row first (the exclusion constraints count only active rows): a move by half an
     # hour on the same chair must not collide with itself. Any failure below rolls this back.
     _mark_rescheduled(session=session, by=by, reason=reason, now=now)
@@ -391,7 +434,7 @@ def move_session(*, session, chair, start, by, reason: str, now=None) -> Infusio
         chair=chair,
         start=start,
         booked_by=by,
-        referral=session.referral,
+        referral=referral,
         course=session.course,
         sequence=session.sequence,
         exclude_ids=[session.pk],
@@ -427,6 +470,7 @@ def reschedule_rest_of_course(*, course, chair, start, by, reason: str, now=None
         raise ValidationError({"start": "This course has no booked sessions left to reschedule."})
     first = remaining[0]
     version = first.protocol_version
+    referral = _referral_for(patient=first.patient, referral=first.referral or course.referral)
     starts = plan_course_starts(
         location=chair.location,
         first_start=start,
@@ -441,7 +485,7 @@ def reschedule_rest_of_course(*, course, chair, start, by, reason: str, now=None
         chair=chair,
         starts=starts,
         booked_by=by,
-        referral=first.referral,
+        referral=referral,
         course=course,
         first_sequence=first.sequence,
         exclude_ids=[s.pk for s in remaining],

@@ -97,7 +97,7 @@ class BookingForm(forms.Form):
     referral = forms.ModelChoiceField(
         queryset=Referral.objects.select_related("patient"),
         required=False,
-        help_text="Optional; insured bookings need the referral with its pre-authorisation.",
+        help_text="Leave empty to book against the patient's accepted referral; choose one when there are several.",
     )
     chair = ChairChoiceField(queryset=_chairs())
     start = forms.DateTimeField(

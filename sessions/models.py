@@ -197,6 +197,9 @@ class InfusionSession(models.Model):
         ordering = ["start", "chair"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(status__in=SessionStatus.values), name="session_status_valid"
+            ),
+            models.CheckConstraint(
                 condition=models.Q(start__lt=models.F("end")), name="session_start_before_end"
             ),
         ]

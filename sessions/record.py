@@ -10,6 +10,7 @@ the nurse completes it, it is locked, and after that a correction is an amendmen
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+import pgtrigger
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from .escalation_rules import ensure_alerts_escalated
 from .models import InfusionSession, SessionStatus
 from .record_models import (
     EVENT_FIELDS,
+    LOCKED_RECORD_TRIGGER,
     RATE_CHANGE_FIELDS,
     RATE_KINDS,
     VITAL_FIELDS,
@@ -596,9 +598,12 @@ def _amend(*, instance, fields, target, by, field, value, reason, clean_value=No
         raise ValidationError({"value": exc.messages}) from None
     row._history_user = by
     row._change_reason = f"Amendment: {reason}"
-    row.save()  # vital signs are scored again as they save
-    if follow is not None:
-        follow(row, session, by, row._change_reason)
+    # The database refuses changes to a locked record's rows (LOCKED_RECORD_TRIGGER); an amendment
+    # is the one change allowed, and its Amendment row is written below in this transaction.
+    with pgtrigger.ignore(f"{model._meta.app_label}.{model.__name__}:{LOCKED_RECORD_TRIGGER}"):
+        row.save()  # vital signs are scored again as they save
+        if follow is not None:  # derived fields of the same row (a rate's soft-limit flag) follow too
+            follow(row, session, by, row._change_reason)
     amendment = Amendment(
         session=session,
         field_name=field,

@@ -8,6 +8,7 @@ every amendment), as validators for the forms and as named constraints for the d
 
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -40,6 +41,31 @@ def _range_constraint(name):
     low, high = RANGES[name]
     return models.CheckConstraint(
         condition=Q(**{f"{name}__gte": low, f"{name}__lte": high}), name=f"vitals_{name}_in_range"
+    )
+
+
+# The charted rows of a completed or signed-off record are read-only in the database too, so that not
+# even SQL typed at a console changes them. The one legitimate change, an amendment with a reason
+# (sessions.record._amend), runs inside pgtrigger.ignore(...) for this trigger and writes the
+# Amendment row and the history row in the same transaction.
+LOCKED_RECORD_TRIGGER = "locked_record_read_only"
+
+
+def locked_record_trigger():
+    return pgtrigger.Trigger(
+        name=LOCKED_RECORD_TRIGGER,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update | pgtrigger.Delete,
+        func="""
+            IF EXISTS (
+                SELECT 1 FROM infusion_sessions_infusionsession s
+                WHERE s.id = OLD.session_id AND s.status IN ('completed', 'signed_off')
+            ) THEN
+                RAISE EXCEPTION 'The record of session % is locked: % rows change only by an amendment.',
+                    OLD.session_id, TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+            END IF;
+            RETURN COALESCE(NEW, OLD);
+        """,
     )
 
 
@@ -108,6 +134,9 @@ class InfusionRecord(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
+                condition=Q(state__in=InfusionState.values), name="infusionrecord_state_valid"
+            ),
+            models.CheckConstraint(
                 condition=~Q(dose_verdict=DoseVerdict.SOFT) | ~Q(dose_reason=""),
                 name="record_soft_dose_needs_reason",
             ),
@@ -166,6 +195,7 @@ class RateChange(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [locked_record_trigger()]
         ordering = ["changed_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(rate_ml_per_h__gte=0), name="ratechange_rate_not_negative"),
@@ -263,6 +293,7 @@ class VitalSigns(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [locked_record_trigger()]
         ordering = ["observed_at", "id"]
         verbose_name = "vital signs"
         verbose_name_plural = "vital signs"
@@ -375,6 +406,7 @@ class AdverseEvent(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        triggers = [locked_record_trigger()]
         ordering = ["occurred_at", "id"]
         constraints = [
             models.CheckConstraint(

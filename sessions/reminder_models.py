@@ -147,6 +147,9 @@ class ReminderLog(models.Model):
     class Meta:
         ordering = ["-claimed_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReminderStatus.values), name="reminderlog_status_valid"
+            ),
             models.UniqueConstraint(
                 fields=["session", "kind", "channel"],
                 name="reminder_once_per_session_kind_channel",

@@ -17,6 +17,11 @@ Rules (the booking service checks a requested slot with the same code, `slot_pro
   throughout its opening hours; on a day with shifts, minutes no shift covers have no nurse.
 - Starts lie on a 15-minute grid (from midnight, UK time). Morning means a start before 12:00,
   afternoon from 12:00. Today's starts must be in the future.
+- Time is real time: a day is counted in elapsed minutes from its local midnight (1380 on the
+  spring-forward Sunday, 1500 on the autumn one), so a session holds its chair for its real duration
+  across a clock change (`session_end` adds the duration in UTC) and opening hours, shifts and
+  bookings are placed where their wall-clock times really fall that day.
+- A chair of a location that is not in use is never offered nor booked.
 - Order: earliest day first. Within a day, load levelling: prefer the start that keeps the day's
   peak of concurrent patients lowest, then the lowest peak during the session itself, then the
   fewest other sessions starting at the same minute (staggered starts), then the earliest time.
@@ -29,10 +34,11 @@ never per candidate; each day becomes per-minute arrays and a candidate is a few
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from operator import sub
 from zoneinfo import ZoneInfo
@@ -45,7 +51,7 @@ from .models import Chair, Closure, InfusionSession, Location, NurseShift, Openi
 
 GRID_MINUTES = 15
 NOON = 12 * 60
-DAY_MINUTES = 24 * 60
+DAY_MINUTES = 25 * 60  # the longest local day (the autumn clock change): per-minute arrays fit any day
 FIRST_BLOCK_DAYS = 7
 BLOCK_DAYS = 56
 DEFAULT_HORIZON_DAYS = 180
@@ -78,18 +84,37 @@ def _tz():
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def session_end(start: datetime, protocol_version) -> datetime:
+    """When a session starting at `start` frees its chair: its real duration later, across a clock change too.
+
+    Python adds a timedelta to an aware datetime on the wall clock (same tzinfo), which is an hour
+    wrong on the UK clock-change days; adding in UTC is the real duration."""
+    return (start.astimezone(UTC) + protocol_version.chair_time).astimezone(start.tzinfo)
+
+
+@functools.lru_cache(maxsize=4096)
+def _midnight(day: date, tz) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _day_length(day: date, tz) -> int:
+    """Real minutes in the local day: 1440, or 1380 / 1500 on the clock-change days."""
+    return int((_midnight(day + timedelta(days=1), tz) - _midnight(day, tz)).total_seconds() // 60)
+
+
 def _minute_of_day(dt: datetime, day: date, tz) -> int:
-    """Minutes since local midnight of `day`, clamped to the day."""
-    local = dt.astimezone(tz)
-    if local.date() < day:
-        return 0
-    if local.date() > day:
-        return DAY_MINUTES
-    return local.hour * 60 + local.minute
+    """Real minutes since local midnight of `day`, clamped to the day."""
+    minutes = int((dt - _midnight(day, tz)).total_seconds() // 60)
+    return min(max(minutes, 0), _day_length(day, tz))
+
+
+def _wall_minute(day: date, t: time, tz) -> int:
+    """Where the wall-clock time `t` of `day` falls, in real minutes since local midnight."""
+    return _minute_of_day(datetime.combine(day, t, tzinfo=tz), day, tz)
 
 
 def _at(day: date, minute: int, tz) -> datetime:
-    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
+    return (_midnight(day, tz) + timedelta(minutes=minute)).astimezone(tz)
 
 
 def _ratio(value) -> int:
@@ -109,10 +134,12 @@ class _Booking:
 class _Data:
     """Everything the finder needs about a block of days, loaded in a fixed number of queries."""
 
-    hours: dict = field(default_factory=dict)  # (location_id, weekday) -> [(opens_min, closes_min)]
+    hours: dict = field(default_factory=dict)  # (location_id, weekday) -> [(opens, closes)] wall times
     closed: set = field(default_factory=set)  # (location_id, date)
     closure_reason: dict = field(default_factory=dict)  # (location_id, date) -> reason
-    shifts: dict = field(default_factory=lambda: defaultdict(list))  # (location_id, date) -> [(s, e, n)]
+    shifts: dict = field(
+        default_factory=lambda: defaultdict(list)
+    )  # (location_id, date) -> [(s, e, n)] times
     bookings: dict = field(default_factory=lambda: defaultdict(list))  # (location_id, date) -> [_Booking]
     patient_busy: dict = field(default_factory=lambda: defaultdict(list))  # date -> [(start, end)]
 
@@ -125,9 +152,7 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
         .values_list("location_id", "weekday", "opens", "closes")
     ):
         loc, weekday, opens, closes = row
-        data.hours.setdefault((loc, weekday), []).append(
-            (opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
-        )
+        data.hours.setdefault((loc, weekday), []).append((opens, closes))
     for loc, starts_on, ends_on, reason in (
         Closure.objects.filter(location_id__in=location_ids, starts_on__lte=last, ends_on__gte=first)
         .order_by()
@@ -143,7 +168,7 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
         .order_by()
         .values_list("location_id", "date", "starts", "ends", "nurses")
     ):
-        data.shifts[(loc, d)].append((starts.hour * 60 + starts.minute, ends.hour * 60 + ends.minute, nurses))
+        data.shifts[(loc, d)].append((starts, ends, nurses))
 
     range_start = _at(first, 0, tz)
     range_end = _at(last + timedelta(days=1), 0, tz)
@@ -187,7 +212,10 @@ class _Day:
 
     def __init__(self, *, data: _Data, location_id: int, day: date, ratio: int, tz):
         self.day = day
-        self.windows = sorted(data.hours.get((location_id, day.weekday()), []))
+        self.windows = sorted(
+            (_wall_minute(day, opens, tz), _wall_minute(day, closes, tz))
+            for opens, closes in data.hours.get((location_id, day.weekday()), [])
+        )
         self.closed = (location_id, day) in data.closed
         self.closure_reason = data.closure_reason.get((location_id, day), "")
         bookings = data.bookings.get((location_id, day), [])
@@ -203,12 +231,12 @@ class _Day:
             self.starts[s] += 1
         for busy in self.chair_busy.values():
             busy.sort()
-        self._data, self._location_id, self._ratio = data, location_id, ratio
+        self._data, self._location_id, self._ratio, self._tz = data, location_id, ratio, tz
         self._arrays = False
 
     def _build_arrays(self):
         """Per-minute nurse slack and patients in chairs; built only when a chair is free somewhere."""
-        data, location_id, day, ratio = self._data, self._location_id, self.day, self._ratio
+        data, location_id, day, ratio, tz = self._data, self._location_id, self.day, self._ratio, self._tz
         # Shares of a nurse in integer units: a patient of ratio R weighs unit // R.
         self.unit = math.lcm(ratio, *(r for _s, _e, r in self._minutes))
         self.weight = self.unit // ratio
@@ -216,7 +244,8 @@ class _Day:
         capacity = [0] * (DAY_MINUTES + 1)
         shifts = data.shifts.get((location_id, day))
         if shifts:
-            for s, e, nurses in shifts:
+            for starts, ends, nurses in shifts:
+                s, e = _wall_minute(day, starts, tz), _wall_minute(day, ends, tz)
                 capacity[s] += nurses * self.unit
                 capacity[e] -= nurses * self.unit
         else:
@@ -344,13 +373,15 @@ def _slots_on_day(
         plan = _Day(data=data, location_id=location_id, day=day, ratio=ratio, tz=tz)
         earliest_minute = 0
         if day == not_before.date():
-            earliest_minute = not_before.hour * 60 + not_before.minute + (1 if not_before.second else 0)
+            since_midnight = (not_before - _midnight(day, tz)).total_seconds()
+            earliest_minute = math.ceil(since_midnight / 60)
         for opens, closes in plan.windows:
             s = max(opens, earliest_minute)
             s = -(-s // GRID_MINUTES) * GRID_MINUTES
             while s + duration <= closes:
                 e = s + duration
-                free = [c for c in chairs if plan.chair_free(c.pk, s, e)] if _wanted(s, preference) else []
+                wanted = _wanted(_at(day, s, tz), preference)
+                free = [c for c in chairs if plan.chair_free(c.pk, s, e)] if wanted else []
                 if free and plan.nurses_ok(s, e):
                     start, end = _at(day, s, tz), _at(day, e, tz)
                     if _patient_free(data, day, start, end):
@@ -366,7 +397,8 @@ def _slots_on_day(
     return [slot for _key, slot in ranked]
 
 
-def _wanted(minute: int, preference: str) -> bool:
+def _wanted(start: datetime, preference: str) -> bool:
+    minute = start.hour * 60 + start.minute  # morning and afternoon are wall-clock times
     if preference == Preference.MORNING:
         return minute < NOON
     if preference == Preference.AFTERNOON:
@@ -381,13 +413,15 @@ def slot_problems(
     tz = _tz()
     now = now or timezone.now()
     start = start.astimezone(tz)
-    end = start + protocol_version.chair_time
+    end = session_end(start, protocol_version)
     day = start.date()
     if start < now:
         return {"start": f"{start:%d %b %Y %H:%M} is in the past. Choose a future time."}
     if not chair.is_active:
         return {"chair": f"{chair} is not in use. Choose another chair."}
     location = chair.location
+    if not location.is_active:
+        return {"chair": f"{location} is not in use. Choose a chair at another location."}
     data = _load(
         location_ids=[location.pk],
         first=day,
@@ -409,10 +443,12 @@ def slot_problems(
     )
     if not plan.windows:
         return {"start": f"{location} is closed on {day:%A}s."}
-    s = start.hour * 60 + start.minute
+    s = _minute_of_day(start, day, tz)
     e = s + protocol_version.chair_minutes
     if end.date() != day or plan.window_for(s, e) is None:
-        hours = ", ".join(f"{o // 60:02d}:{o % 60:02d}-{c // 60:02d}:{c % 60:02d}" for o, c in plan.windows)
+        hours = ", ".join(
+            f"{o:%H:%M}-{c:%H:%M}" for o, c in sorted(data.hours.get((location.pk, day.weekday()), []))
+        )
         return {
             "start": f"{start:%H:%M}-{end:%H:%M} is outside opening hours ({hours}); "
             f"a {protocol_version.chair_minutes}-minute session must fit inside them."

@@ -252,6 +252,7 @@ class PreAuthorisationFactory(factory.django.DjangoModelFactory):
         insurer=factory.SubFactory(InsurerFactory),
         policy_number="POL-123",
         preauth_number=factory.Sequence(lambda n: f"PA-{n:05d}"),
+        status="accepted",  # bookable: sessions are booked against an accepted referral
     )
     patient = factory.LazyAttribute(lambda p: p.referral.patient)
     insurer = factory.LazyAttribute(lambda p: p.referral.insurer)

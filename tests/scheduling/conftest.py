@@ -72,9 +72,15 @@ def ketamine(db):
     )
 
 
+def accepted_referral(patient, **fields):
+    """Sessions are booked against an accepted referral (it carries the funding)."""
+    return factories.ReferralFactory(patient=patient, **{"status": "accepted", **fields})
+
+
 @pytest.fixture
 def patient(lidocaine, ketamine):
     p = factories.PatientFactory()
+    accepted_referral(p)
     make_eligible(p, lidocaine.protocol.family)
     make_eligible(p, ketamine.protocol.family)
     return p
@@ -94,6 +100,7 @@ def monday():
 
 def eligible_patient(*versions):
     p = factories.PatientFactory()
+    accepted_referral(p)
     for v in versions:
         make_eligible(p, v.protocol.family)
     return p
