@@ -13,7 +13,8 @@ COMMISSIONERS = [
 ]
 INSURERS = ["Bupa", "AXA Health", "Aviva", "Vitality"]
 
-# Example prices (DOMAIN.md: GBP 300-600 a session by protocol, about GBP 150 a review).
+# Example prices: GBP 300-600 a session by protocol, about GBP 150 a review
+# (docs/clinical-reference.md#example-prices).
 # family slug: (self-pay session, insured session)
 SESSION_PRICES = {
     "lidocaine": (Decimal("350.00"), Decimal("380.00")),

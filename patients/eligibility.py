@@ -19,7 +19,8 @@ from .models import EligibilityAssessment, EligibilityDecision, WeightRecord
 
 WEIGHT_CHANGE_LAPSES_AT = Decimal("0.10")
 
-# DOMAIN.md's example checklists, used while a family's own `contraindications` list is empty.
+# The example checklists (docs/clinical-reference.md#eligibility), used while a family's own
+# `contraindications` list is empty.
 FALLBACK_CONTRAINDICATIONS = {
     "lidocaine": [
         "Allergy to amide local anaesthetics",
@@ -54,7 +55,8 @@ FALLBACK_CONTRAINDICATIONS = {
     ],
 }
 
-# Families where a pregnancy question belongs on the form (DOMAIN.md lists pregnancy for these).
+# Families where a pregnancy question belongs on the form (their checklists list pregnancy:
+# docs/clinical-reference.md#eligibility).
 PREGNANCY_FAMILIES = ("ketamine", "bisphosphonate")
 
 

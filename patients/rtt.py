@@ -1,4 +1,4 @@
-"""The NHS 18-week referral-to-treatment (RTT) clock (DOMAIN.md).
+"""The NHS 18-week referral-to-treatment (RTT) clock (docs/clinical-reference.md#rtt).
 
 The clock starts on the day the clinic receives the referral and stops at the first infusion or a
 decision not to treat (`Referral.rtt_stopped_on`). Weeks waited are whole weeks since the start.

@@ -14,9 +14,9 @@ Referral status machine (DESIGN.md), as TRANSITIONS below:
     in treatment          discharged                          course finished or care ended
     declined, discharged  (none)                              final; a new referral starts a new pathway
 
-Moving to "in treatment" or "declined" stops the RTT clock (DOMAIN.md: first definitive treatment,
-or a clinical decision not to treat, or the patient declining). Every move writes a ReferralEvent
-(who, when, note): the referral timeline.
+Moving to "in treatment" or "declined" stops the RTT clock (docs/clinical-reference.md#rtt: first
+definitive treatment, or a clinical decision not to treat, or the patient declining). Every move
+writes a ReferralEvent (who, when, note): the referral timeline.
 """
 
 from datetime import date
@@ -270,8 +270,9 @@ def apply_action(*, referral: Referral, action: str, by, note: str = "") -> Refe
 
 # --- eligibility ---------------------------------------------------------------------------------
 
-# Labs without which a family cannot be judged safe (DOMAIN.md: bisphosphonates need corrected calcium
-# and eGFR before the dose; magnesium is contraindicated below an eGFR of 30).
+# Labs without which a family cannot be judged safe (docs/clinical-reference.md#eligibility):
+# bisphosphonates need corrected calcium and eGFR before the dose; magnesium is contraindicated below
+# an eGFR of 30.
 REQUIRED_LABS = {
     "bisphosphonate": ("egfr", "corrected_calcium"),
     "magnesium": ("egfr",),

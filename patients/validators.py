@@ -1,4 +1,4 @@
-"""NHS number (Modulus 11), UK postcode and phone validation."""
+"""NHS number (Modulus 11: docs/clinical-reference.md#nhs-number), UK postcode and phone validation."""
 
 import re
 
@@ -85,7 +85,7 @@ def validate_uk_phone(value: str) -> None:
         raise ValidationError("Enter a UK phone number, e.g. 07700 900123 or 0161 496 0123.", code="uk_phone")
 
 
-# A GP practice's ODS code is a letter and five digits (e.g. A81001); see DOMAIN.md.
+# A GP practice's ODS code is a letter and five digits (e.g. A81001): docs/clinical-reference.md#ods-codes.
 _GP_ODS_RE = re.compile(r"^[A-Z]\d{5}$")
 
 

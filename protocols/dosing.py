@@ -7,14 +7,14 @@ Units. A version's doses (default, soft and hard limits) are in the version's un
 dose basis: mg/kg, mg/kg/h (ketamine: a rate over the whole infusion) or mg (fixed doses; magnesium's
 grams are stored as mg). The absolute maximum and the maximum rate are always in mg and mg/h.
 
-Rules (DOMAIN.md):
+Rules (docs/clinical-reference.md#protocol-defaults):
 - mg/kg: dose = dose x weight. mg/kg/h: dose = rate x weight x infusion hours. Fixed: weight ignored.
 - A weight-based dose needs a weight recorded on a known date no older than
   DOSE_WEIGHT_MAX_AGE_DAYS (default 90) before the dose date. Without one it is refused: the
   calculator never guesses a weight.
 - The limits are checked on the prescribed dose in the version's unit, unrounded: equal to the soft
   limit is within limits; above it (even by 0.001) needs a reason; above the hard limit is refused.
-- Absolute maximum per session: a weight-based dose that would exceed it is capped at it (DOMAIN.md:
+- Absolute maximum per session: a weight-based dose that would exceed it is capped at it (ketamine:
   "session dose = rate x weight x hours, capped by the absolute maximum") and the messages say so.
   A fixed dose above it is refused (the prescriber typed that number; there is nothing to cap).
 - A maximum rate in mg/h (pamidronate: 60 mg/h) is never exceeded: a dose that would run faster over
@@ -26,7 +26,8 @@ rate_ml_per_h to 0.1; dose_per_kg and rate_mg_per_h to 0.01. Capped doses are ex
 maximum, so rounding never lifts a dose over a limit; a limit shown in mL/h is rounded down.
 
 Preparation, rate limits while the drug runs and the dose delivered live here too (prepare,
-rate_limits, judge_rate, delivered), so that the prescription, the record and the print agree.
+rate_limits, judge_rate, delivered), so that the prescription, the record and the print agree; the
+seeded rate limits are in docs/clinical-reference.md#rate-limits.
 See docs/clinical-safety/hazard-log.md for the hazards these functions control.
 """
 
@@ -56,7 +57,7 @@ VERDICT_LABELS = {
 FIELD_WEIGHT = "weight"
 FIELD_DOSE = "dose"
 
-# The adult clinic's accepted weights (DOMAIN.md, physiological ranges).
+# The adult clinic's accepted weights (docs/clinical-reference.md#physiological-ranges).
 MIN_WEIGHT_KG = Decimal("20")
 MAX_WEIGHT_KG = Decimal("300")
 

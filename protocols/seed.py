@@ -1,4 +1,5 @@
-"""The protocol library a fresh clinic starts with: DOMAIN.md's example defaults.
+"""The protocol library a fresh clinic starts with: the example defaults in
+docs/clinical-reference.md#protocol-defaults.
 
 Every seeded version is flagged is_example ("example defaults: verify locally") and shows a banner
 until a clinic admin marks it verified. seed_protocol_library() is idempotent: it creates what is
@@ -240,11 +241,12 @@ PROTOCOLS = [
 SETUP_MINUTES = 15
 
 
-# The pump's rate limits of the first example versions (example defaults, verified by each clinic):
-# the bag never runs faster than the minimum duration. Lidocaine, magnesium and methylprednisolone
-# never faster than written; zoledronic acid over at least 15 minutes (renal toxicity); ketamine is
-# held by its mg/kg/h limits and pamidronate by its 60 mg/h maximum, so neither needs a minimum.
-# Added after the first seed (migration 0004), so kept apart from PROTOCOLS.
+# The pump's rate limits of the first example versions (example defaults, verified by each clinic;
+# docs/clinical-reference.md#rate-limits): the bag never runs faster than the minimum duration.
+# Lidocaine and magnesium never faster than written, methylprednisolone over at least 30 minutes,
+# zoledronic acid over at least 15 minutes (renal toxicity); ketamine is held by its mg/kg/h limits
+# and pamidronate by its 60 mg/h maximum, so neither needs a minimum. Added after the first seed
+# (migration 0004), so kept apart from PROTOCOLS.
 RATE_LIMITS = {
     "lidocaine": {"min_infusion_minutes": 60},
     "magnesium-sulphate": {"min_infusion_minutes": 30},

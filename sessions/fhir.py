@@ -2,7 +2,7 @@
 
 Pure functions from model instances to dicts: no queries here (the views read through
 record_selectors.record_for_export and patients' own models), so the export costs the same few queries
-whatever the number of observations. Codes and units are DOMAIN.md's "FHIR R4 and codes".
+whatever the number of observations. Codes and units: docs/clinical-reference.md#fhir-codes.
 
 Ids are stable: a resource's `id` comes from its row (`vitals-12-hr`, `patient-3`) and its Bundle
 `fullUrl` is a name-based UUID of that id within this installation (SITE_URL), so exporting the same

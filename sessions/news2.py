@@ -1,8 +1,9 @@
 """NEWS2 (Royal College of Physicians, 2017): the aggregate early warning score.
 
-Pure functions, no Django: every band is written out as in the RCP chart (see DOMAIN.md) so that a
-reviewer can hold this file next to the table. Sedation (POSS) is not part of NEWS2, but a POSS of
-3 or 4 is treated like a NEWS2 of 7 (an urgent alert), so the alert level is decided here too.
+Pure functions, no Django: every band is written out as in the RCP chart (the table is in
+docs/clinical-reference.md#news2) so that a reviewer can hold this file next to it. Sedation (POSS,
+docs/clinical-reference.md#poss) is not part of NEWS2, but a POSS of 3 or 4 is treated like a NEWS2 of 7
+(an urgent alert), so the alert level is decided here too.
 """
 
 from dataclasses import dataclass

@@ -20,7 +20,8 @@ from simple_history.models import HistoricalRecords
 from . import news2
 from .news2 import AlertLevel, Band
 
-# Physiological ranges accepted on entry (DOMAIN.md); outside them a value is refused as a likely typo.
+# Physiological ranges accepted on entry; outside them a value is refused as a likely typo
+# (docs/clinical-reference.md#physiological-ranges).
 RANGES = {
     "systolic": (40, 300),
     "diastolic": (20, 200),

@@ -155,7 +155,7 @@ class ProtocolFactory(factory.django.DjangoModelFactory):
 
 
 class ProtocolVersionFactory(factory.django.DjangoModelFactory):
-    """Lidocaine 5 mg/kg over 60 min (DOMAIN.md example defaults)."""
+    """Lidocaine 5 mg/kg over 60 min (example defaults: docs/clinical-reference.md#protocol-defaults)."""
 
     class Meta:
         model = ProtocolVersion

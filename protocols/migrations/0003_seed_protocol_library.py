@@ -1,4 +1,7 @@
-"""A fresh clinic gets the five example protocol families on migrate (DOMAIN.md)."""
+"""A fresh clinic gets the five example protocol families on migrate.
+
+The figures: docs/clinical-reference.md#protocol-defaults.
+"""
 
 from django.db import migrations
 

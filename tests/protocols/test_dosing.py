@@ -1,4 +1,5 @@
-"""The dose calculator at and around every limit (DOMAIN.md example defaults)."""
+"""The dose calculator at and around every limit of the example defaults
+(docs/clinical-reference.md#protocol-defaults)."""
 
 from datetime import timedelta
 from decimal import Decimal as D

@@ -1,5 +1,6 @@
-"""NEWS2 against the RCP chart in DOMAIN.md: every band boundary of every parameter, both SpO2
-scales on air and oxygen, ACVPU, temperature decimals, the aggregate bands and the reference cases."""
+"""NEWS2 against the RCP chart (docs/clinical-reference.md#news2): every band boundary of every
+parameter, both SpO2 scales on air and oxygen, ACVPU, temperature decimals, the aggregate bands and
+the reference cases."""
 
 from decimal import Decimal
 
