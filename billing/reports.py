@@ -513,7 +513,7 @@ def _offset_label(days: int) -> str:
 
 
 def adverse_events(start: date, end: date) -> Report:
-    AdverseEvent = _model("infusion_sessions", "AdverseEvent")
+    AdverseEvent = _model("records", "AdverseEvent")
     columns = [
         ("protocol", "Protocol"),
         ("infusions", "Infusions given"),

@@ -22,7 +22,7 @@ DASHBOARD_MODULES = (
     "patients.followup_dashboard",
     "protocols.dashboard",
     "sessions.dashboard",
-    "sessions.record_dashboard",
+    "records.dashboard",
     "billing.dashboard",
 )
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "patients.apps.PatientsConfig",
     "protocols.apps.ProtocolsConfig",
     "sessions.apps.SessionsConfig",
+    "records.apps.RecordsConfig",
     "billing.apps.BillingConfig",
 ]
 

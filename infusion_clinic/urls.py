@@ -31,6 +31,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("protocols/", include("protocols.urls")),
     path("sessions/", include("sessions.urls")),
+    path("", include("records.urls")),
     path("billing/", include("billing.urls")),
     path("staff/", include("infusion_clinic.staff_urls")),
     path("admin/", admin.site.urls),

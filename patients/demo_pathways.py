@@ -28,7 +28,7 @@ TO_ACCEPTED = {
 
 
 def _first_infusion(patient):
-    from sessions.record_models import InfusionRecord
+    from records.models import InfusionRecord
 
     return InfusionRecord.objects.filter(session__patient=patient).order_by("started_at").first()
 

@@ -1,7 +1,5 @@
 from django.urls import include, path
 
-from sessions import fhir_views
-
 from . import views
 
 app_name = "patients"
@@ -12,7 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.patient_detail, name="patient_detail"),
     path("<int:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("<int:pk>/history/", views.patient_history, name="patient_history"),
-    path("<int:pk>/fhir.json", fhir_views.patient_fhir, name="patient_fhir"),
     path("<int:pk>/weights/new/", views.weight_add, name="weight_add"),
     path("<int:pk>/eligibility/<slug:family>/", views.eligibility_assess, name="eligibility_assess"),
     path("referrals/new/", views.referral_intake, name="referral_intake"),

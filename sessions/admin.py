@@ -86,7 +86,4 @@ class InfusionSessionAdmin(SimpleHistoryAdmin):
     list_select_related = ["patient", "chair", "protocol_version"]
 
 
-from . import (  # noqa: E402  (admin modules of the session record and reminders)
-    record_admin,  # noqa: F401  (session record, issue 7: read-only admin)
-    reminder_admin,  # noqa: F401  (reminder log and wording)
-)
+from . import reminder_admin  # noqa: E402,F401  (reminder log and wording)

@@ -32,10 +32,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.services import ensure_preauthorisation
 from patients.eligibility import ensure_eligible
 from patients.models import Patient, Referral, ReferralStatus
 
+from .hooks import run_booking_checks
 from .models import Chair, Closure, Course, InfusionSession, Location, OpeningHours, SessionStatus
 from .slots import _tz, session_end, slot_problems
 
@@ -162,9 +162,7 @@ def book_session(*, patient, protocol_version, chair, start, booked_by, referral
     )
     _lock(chairs=[chair], patient=patient)
     referral = _referral_for(patient=patient, referral=referral)
-    ensure_preauthorisation(
-        patient=patient, referral=referral, protocol_version=protocol_version, session_count=1
-    )
+    run_booking_checks(patient=patient, referral=referral, protocol_version=protocol_version, session_count=1)
     return _new_session(
         patient=patient,
         protocol_version=protocol_version,
@@ -297,7 +295,7 @@ def book_course(*, patient, protocol_version, chair, start, booked_by, referral=
         interval_days=protocol_version.course_interval_days,
     )
     referral = _referral_for(patient=patient, referral=referral)
-    ensure_preauthorisation(
+    run_booking_checks(
         patient=patient, referral=referral, protocol_version=protocol_version, session_count=len(starts)
     )
     course = Course(

@@ -24,11 +24,11 @@ from django.utils import timezone
 from infusion_clinic.roles import NURSE, RECEPTION, SPECIALIST
 from patients.models import Patient
 from protocols.models import ProtocolVersion
+from records import services
+from records.models import InfusionRecord
 
-from . import record as services
 from .booking import book_course, book_session, cancel_session, check_in, mark_did_not_attend
 from .models import Chair, Closure, InfusionSession, Location, OpeningHours, SessionStatus
-from .record_models import InfusionRecord
 from .slots import find_slots, slot_problems
 
 SIGNED_OFF, COMPLETED, IN_PROGRESS, CHECKED_IN, BOOKED = (

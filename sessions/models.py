@@ -231,5 +231,4 @@ class InfusionSession(models.Model):
         return int((self.end - self.start).total_seconds() // 60)
 
 
-from .record_models import *  # noqa: E402,F401,F403
 from .reminder_models import *  # noqa: E402,F401,F403

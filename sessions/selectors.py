@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from . import hooks
 from .models import (
     ACTIVE_STATUSES,
     Chair,
@@ -106,19 +107,16 @@ def day_board(*, location: Location, day: date) -> DayBoard:
     """Chairs with their sessions for one day at a location, plus nurse load per hour against the rota."""
     tz = _tz()
     start, end = _at(day, 0, tz), _at(day + timedelta(days=1), 0, tz)
-    # The session record may annotate or prefetch more per session here (e.g. the latest NEWS2
-    # alert for the board badge, templates/infusion_sessions/record/_board_badge.html): add it to
-    # this queryset, keeping the board's query count constant.
     sessions = (
         session_queryset()
         .filter(chair__location=location, start__lt=end, end__gt=start)
         .exclude(status=SessionStatus.RESCHEDULED)
         .order_by("start")
     )
-    # Session record (issue 7): latest NEWS2 and observation times for the board badge, as subqueries.
-    from .record_selectors import with_record_summary
-
-    sessions = with_record_summary(sessions)
+    # Higher apps annotate the board's sessions (the session record: its latest NEWS2 for the badge),
+    # as subqueries, so the board's query count stays constant (sessions/hooks.py).
+    for annotate in hooks.board_sessions:
+        sessions = annotate(sessions)
     chairs = list(
         Chair.objects.filter(location=location)
         .order_by("display_order", "name")

@@ -5,9 +5,7 @@ from . import views
 app_name = "infusion_sessions"
 
 urlpatterns = [
-    # The session record (charting, sign-off) and reminders have their own modules; same namespace.
-    path("", include("sessions.record_urls")),
-    path("", include("sessions.escalation_urls")),
+    # Reminders have their own module in the same namespace; the session record is the records app.
     path("", include("sessions.reminder_urls")),
     # Scheduling (issue 6).
     path("", views.day_board, name="day_board"),

@@ -1,8 +1,16 @@
 from django import template
 
+from sessions import hooks
 from sessions.selectors import upcoming_sessions_for_patient
 
 register = template.Library()
+
+
+@register.simple_tag
+def page_fragments(slot):
+    """{% page_fragments "board_session" as fragments %}: the templates higher apps add to a slot of
+    the scheduling pages (sessions/hooks.py), to {% include %} one by one."""
+    return list(hooks.page_fragments.get(slot, ()))
 
 
 @register.simple_tag

@@ -1,5 +1,5 @@
 """The billing hooks wired into the other apps' services: booking (sessions.booking) and completion
-(sessions.record)."""
+(records.services)."""
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -12,8 +12,8 @@ from django.utils import timezone
 from billing.models import Invoice, PreAuthorisationUse
 from billing.services import create_price
 from patients.models import EligibilityAssessment
+from records import services as record_services
 from sessions import booking
-from sessions import record as record_services
 from sessions.models import InfusionSession
 
 from .. import factories

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from billing import reports
 from patients.models import OutcomeReview
-from sessions.models import AdverseEvent, Course
+from records.models import AdverseEvent
+from sessions.models import Course
 
 from .. import factories
 from .conftest import referral, session, version

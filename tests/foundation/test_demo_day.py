@@ -8,8 +8,8 @@ from django.utils import timezone
 def _counts():
     from billing.models import Invoice, InvoiceLine, PreAuthorisation
     from patients.models import EligibilityAssessment, Patient, Referral, ReferralEvent, WeightRecord
+    from records.models import InfusionRecord, VitalSigns
     from sessions.models import InfusionSession
-    from sessions.record_models import InfusionRecord, VitalSigns
 
     models = (
         Patient,
@@ -68,7 +68,7 @@ def _demo_sessions():
 @pytest.mark.django_db
 def test_it_gives_every_demo_patient_with_sessions_an_accepted_referral_with_the_rtt_clock_right(capsys):
     from patients.models import OPEN_STATUSES, EligibilityAssessment, Patient, ReferralEvent, ReferralStatus
-    from sessions.record_models import InfusionRecord
+    from records.models import InfusionRecord
 
     call_command("seed_demo")
 
@@ -166,8 +166,8 @@ def test_it_charts_and_bills_every_completed_demo_session_and_books_insured_ones
     capsys,
 ):
     from billing.models import InvoiceLine, PreAuthorisation
+    from records.models import InfusionRecord, VitalSigns
     from sessions.models import SessionStatus
-    from sessions.record_models import InfusionRecord, VitalSigns
 
     call_command("seed_demo")
 

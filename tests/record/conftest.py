@@ -3,8 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sessions import escalation
-from sessions import record as services
+from records import escalation, services
 from sessions.models import InfusionSession, SessionStatus
 from tests import factories
 
@@ -87,8 +86,8 @@ def escalate(session, by, vitals, *, action="doctor_review", minutes_after=1):
 
 def finish(session, by):
     """Stop the infusion (with one observation charted), escalate any alert, and complete the session."""
-    from sessions.escalation_rules import unescalated_alerts_for
-    from sessions.record_models import VitalSigns
+    from records.escalation_rules import unescalated_alerts_for
+    from records.models import VitalSigns
 
     if not VitalSigns.objects.filter(session=session).exists():
         chart(session, by, minutes_ago=5)

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from sessions import record as services
+from records import services
+from records.models import Addendum, VitalSigns
 from sessions.models import SessionStatus
-from sessions.record_models import Addendum, VitalSigns
 
 from .conftest import chart, finish
 
@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name, session):
-    return reverse(f"infusion_sessions:{name}", args=[session.pk])
+    namespace = "records" if name.startswith("session_record") else "infusion_sessions"
+    return reverse(f"{namespace}:{name}", args=[session.pk])
 
 
 def test_an_addendum_follows_a_completed_record_and_changes_no_value(started_session, nurse):

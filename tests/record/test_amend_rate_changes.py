@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import record as services
-from sessions.record_models import Amendment, InfusionRecord, RateChange, RateChangeKind
-from sessions.record_selectors import record_history
+from records import services
+from records.models import Amendment, InfusionRecord, RateChange, RateChangeKind
+from records.selectors import record_history
 
 from .conftest import chart, finish
 
@@ -34,7 +34,8 @@ def ago(minutes):
 
 
 def url(name, session):
-    return reverse(f"infusion_sessions:{name}", args=[session.pk])
+    namespace = "records" if name.startswith("session_record") else "infusion_sessions"
+    return reverse(f"{namespace}:{name}", args=[session.pk])
 
 
 def chart_infusion(session, nurse):

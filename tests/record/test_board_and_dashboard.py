@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sessions import record as services
+from records import services
+from records.selectors import observation_due
 from sessions.models import SessionStatus
-from sessions.record_selectors import observation_due
 
 from .conftest import chart, finish
 
@@ -130,7 +130,7 @@ def test_the_nurse_dashboard_lists_sessions_in_progress_with_alerts_and_overdue_
 
 
 def test_the_record_dashboard_cards_make_the_same_queries_for_1_and_5_sessions(make_session, nurse, rf):
-    from sessions.record_dashboard import awaiting_signoff_card, in_progress_card
+    from records.dashboard import awaiting_signoff_card, in_progress_card
 
     request = rf.get("/")
     request.user = nurse

@@ -10,9 +10,9 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sessions import record as services
+from records import services
+from records.models import Escalation
 from sessions.models import InfusionSession, OpeningHours, SessionStatus
-from sessions.record_models import Escalation
 from tests import factories
 from tests.conftest import login, screenshot
 

@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 
 from protocols.models import ProtocolVersion
 from protocols.seed import seed_protocol_library
-from sessions import record as services
+from records import services
+from records.models import InfusionRecord, RateChange
 from sessions.models import InfusionSession, OpeningHours, SessionStatus
-from sessions.record_models import InfusionRecord, RateChange
 from tests import factories
 from tests.conftest import login, screenshot
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from records.models import Amendment, RateChange, RateChangeKind, VitalSigns
 from sessions.models import InfusionSession, OpeningHours, SessionStatus
-from sessions.record_models import Amendment, RateChange, RateChangeKind, VitalSigns
 from tests import factories
 from tests.conftest import login, screenshot
 

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sessions import record as services
+from records import services
+from records.models import VitalSigns
 from sessions.models import InfusionSession, SessionStatus
-from sessions.record_models import VitalSigns
 
 from .conftest import NORMAL
 

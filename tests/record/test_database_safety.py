@@ -12,9 +12,9 @@ from billing.services import issue_invoice, session_completed
 from patients.followup_models import DiaryPrompt, OutcomeReview
 from patients.models import Referral, ReferralEvent
 from patients.services import create_referral
-from sessions import record as services
+from records import services
+from records.models import AdverseEvent, InfusionRecord, RateChange, VitalSigns
 from sessions.models import Course, InfusionSession
-from sessions.record_models import AdverseEvent, InfusionRecord, RateChange, VitalSigns
 from sessions.reminder_models import ReminderLog
 from tests import factories
 

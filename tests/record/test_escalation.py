@@ -13,11 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from protocols import services as protocol_services
-from sessions import escalation
-from sessions import record as services
-from sessions.escalation_rules import unescalated_alerts_for
+from records import escalation, services
+from records.escalation_rules import unescalated_alerts_for
+from records.models import Escalation, EscalationAction, InfusionRecord
 from sessions.models import SessionStatus
-from sessions.record_models import Escalation, EscalationAction, InfusionRecord
 from tests import factories
 
 from .conftest import chart, escalate

@@ -15,11 +15,10 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
-from sessions import fhir
-from sessions import record as services
+from records import fhir, services
+from records.models import VitalSigns
+from records.selectors import record_for_export
 from sessions.models import SessionStatus
-from sessions.record_models import VitalSigns
-from sessions.record_selectors import record_for_export
 from tests import factories
 
 from .conftest import NORMAL, chart, finish
@@ -70,11 +69,11 @@ def loinc(resource):
 
 
 def session_url(session):
-    return reverse("infusion_sessions:session_record_fhir", args=[session.pk])
+    return reverse("records:session_record_fhir", args=[session.pk])
 
 
 def patient_url(patient):
-    return reverse("patients:patient_fhir", args=[patient.pk])
+    return reverse("records:patient_fhir", args=[patient.pk])
 
 
 # --- Patient ------------------------------------------------------------------------------------
@@ -326,7 +325,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, started_session):
 
 @pytest.mark.parametrize("pk", [999999, 2**63])
 def test_an_unknown_id_answers_404_json_never_500(nurse_client, pk):
-    for name in ("infusion_sessions:session_record_fhir", "patients:patient_fhir"):
+    for name in ("records:session_record_fhir", "records:patient_fhir"):
         response = nurse_client.get(reverse(name, args=[pk]))
         assert response.status_code == 404, name
         assert response["Content-Type"] == "application/fhir+json"
@@ -385,7 +384,7 @@ def test_the_bundle_makes_the_same_queries_for_10_and_100_observations(
 
 
 def test_the_record_page_and_the_patient_page_link_to_the_export(nurse_client, started_session):
-    record_page = nurse_client.get(reverse("infusion_sessions:session_record", args=[started_session.pk]))
+    record_page = nurse_client.get(reverse("records:session_record", args=[started_session.pk]))
     assert session_url(started_session).encode() in record_page.content
     assert b"FHIR export (JSON)" in record_page.content
     patient_page = nurse_client.get(reverse("patients:patient_detail", args=[started_session.patient.pk]))

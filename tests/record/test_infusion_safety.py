@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from protocols.models import ProtocolVersion
 from protocols.seed import seed_protocol_library
-from sessions import record as services
-from sessions.record_models import Amendment, InfusionRecord, RateChange, RateChangeKind
-from sessions.record_selectors import record_page
+from records import services
+from records.models import Amendment, InfusionRecord, RateChange, RateChangeKind
+from records.selectors import record_page
 
 from .conftest import chart
 
@@ -331,7 +331,8 @@ def test_a_stop_before_the_start_is_refused(make_session, nurse):
 
 
 def url(name, session, *args):
-    return reverse(f"infusion_sessions:{name}", args=[session.pk, *args])
+    namespace = "records" if name.startswith("session_record") else "infusion_sessions"
+    return reverse(f"{namespace}:{name}", args=[session.pk, *args])
 
 
 def hhmm(minutes_ago=0):

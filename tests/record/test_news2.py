@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessions import news2
-from sessions.news2 import AlertLevel, Band
+from records import news2
+from records.news2 import AlertLevel, Band
 
 
 @pytest.mark.parametrize(

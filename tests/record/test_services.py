@@ -9,10 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import ReferralStatus
-from sessions import record as services
-from sessions.models import SessionStatus
-from sessions.news2 import AlertLevel, Band
-from sessions.record_models import (
+from records import services
+from records.models import (
     AdverseEvent,
     Amendment,
     InfusionRecord,
@@ -21,6 +19,8 @@ from sessions.record_models import (
     RateChangeKind,
     VitalSigns,
 )
+from records.news2 import AlertLevel, Band
+from sessions.models import SessionStatus
 from tests import factories
 
 from .conftest import NORMAL, chart, finish

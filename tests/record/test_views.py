@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import record as services
+from records import services
+from records.models import Amendment, InfusionRecord, RateChange, VitalSigns
 from sessions.models import SessionStatus
-from sessions.record_models import Amendment, InfusionRecord, RateChange, VitalSigns
 
 from .conftest import NORMAL, chart, finish
 
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name, session, *args):
-    return reverse(f"infusion_sessions:{name}", args=[session.pk, *args])
+    namespace = "records" if name.startswith("session_record") else "infusion_sessions"
+    return reverse(f"{namespace}:{name}", args=[session.pk, *args])
 
 
 def hhmm(minutes_ago=0):

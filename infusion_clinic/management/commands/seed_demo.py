@@ -24,7 +24,7 @@ SEEDERS = [
     "sessions.demo",
     "patients.demo",
     "sessions.demo_bookings",
-    "sessions.record_demo",
+    "records.demo",
     "sessions.demo_day",
     "patients.followup_demo",
     "patients.demo_pathways",  # last: referrals, sessions and invoices agree

@@ -1,0 +1,19 @@
+from django import template
+
+from records.selectors import badge_for
+
+register = template.Library()
+
+
+@register.simple_tag
+def record_badge(session):
+    """The NEWS2 / overdue badge data of a session annotated by records.selectors.with_record_summary."""
+    return badge_for(session)
+
+
+@register.simple_tag
+def latest_vitals(session):
+    """The latest observation of one session (for its session page: one query)."""
+    from records.models import VitalSigns
+
+    return VitalSigns.objects.filter(session=session).order_by("-observed_at", "-id").first()
