@@ -303,10 +303,17 @@ def deliver_reminders(*, ids, now: datetime | None = None) -> list[ReminderLog]:
 
 
 def _record(log: ReminderLog) -> None:
-    """Write one reminder's outcome (autocommit: its own transaction)."""
-    ReminderLog.objects.filter(pk=log.pk, status=ReminderStatus.SENDING).update(
-        **{name: getattr(log, name) for name in _SETTLED_FIELDS}
-    )
+    """Write one reminder's outcome in a transaction of its own. On PostgreSQL its commit does not
+    wait for the WAL flush (synchronous_commit off, for this transaction only), so a batch does not pay
+    a disk flush per message; the only risk is a database crash within a fraction of a second of the
+    commit, which leaves those rows "sending", reported as outcome unknown: never sent twice."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        ReminderLog.objects.filter(pk=log.pk, status=ReminderStatus.SENDING).update(
+            **{name: getattr(log, name) for name in _SETTLED_FIELDS}
+        )
 
 
 def _release(logs: list[ReminderLog]) -> None:
