@@ -364,3 +364,120 @@ def test_a_database_error_mid_chunk_keeps_the_outcomes_already_sent(failing_reco
     assert [statuses[s.pk] for s in sessions if s != sessions[2]] == [ReminderStatus.SENT] * 4
     assert sorted(sms.to for sms in sms_outbox) == sorted({sms.to for sms in sms_outbox})  # none twice
     assert len(sms_outbox) == 5
+
+
+# --- Celery's time limits on a real (prefork) worker ------------------------------------------------
+
+
+@pytest.fixture
+def prefork_worker(transactional_db, slow_provider):
+    """A real prefork worker (solo pools enforce no time limits) sending to the slow provider with a
+    generous HTTP timeout: only a time limit can stop a delivery."""
+    import os
+    import uuid
+
+    from infusion_clinic.celery import app
+    from tests.conftest import ARTIFACTS, REDIS_URL, _forget_celery_connections
+
+    queue = f"limits-{uuid.uuid4().hex[:10]}"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "infusion_clinic.settings_test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_RESULT_BACKEND": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "SMS_BACKEND": "sessions.messaging.HttpJsonSMSBackend",
+        "SMS_HTTP_URL": slow_provider.url,
+        "SMS_HTTP_TIMEOUT": "30",
+        "SMS_QUIET_HOURS": "",
+    }
+    saved = {k: app.conf.get(k) for k in ("broker_url", "result_backend", "task_always_eager")}
+    _forget_celery_connections(app)
+    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"celery-{queue}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "infusion_clinic", "worker", "--pool=prefork", "-c", "1"]
+        + ["-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
+        + ["-n", f"{queue}@%h"],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        from infusion_clinic.tasks import ping
+
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                ping.apply_async(args=["ready"], queue=queue).get(timeout=5)
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"Celery worker did not start; see {log}")
+        yield queue
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        app.conf.update(saved)
+        _forget_celery_connections(app)
+
+
+def test_the_soft_time_limit_stops_a_stalled_send_and_records_outcome_unknown(prefork_worker, slow_provider):
+    slow_provider.delay = 12
+    (session,) = _sms_only_sessions(1)
+    log = ReminderLog.objects.create(session=session, kind="24h", channel="sms", claimed_at=timezone.now())
+    started = time.monotonic()
+    # The limits travel in the message from the process that queues it (REMINDER_TASK_*_TIME_LIMIT
+    # there); short ones here so the test does not wait a minute.
+    deliver_reminder.apply_async((log.pk,), queue=prefork_worker, soft_time_limit=2, time_limit=6)
+    deadline = started + 30
+    while ReminderLog.objects.filter(
+        pk=log.pk, status__in=(ReminderStatus.PENDING, ReminderStatus.SENDING)
+    ).exists():
+        assert time.monotonic() < deadline, "the delivery task was not stopped"
+        time.sleep(0.2)
+    log.refresh_from_db()
+    assert time.monotonic() - started < 12  # stopped by the 2 s limit, not by the provider
+    assert log.status == ReminderStatus.UNKNOWN and "ran out of time" in log.last_error
+    assert len(slow_provider.requests) == 1
+
+
+class InterruptedOnSecondSMSBackend:
+    """Accepts the first SMS; the task's soft time limit fires during the second."""
+
+    sent: list = []
+
+    def send(self, sms):
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if len(self.sent) == 1:
+            raise SoftTimeLimitExceeded()
+        self.sent.append(sms)
+        return f"ok-{len(self.sent)}"
+
+
+@pytest.mark.django_db
+def test_a_batch_interrupted_by_its_time_limit_records_what_it_did_and_hands_back_the_rest(settings):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    settings.SMS_BACKEND = f"{__name__}.InterruptedOnSecondSMSBackend"
+    settings.SMS_QUIET_HOURS = ""
+    InterruptedOnSecondSMSBackend.sent = []
+    sessions = _sms_only_sessions(4)
+    with pytest.raises(SoftTimeLimitExceeded):
+        run_due_reminders(now=timezone.now(), retry=dispatch_delivery)
+    by_session = dict(ReminderLog.objects.values_list("session_id", "status"))
+    assert [by_session[s.pk] for s in sessions] == [
+        ReminderStatus.SENT,
+        ReminderStatus.UNKNOWN,  # interrupted mid-send: may have gone
+        ReminderStatus.RETRYING,  # never tried: the sweep sends them
+        ReminderStatus.RETRYING,
+    ]
+    assert len(InterruptedOnSecondSMSBackend.sent) == 1
