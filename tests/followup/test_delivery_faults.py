@@ -481,3 +481,12 @@ def test_a_batch_interrupted_by_its_time_limit_records_what_it_did_and_hands_bac
         ReminderStatus.RETRYING,
     ]
     assert len(InterruptedOnSecondSMSBackend.sent) == 1
+
+
+@pytest.mark.django_db
+def test_the_reception_dashboard_counts_reminders_whose_outcome_is_unknown(reception_client):
+    (session,) = _sms_only_sessions(1)
+    ReminderLog.objects.create(
+        session=session, kind="24h", channel="sms", status=ReminderStatus.UNKNOWN, claimed_at=timezone.now()
+    )
+    assert b"1 failed or unknown" in reception_client.get("/").content
