@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('infusion_sessions', '0008_amend_rate_changes'),
+        ('infusion_sessions', '0011_status_checks_and_locked_record_triggers'),
     ]
 
     operations = [

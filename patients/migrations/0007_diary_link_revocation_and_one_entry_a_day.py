@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0004_followup_diaries_outcomes'),
+        ('patients', '0006_status_and_nhs_number_checks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
