@@ -33,13 +33,14 @@ seed: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 
 # The demo: SQLite and in-process tasks unless DATABASE_URL / CELERY_BROKER_URL are set.
-# Ctrl-C stops the web server and the Celery worker together.
+# Ctrl-C stops the web server and the Celery worker together; a worker that exits on its own (e.g.
+# Redis went away) is started again by scripts/worker_forever.sh.
 run: seed
 	@export DEBUG=$${DEBUG:-true}; \
 	trap 'kill 0' INT TERM EXIT; \
 	if [ -n "$$CELERY_BROKER_URL" ]; then \
 	  echo "Starting a Celery worker with beat on $$CELERY_BROKER_URL"; \
-	  $(VENV)/bin/celery -A infusion_clinic worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler -l INFO & \
+	  scripts/worker_forever.sh $(VENV)/bin/celery -A infusion_clinic worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler -l INFO & \
 	else \
 	  echo "No CELERY_BROKER_URL: tasks run in-process; 'python manage.py run_due_work' runs the periodic work once."; \
 	fi; \

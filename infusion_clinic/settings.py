@@ -157,6 +157,9 @@ else:
         else ("django.core.mail.backends.smtp.EmailBackend")
     )
     EMAIL_CONFIGURED = DEBUG
+# Seconds an SMTP connection may wait for the server (connect, greeting, each reply): without it a
+# server that accepts and never answers holds a reminder worker for ever.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Infusion Clinic <clinic@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -170,6 +173,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses Redis keeps trying to reconnect (no limit) instead of giving up; a blackholed
+# broker fails a connection attempt after a few seconds instead of the OS's minutes.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=3.0)
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=3.0)
+# Time limits (seconds) for every task: the soft limit raises inside the task so it can record what it
+# was doing, the hard one kills the worker child. The reminder tasks have their own (below).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Security: the deploy values follow DEBUG, and each can be overridden.
@@ -215,6 +230,11 @@ REMINDER_LEAD_HOURS = sorted(env.list("REMINDER_LEAD_HOURS", cast=int, default=[
 # Delivery attempts after the first, with exponential backoff, before a reminder is marked failed.
 REMINDER_MAX_RETRIES = env.int("REMINDER_MAX_RETRIES", default=5)
 REMINDER_RETRY_BACKOFF = env.int("REMINDER_RETRY_BACKOFF", default=30)  # seconds, doubling each retry
+# Time limits (seconds) of one delivery task and of the 5-minutely batch (under the beat interval).
+REMINDER_TASK_SOFT_TIME_LIMIT = env.int("REMINDER_TASK_SOFT_TIME_LIMIT", default=60)
+REMINDER_TASK_TIME_LIMIT = env.int("REMINDER_TASK_TIME_LIMIT", default=90)
+REMINDER_BATCH_SOFT_TIME_LIMIT = env.int("REMINDER_BATCH_SOFT_TIME_LIMIT", default=240)
+REMINDER_BATCH_TIME_LIMIT = env.int("REMINDER_BATCH_TIME_LIMIT", default=280)
 # SMS: a dotted path to a backend in sessions/messaging.py (console and file for development, http
 # for a provider). Outside DEBUG nothing is configured by default, so SMS are recorded as failed.
 SMS_BACKEND = env(

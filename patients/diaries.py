@@ -1,7 +1,10 @@
 """Pain diaries: signed expiring links, entries (from the patient or staff), prompts, review.
 
 A link signs the random token of a DiaryPrompt with a TimestampSigner, so the link carries no
-patient data and stops working DIARY_LINK_DAYS after it was made.
+patient data and stops working DIARY_LINK_DAYS after it was made. Only the newest link of a patient
+works: issuing one (by staff, or a prompt that was sent) revokes the older ones, and staff can revoke
+a link. A link takes one entry a UK day (a unique row per link and day), so at most about
+DIARY_LINK_DAYS entries over its life. Pages for revoked or expired links say nothing about the patient.
 """
 
 import logging
@@ -32,6 +35,15 @@ class DiaryLinkError(Exception):
     title = "This diary link does not work"
     message = (
         "The link may have been copied incompletely. Please use the newest link the clinic sent you, "
+        "or contact the clinic for a new one."
+    )
+
+
+class DiaryLinkRevoked(DiaryLinkError):
+    status = 410
+    title = "This diary link is no longer active"
+    message = (
+        "The clinic has replaced or withdrawn this link. Please use the newest link the clinic sent you, "
         "or contact the clinic for a new one."
     )
 
@@ -76,7 +88,13 @@ def prompt_from_token(token: str) -> DiaryPrompt:
     prompt = DiaryPrompt.objects.select_related("patient").filter(token=_as_uuid(value)).first()
     if prompt is None:
         raise DiaryLinkError
+    if prompt.revoked_at is not None:
+        raise DiaryLinkRevoked
     return prompt
+
+
+def filled_in_today(prompt: DiaryPrompt) -> bool:
+    return prompt.entries.filter(link_day=timezone.localdate()).exists()
 
 
 def _as_uuid(value):
@@ -88,12 +106,35 @@ def _as_uuid(value):
         raise DiaryLinkError from exc
 
 
+def _revoke_older_links(*, newest: DiaryPrompt, by) -> int:
+    return (
+        DiaryPrompt.objects.filter(patient_id=newest.patient_id, revoked_at__isnull=True)
+        .exclude(pk=newest.pk)
+        .filter(created_at__lte=newest.created_at)
+        .update(revoked_at=timezone.now(), revoked_by=by)
+    )
+
+
 @transaction.atomic
 def create_diary_link(*, patient: Patient, created_by) -> DiaryPrompt:
-    """A link that staff hand to the patient (shown on screen, or sent by them)."""
+    """A link that staff hand to the patient (shown on screen, or sent by them). The patient's older
+    links stop working."""
     prompt = DiaryPrompt(patient=patient, created_by=created_by, status=DiaryPromptStatus.HANDED_OUT)
     prompt.full_clean()
     prompt.save()
+    _revoke_older_links(newest=prompt, by=created_by)
+    return prompt
+
+
+@transaction.atomic
+def revoke_diary_link(*, prompt: DiaryPrompt, by) -> DiaryPrompt:
+    """Stop one link working (e.g. sent to the wrong number). Refused when it is already revoked."""
+    changed = DiaryPrompt.objects.filter(pk=prompt.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+    if not changed:
+        raise ValidationError({"revoked_at": "This link was already revoked."})
+    prompt.refresh_from_db()
     return prompt
 
 
@@ -101,12 +142,23 @@ def create_diary_link(*, patient: Patient, created_by) -> DiaryPrompt:
 def record_diary_entry(
     *, patient: Patient, prompt: DiaryPrompt | None = None, entered_by=None, **fields
 ) -> PainDiaryEntry:
-    """Save one entry; the patient's own via a link, or staff's on the patient's behalf."""
-    if prompt is not None and prompt.patient_id != patient.pk:
-        raise ValidationError("This diary link belongs to someone else.")
+    """Save one entry; the patient's own via a link (one a day, not on a revoked link), or staff's on
+    the patient's behalf."""
+    link_day = None
+    if prompt is not None:
+        if prompt.patient_id != patient.pk:
+            raise ValidationError("This diary link belongs to someone else.")
+        # Lock the link: a revocation or a second entry at the same moment waits for this one.
+        prompt = DiaryPrompt.objects.select_for_update().get(pk=prompt.pk)
+        if prompt.revoked_at is not None:
+            raise DiaryLinkRevoked
+        link_day = timezone.localdate()
+        if prompt.entries.filter(link_day=link_day).exists():
+            raise ValidationError(ALREADY_TODAY)
     entry = PainDiaryEntry(
         patient=patient,
         prompt=prompt,
+        link_day=link_day,
         entered_by=entered_by,
         source=DiaryEntrySource.STAFF if entered_by is not None else DiaryEntrySource.PATIENT,
         **fields,
@@ -116,6 +168,9 @@ def record_diary_entry(
     entry.full_clean()
     entry.save()
     return entry
+
+
+ALREADY_TODAY = "You have already filled in today's diary. The link works again tomorrow."
 
 
 @transaction.atomic
@@ -264,6 +319,9 @@ def send_diary_prompts(*, now: datetime | None = None) -> PromptResult:
             )
             result.failed += 1
             continue
-        DiaryPrompt.objects.filter(pk=prompt.pk).update(status=DiaryPromptStatus.SENT)
+        with transaction.atomic():
+            DiaryPrompt.objects.filter(pk=prompt.pk).update(status=DiaryPromptStatus.SENT)
+            # Only once the new link is on its way: a failed send leaves the patient their old one.
+            _revoke_older_links(newest=prompt, by=None)
         result.sent += 1
     return result

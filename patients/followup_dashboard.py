@@ -49,7 +49,7 @@ def failed_reminders_card(request):
     from sessions.reminder_models import ReminderLog, ReminderStatus
 
     counts = ReminderLog.objects.aggregate(
-        failed=Count("pk", filter=Q(status=ReminderStatus.FAILED)),
+        failed=Count("pk", filter=Q(status__in=(ReminderStatus.FAILED, ReminderStatus.UNKNOWN))),
         sent=Count("pk", filter=Q(status=ReminderStatus.SENT)),
     )
     return Card(

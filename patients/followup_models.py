@@ -79,6 +79,8 @@ class PainDiaryEntry(models.Model):
     prompt = models.ForeignKey(
         "patients.DiaryPrompt", on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
     )
+    # The UK date an entry came through a link: a link takes one entry a day (constraint below).
+    link_day = models.DateField(null=True, blank=True, editable=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -105,6 +107,11 @@ class PainDiaryEntry(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(source="staff") | models.Q(entered_by__isnull=False),
                 name="diary_staff_entry_has_author",
+            ),
+            models.UniqueConstraint(
+                fields=["prompt", "link_day"],
+                name="diary_link_one_entry_a_day",
+                violation_error_message="Today's diary has already been filled in through this link.",
             ),
         ]
         indexes = [
@@ -152,6 +159,11 @@ class DiaryPrompt(models.Model):
         max_length=12, choices=DiaryPromptStatus.choices, default=DiaryPromptStatus.PENDING
     )
     last_error = models.TextField(blank=True)
+    # A revoked link opens nothing: issuing a newer link revokes the older ones, staff may revoke one.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

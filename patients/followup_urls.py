@@ -10,6 +10,11 @@ urlpatterns = [
     path("follow-up/diaries/<int:patient_id>/review/", views.diary_review, name="diary_review"),
     path("follow-up/diaries/<int:patient_id>/entry/", views.diary_entry_create, name="diary_entry_create"),
     path("follow-up/diaries/<int:patient_id>/link/", views.diary_link_create, name="diary_link_create"),
+    path(
+        "follow-up/diaries/<int:patient_id>/links/<int:pk>/revoke/",
+        views.diary_link_revoke,
+        name="diary_link_revoke",
+    ),
     path("follow-up/diaries/<int:patient_id>/panel/", views.diary_panel, name="diary_panel"),
     path("follow-up/outcomes/", views.outcome_queue, name="outcome_queue"),
     path("follow-up/outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),

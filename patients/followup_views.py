@@ -30,32 +30,45 @@ def _no_referrer(response):
 # --- the patient's diary (no login) ----------------------------------------------------------------
 
 
+def _link_error(request, error):
+    response = render(
+        request, "patients/followup/diary_link_error.html", {"error": error}, status=error.status
+    )
+    return _no_referrer(response)
+
+
 @login_not_required
 @never_cache
 def diary_public(request, token):
     try:
         prompt = diaries.prompt_from_token(token)
     except diaries.DiaryLinkError as error:
+        return _link_error(request, error)
+    patient = prompt.patient
+    if request.method != "POST" and diaries.filled_in_today(prompt):
         response = render(
-            request, "patients/followup/diary_link_error.html", {"error": error}, status=error.status
+            request,
+            "patients/followup/diary_thanks.html",
+            {
+                "first_name": patient.first_name,
+                "expires_at": diaries.link_expires_at(prompt),
+                "done_today": True,
+            },
         )
         return _no_referrer(response)
-    patient = prompt.patient
     form = PainDiaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             diaries.record_diary_entry(patient=patient, prompt=prompt, **form.cleaned_data)
+        except diaries.DiaryLinkError as error:  # revoked while the form was open
+            return _link_error(request, error)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             response = render(
                 request,
                 "patients/followup/diary_thanks.html",
-                {
-                    "first_name": patient.first_name,
-                    "again_url": request.path,
-                    "expires_at": diaries.link_expires_at(prompt),
-                },
+                {"first_name": patient.first_name, "expires_at": diaries.link_expires_at(prompt)},
             )
             return _no_referrer(response)
     response = render(
@@ -98,8 +111,12 @@ def patient_diary(request, patient_id):
             "reviewed": reviewed,
             "review_form": form,
             "chart": diaries.chart_data(patient=patient),
-            "links": patient.diary_prompts.select_related("created_by")[:5],
+            "links": [
+                (link, diaries.link_expires_at(link))
+                for link in patient.diary_prompts.select_related("created_by", "revoked_by")[:5]
+            ],
             "link_days": settings.DIARY_LINK_DAYS,
+            "now": timezone.now(),
         },
     )
 
@@ -163,6 +180,23 @@ def diary_link_create(request, patient_id):
         f"New diary link for {patient.first_name} (works until "
         f"{timezone.localtime(diaries.link_expires_at(prompt)):%d %b %Y %H:%M}): {url}",
     )
+    return redirect("patients:patient_diary", patient_id=patient.pk)
+
+
+@require_POST
+@role_required("patients.add_paindiaryentry")
+def diary_link_revoke(request, patient_id, pk):
+    patient = get_object_or_404(Patient, pk=patient_id)
+    prompt = get_object_or_404(patient.diary_prompts, pk=pk)
+    try:
+        diaries.revoke_diary_link(prompt=prompt, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Diary link of {timezone.localtime(prompt.created_at):%d %b %Y %H:%M} revoked: it opens nothing now.",
+        )
     return redirect("patients:patient_diary", patient_id=patient.pk)
 
 

@@ -2,7 +2,11 @@
 
 `send_email` and `send_sms` return only when the backend has accepted the message; anything else
 raises `DeliveryError`. A missing configuration raises `NotConfigured` (a DeliveryError that retrying
-cannot fix), so a reminder is recorded as failed rather than as sent.
+cannot fix), so a reminder is recorded as failed rather than as sent. When the message went out but no
+answer came back (a read timeout, a dropped connection after the request was sent) the outcome is
+`AmbiguousDelivery`: it may have reached the patient, so it is never resent blindly. Each send carries
+an idempotency key (the reminder log's id): an HTTP provider gets it as `Idempotency-Key`, an email as
+its Message-ID, so a deliberate retry after an ambiguous outcome is recognisable as the same message.
 
 SMS backends (settings.SMS_BACKEND, a dotted path):
 - ConsoleSMSBackend: prints the message (development with DEBUG on).
@@ -13,6 +17,7 @@ SMS backends (settings.SMS_BACKEND, a dotted path):
 """
 
 import fcntl
+import http.client
 import json
 import re
 import smtplib
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import DNS_NAME
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -39,6 +45,13 @@ class NotConfigured(DeliveryError):
     permanent = True
 
 
+class AmbiguousDelivery(DeliveryError):
+    """The request went out but its answer did not come back: it may or may not have been accepted.
+    Never retried automatically (a second message is worse than a missing one); a person checks."""
+
+    permanent = True
+
+
 class InvalidRecipient(DeliveryError):
     permanent = True
 
@@ -48,6 +61,7 @@ class Sms:
     to: str  # E.164, e.g. +447700900123
     body: str
     sender: str = ""
+    key: str = ""  # idempotency key: the same message always carries the same key
 
 
 _UK_MOBILE = re.compile(r"^(?:\+44|0044|0)(7\d{9})$")
@@ -127,19 +141,25 @@ class HttpJsonSMSBackend(BaseSMSBackend):
     """A generic provider adapter: POST {"to", "from", "body"} as JSON with a bearer token.
 
     A 2xx answer means accepted (its JSON "id" is kept); 4xx is permanent (the message is wrong),
-    5xx and network errors are worth retrying.
+    5xx and errors before the request was sent (refused, unreachable, connect timeout) are worth
+    retrying. A timeout or dropped connection after the request was sent is ambiguous. The message's
+    key goes as the `Idempotency-Key` header and as "reference" in the JSON, so a provider that
+    honours it drops a second copy.
     """
 
     def send(self, sms):
         if not settings.SMS_HTTP_URL:
             raise NotConfigured("SMS_HTTP_URL is not set for the HTTP SMS adapter.")
-        payload = json.dumps({"to": sms.to, "from": sms.sender, "body": sms.body}).encode()
+        message = {"to": sms.to, "from": sms.sender, "body": sms.body}
+        if sms.key:
+            message["reference"] = sms.key
         request = urllib.request.Request(
             settings.SMS_HTTP_URL,
-            data=payload,
+            data=json.dumps(message).encode(),
             method="POST",
             headers={"Content-Type": "application/json", "Accept": "application/json"}
-            | ({"Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}"} if settings.SMS_HTTP_TOKEN else {}),
+            | ({"Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}"} if settings.SMS_HTTP_TOKEN else {})
+            | ({"Idempotency-Key": sms.key} if sms.key else {}),
         )
         try:
             with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:  # noqa: S310
@@ -148,8 +168,15 @@ class HttpJsonSMSBackend(BaseSMSBackend):
             error = DeliveryError(f"SMS provider answered {exc.code} {exc.reason}")
             error.permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
             raise error from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise DeliveryError(f"SMS provider unreachable: {exc}") from exc
+        except urllib.error.URLError as exc:
+            # urllib wraps only what fails while connecting and sending the request: not received.
+            raise DeliveryError(f"SMS provider unreachable: {exc.reason}") from exc
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            # The request was sent; its answer never came (read timeout, connection dropped).
+            raise AmbiguousDelivery(
+                f"The SMS provider did not answer after the message was sent ({exc or type(exc).__name__}); "
+                f"it may have been delivered (idempotency key {sms.key or 'none'})"
+            ) from exc
         try:
             return str(json.loads(body or b"{}").get("id", ""))[:100]
         except (ValueError, AttributeError):
@@ -160,28 +187,48 @@ def get_sms_backend() -> BaseSMSBackend:
     return import_string(settings.SMS_BACKEND)()
 
 
-def send_sms(*, to: str, body: str) -> str:
-    return get_sms_backend().send(Sms(to=normalise_uk_mobile(to), body=body, sender=settings.SMS_SENDER))
+def send_sms(*, to: str, body: str, key: str = "") -> str:
+    return get_sms_backend().send(
+        Sms(to=normalise_uk_mobile(to), body=body, sender=settings.SMS_SENDER, key=key)
+    )
 
 
-def send_email(*, to: str, subject: str, body: str) -> str:
+def send_email(*, to: str, subject: str, body: str, key: str = "") -> str:
+    """Send one email. With a `key`, the Message-ID is derived from it, so every attempt at the same
+    message carries the same id. Failing to connect (refused, no greeting within EMAIL_TIMEOUT) is
+    worth retrying; a timeout or dropped connection once the SMTP conversation is under way is
+    ambiguous (the server may have queued the message)."""
     if not getattr(settings, "EMAIL_CONFIGURED", False):
         raise NotConfigured("Email is not configured (set EMAIL_URL).")
     if not to:
         raise InvalidRecipient("No email address on file.")
+    connection = get_connection()
+    headers = {"Message-ID": f"<{key}@{DNS_NAME}>"} if key else {}
     message = EmailMessage(
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
-        connection=get_connection(),
+        connection=connection,
+        headers=headers,
     )
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"Mail server unreachable: {exc or type(exc).__name__}") from exc
     try:
         accepted = message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         raise InvalidRecipient(f"The mail server refused {to}.") from exc
+    except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
+        raise AmbiguousDelivery(
+            f"The mail server stopped answering while the message was being sent ({exc or type(exc).__name__}); "
+            f"it may have been delivered (Message-ID {headers.get('Message-ID', 'unknown')})"
+        ) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"Mail server error: {exc}") from exc
+    finally:
+        connection.close()
     if accepted != 1:
         raise DeliveryError("The mail server did not accept the message.")
-    return message.extra_headers.get("Message-ID", "")
+    return headers.get("Message-ID", "")

@@ -33,6 +33,9 @@ class ReminderStatus(models.TextChoices):
     RETRYING = "retrying", "Failed, will retry"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # Sent, but no answer came back (e.g. a provider read timeout): it may have arrived. Never resent
+    # automatically; reception checks and may retry (with the same idempotency key).
+    UNKNOWN = "unknown", "Outcome unknown"
     SKIPPED = "skipped", "Not sent"
 
 

@@ -23,17 +23,17 @@ from .reminder_models import (
     ReminderStatus,
     ReminderTemplate,
 )
-from .tasks import dispatch_delivery
+from .tasks import try_dispatch_delivery
 
 LIST_LIMIT = 200
 STATUS_TABS = [
-    ("failed", "Failed"),
+    ("failed", "Failed or unknown"),
     ("waiting", "Waiting or retrying"),
     ("sent", "Sent"),
     ("skipped", "Not sent"),
 ]
 _TAB_STATUSES = {
-    "failed": [ReminderStatus.FAILED],
+    "failed": [ReminderStatus.FAILED, ReminderStatus.UNKNOWN],
     "waiting": [ReminderStatus.PENDING, ReminderStatus.SENDING, ReminderStatus.RETRYING],
     "sent": [ReminderStatus.SENT],
     "skipped": [ReminderStatus.SKIPPED],
@@ -60,6 +60,7 @@ def reminder_list(request):
             "tab": tab,
             "tabs": [(key, label, tab_counts[key]) for key, label in STATUS_TABS],
             "limit": LIST_LIMIT,
+            "retryable": [str(status) for status in reminders.RETRYABLE_BY_STAFF],
             "lead_hours_text": " and ".join(f"{h} hours" for h in settings.REMINDER_LEAD_HOURS),
         },
     )
@@ -74,11 +75,23 @@ def reminder_retry(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("infusion_sessions:reminder_list")
-    dispatch_delivery(log.pk)
-    log.refresh_from_db()
     patient = log.session.patient
+    if not try_dispatch_delivery(log.pk):
+        messages.warning(
+            request,
+            f"The {log.get_channel_display()} reminder to {patient.full_name} could not be queued just now "
+            "(the task queue is not answering). It is marked to send: the automatic sweep sends it once "
+            "the queue is back, within minutes. No need to press Retry again.",
+        )
+        return redirect("infusion_sessions:reminder_list")
+    log.refresh_from_db()
     if log.status == ReminderStatus.SENT:
         messages.success(request, f"{log.get_channel_display()} reminder sent to {patient.full_name}.")
+    elif log.status == ReminderStatus.UNKNOWN:
+        messages.warning(
+            request,
+            f"The {log.get_channel_display()} reminder went out again but its outcome is unknown: {log.last_error}",
+        )
     elif log.status == ReminderStatus.FAILED:
         messages.error(request, f"The {log.get_channel_display()} reminder failed again: {log.last_error}")
     else:

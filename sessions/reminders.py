@@ -8,11 +8,15 @@ The guard is the ReminderLog row, unique on (session, kind, channel):
    LOCKED) lets exactly one worker try it, healthchecks-style: act only on the rows you changed;
 3. mark sent only after the backend accepted the message; a failure records the error and leaves
    the row retrying (the Celery task retries with backoff) or failed (permanent error, or out of
-   retries).
-A worker that dies while sending leaves rows "sending"; the sweep marks them failed with "outcome
-unknown" instead of sending again, because a second message is worse than a missing one here.
-The batch works in chunks of CHUNK_SIZE so that 10,000 reminders need a few hundred commits, not
-tens of thousands (each durable commit costs a WAL flush).
+   retries). Each outcome is written as soon as that message is settled (its own commit), so a
+   database error later in a chunk loses nothing already sent.
+A message that went out with no answer (a provider read timeout) is "unknown", never resent by a
+retry: reception sees it beside the failures and decides. Every attempt at one reminder carries the
+same idempotency key (`idempotency_key`, from the log's id), so a deliberate retry is recognisable.
+A worker that dies while sending leaves rows "sending"; the sweep marks them "unknown" instead of
+sending again, because a second message is worse than a missing one here.
+The batch claims and takes in chunks of CHUNK_SIZE (one commit each) so that 10,000 reminders need
+far fewer commits than three per reminder.
 """
 
 import functools
@@ -20,6 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
@@ -28,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.template import Context, Engine
 from django.utils import timezone
 
-from .messaging import DeliveryError, send_email, send_sms
+from .messaging import AmbiguousDelivery, DeliveryError, send_email, send_sms
 from .models import InfusionSession, SessionStatus
 from .reminder_models import (
     DEFAULT_REMINDER_TEMPLATES,
@@ -42,10 +47,11 @@ logger = logging.getLogger(__name__)
 
 # Only sessions still waiting for the patient get reminders.
 REMINDABLE_STATUSES = (SessionStatus.BOOKED,)
+# What reception may send again from the failed-deliveries page.
+RETRYABLE_BY_STAFF = (ReminderStatus.FAILED, ReminderStatus.UNKNOWN)
 # A claimed reminder nobody has touched for this long is dispatched again (its task was lost).
 STALE_AFTER = timedelta(minutes=15)
-# Reminders claimed and sent together: one commit to claim, one to take, one to record the outcomes.
-# It also bounds what a crash can leave "sending" (reported as outcome unknown, never resent).
+# Reminders claimed and taken together (one commit each); outcomes are recorded one by one as sent.
 CHUNK_SIZE = 25
 # A reminder "sending" for this long belonged to a worker that died mid-send.
 SENDING_GIVE_UP_AFTER = timedelta(minutes=30)
@@ -203,8 +209,14 @@ def _take(ids, now) -> list[int]:
     return taken
 
 
+def idempotency_key(log: ReminderLog) -> str:
+    """The same for every attempt at one reminder, different for every reminder."""
+    return f"infusion-reminder-{log.pk}"
+
+
 def _attempt(log: ReminderLog, now: datetime, templates: dict) -> None:
-    """Try to send one taken reminder; set the outcome on `log` (not saved). Never raises."""
+    """Try to send one taken reminder; set the outcome on `log` (not saved). Raises only when the
+    task's soft time limit interrupts it (the outcome is set to unknown first)."""
     session, patient = log.session, log.session.patient
     log.recipient = _recipient(patient, log.channel)
     skip_reason = ""
@@ -219,10 +231,23 @@ def _attempt(log: ReminderLog, now: datetime, templates: dict) -> None:
         return
     try:
         subject, body = render_reminder(session=session, channel=log.channel, template=templates[log.channel])
+        key = idempotency_key(log)
         if log.channel == ReminderChannel.EMAIL:
-            provider_id = send_email(to=log.recipient, subject=subject, body=body)
+            provider_id = send_email(to=log.recipient, subject=subject, body=body, key=key)
         else:
-            provider_id = send_sms(to=log.recipient, body=body)
+            provider_id = send_sms(to=log.recipient, body=body, key=key)
+    except AmbiguousDelivery as exc:
+        log.status = ReminderStatus.UNKNOWN
+        log.last_error = f"Outcome unknown: {exc}. Check with the patient before retrying."[:2000]
+        logger.warning("Reminder %s outcome unknown (attempt %s): %s", log.pk, log.attempts, exc)
+        return
+    except SoftTimeLimitExceeded:
+        # The task's time ran out mid-send: the message may have gone. Record it, then stop.
+        log.status = ReminderStatus.UNKNOWN
+        log.last_error = (
+            "Outcome unknown: the task ran out of time while sending. Check with the patient before retrying."
+        )
+        raise
     except DeliveryError as exc:
         give_up = exc.permanent or log.attempts > settings.REMINDER_MAX_RETRIES
         log.status = ReminderStatus.FAILED if give_up else ReminderStatus.RETRYING
@@ -246,51 +271,62 @@ _SETTLED_FIELDS = ["status", "sent_at", "provider_id", "recipient", "last_error"
 
 def _load(ids):
     return list(
-        ReminderLog.objects.filter(pk__in=list(ids)).select_related(
-            "session__patient", "session__chair__location"
-        )
+        ReminderLog.objects.filter(pk__in=list(ids))
+        .select_related("session__patient", "session__chair__location")
+        .order_by("pk")
     )
 
 
 def deliver_reminders(*, ids, now: datetime | None = None) -> list[ReminderLog]:
-    """Send a chunk of claimed reminders: take them (one commit), send each, record every outcome
-    (one commit). The "sent" mark follows the backend's acceptance. A worker that dies in between
-    leaves at most one chunk "sending", which the sweep reports as outcome unknown, never resends."""
+    """Send a chunk of claimed reminders: take them (one commit), then send each and record its
+    outcome at once (one commit per message), so that an error at the database later in the chunk
+    loses no outcome already known. If recording fails, or the task is interrupted, the reminders
+    not yet tried go back to waiting (best effort) and the error propagates; the one whose outcome
+    could not be written stays "sending", which the sweep reports as unknown, never resends."""
     now = now or timezone.now()
     taken = _take(ids, now)
     if not taken:
         return []
     logs = _load(taken)
     templates = {channel: template_for(channel) for channel in {log.channel for log in logs}}
-    for log in logs:  # loaded after _take, so attempts already counts this one
-        _attempt(log, now, templates)
-    _record(logs)
+    for index, log in enumerate(logs):  # loaded after _take, so attempts already counts this one
+        try:
+            try:
+                _attempt(log, now, templates)
+            finally:
+                if log.status != ReminderStatus.SENDING:
+                    _record(log)
+        except BaseException:
+            _release(logs[index + 1 :])
+            raise
     return logs
 
 
-def _record(logs):
-    """Write the outcomes of a chunk in one transaction (one commit), as one UPDATE ... FROM VALUES
-    on PostgreSQL (plain parameterised UPDATEs elsewhere): bulk_update's CASE expressions cost more
-    CPU than the sending itself."""
-    table = connection.ops.quote_name(ReminderLog._meta.db_table)
-    rows = [[log.pk] + [getattr(log, name) for name in _SETTLED_FIELDS] for log in logs]
-    with transaction.atomic(), connection.cursor() as cursor:
+def _record(log: ReminderLog) -> None:
+    """Write one reminder's outcome in a transaction of its own. On PostgreSQL its commit does not
+    wait for the WAL flush (synchronous_commit off, for this transaction only), so a batch does not pay
+    a disk flush per message; the only risk is a database crash within a fraction of a second of the
+    commit, which leaves those rows "sending", reported as outcome unknown: never sent twice."""
+    with transaction.atomic():
         if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        ReminderLog.objects.filter(pk=log.pk, status=ReminderStatus.SENDING).update(
+            **{name: getattr(log, name) for name in _SETTLED_FIELDS}
+        )
 
-            execute_values(
-                cursor.cursor,
-                f"UPDATE {table} AS r SET status = v.status, sent_at = v.sent_at::timestamptz, "
-                f"provider_id = v.provider_id, recipient = v.recipient, last_error = v.last_error "
-                f"FROM (VALUES %s) AS v(id, status, sent_at, provider_id, recipient, last_error) WHERE r.id = v.id",
-                rows,
-                page_size=len(rows),
-            )
-        else:
-            assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in _SETTLED_FIELDS)
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE id = %s", [row[1:] + row[:1] for row in rows]
-            )
+
+def _release(logs: list[ReminderLog]) -> None:
+    """Give reminders taken but never tried back to the waiting state, so a later run sends them.
+    Best effort: if the database is gone they stay "sending" (reported unknown later, not resent)."""
+    if not logs:
+        return
+    try:
+        ReminderLog.objects.filter(pk__in=[log.pk for log in logs], status=ReminderStatus.SENDING).update(
+            status=ReminderStatus.RETRYING, attempts=F("attempts") - 1
+        )
+    except Exception:
+        logger.exception("Could not release %s reminder(s) taken but not sent", len(logs))
 
 
 def deliver_reminder(*, log_id: int, now: datetime | None = None) -> ReminderLog | None:
@@ -319,11 +355,13 @@ class BatchResult:
     redispatched: list[int] = field(default_factory=list)
     deferred_sms: int = 0
     gave_up: int = 0
+    unknown: int = 0
 
     def __str__(self):
         return (
             f"{len(self.claimed)} reminder(s) claimed: {self.sent} sent, {self.retrying} to retry, "
-            f"{self.failed} failed; {len(self.redispatched)} dispatched again, {self.deferred_sms} SMS "
+            f"{self.failed} failed, {self.unknown} outcome unknown; "
+            f"{len(self.redispatched)} dispatched again, {self.deferred_sms} SMS "
             f"waiting for the end of quiet hours, {self.gave_up} marked outcome unknown"
         )
 
@@ -373,7 +411,7 @@ def run_due_reminders(
     result.gave_up = ReminderLog.objects.filter(
         status=ReminderStatus.SENDING, attempted_at__lt=now - SENDING_GIVE_UP_AFTER
     ).update(
-        status=ReminderStatus.FAILED,
+        status=ReminderStatus.UNKNOWN,
         last_error="Outcome unknown: the worker stopped while sending. Check with the patient before retrying.",
     )
     # Claimed rows whose task was lost, or retries whose task is gone: dispatch again.
@@ -407,15 +445,18 @@ def run_due_reminders(
                 result.sent += 1
             elif log.status == ReminderStatus.FAILED:
                 result.failed += 1
+            elif log.status == ReminderStatus.UNKNOWN:
+                result.unknown += 1
     return result
 
 
 @transaction.atomic
 def retry_failed_reminder(*, log: ReminderLog, user) -> ReminderLog:
-    """Reception's retry: a failed reminder goes back to pending (then the caller dispatches it)."""
+    """Reception's retry: a failed reminder, or one whose outcome is unknown once they have checked,
+    goes back to pending (then the caller dispatches it). It is sent with the same idempotency key."""
     from django.core.exceptions import ValidationError
 
-    changed = ReminderLog.objects.filter(pk=log.pk, status=ReminderStatus.FAILED).update(
+    changed = ReminderLog.objects.filter(pk=log.pk, status__in=RETRYABLE_BY_STAFF).update(
         status=ReminderStatus.PENDING, attempts=0, retried_by=user, claimed_at=timezone.now()
     )
     if not changed:

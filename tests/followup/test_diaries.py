@@ -1,7 +1,8 @@
 """Pain diary links (no login), entries, staff entries, review, prompts."""
 
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail, signing
@@ -14,6 +15,7 @@ from sessions.models import SessionStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
 
 GOOD = {
     "pain_now": "4",
@@ -308,3 +310,116 @@ def test_the_diary_card_says_all_reviewed_only_when_there_are_entries(specialist
         reviewed_at=timezone.now(), reviewed_by=specialist
     )
     assert "Diary: all reviewed" in specialist_client.get(panel_url).content.decode()
+
+
+# --- link revocation and one entry a day ----------------------------------------------------------
+
+
+def test_issuing_a_new_link_revokes_the_older_ones(client, patient, nurse):
+    first = diaries.create_diary_link(patient=patient, created_by=nurse)
+    other_patient_link = diaries.create_diary_link(patient=factories.PatientFactory(), created_by=nurse)
+    second = diaries.create_diary_link(patient=patient, created_by=nurse)
+    first.refresh_from_db()
+    assert first.revoked_at is not None and first.revoked_by == nurse
+    response = client.get(diaries.link_path(first))
+    assert response.status_code == 410 and b"no longer active" in response.content
+    assert b"Margaret" not in response.content and b"Thornton" not in response.content
+    assert client.post(diaries.link_path(first), GOOD).status_code == 410
+    assert client.get(diaries.link_path(second)).status_code == 200
+    assert client.get(diaries.link_path(other_patient_link)).status_code == 200
+    assert PainDiaryEntry.objects.count() == 0
+
+
+def test_a_sent_prompt_revokes_older_links_but_a_failed_one_does_not(
+    settings, patient, nurse, sms_outbox, time_machine
+):
+    from tests.followup.conftest import make_session
+
+    time_machine.move_to(datetime(2026, 11, 16, 11, 0, tzinfo=LONDON), tick=False)
+    handed = diaries.create_diary_link(patient=patient, created_by=nurse)
+    make_session(patient=patient, start=timezone.now() + timedelta(days=3), status=SessionStatus.SIGNED_OFF)
+    time_machine.move_to(datetime(2026, 11, 24, 10, 0, tzinfo=LONDON), tick=False)
+    settings.EMAIL_CONFIGURED = False
+    settings.SMS_BACKEND = "sessions.messaging.NotConfiguredSMSBackend"
+    assert diaries.send_diary_prompts().failed == 1
+    handed.refresh_from_db()
+    assert handed.revoked_at is None  # the patient keeps the link they have
+    settings.EMAIL_CONFIGURED = True
+    time_machine.move_to(datetime(2026, 12, 2, 10, 0, tzinfo=LONDON), tick=False)
+    assert diaries.send_diary_prompts().sent == 1
+    handed.refresh_from_db()
+    assert handed.revoked_at is not None and handed.revoked_by is None
+    assert DiaryPrompt.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_a_nurse_revokes_a_link_and_its_page_reveals_nothing(nurse_client, nurse, client, patient):
+    prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
+    page = nurse_client.get(reverse("patients:patient_diary", args=[patient.pk])).content.decode()
+    url = reverse("patients:diary_link_revoke", args=[patient.pk, prompt.pk])
+    assert url in page and "Active until" in page
+    response = nurse_client.post(url, follow=True)
+    assert response.status_code == 200 and b"revoked: it opens nothing now" in response.content
+    prompt.refresh_from_db()
+    assert prompt.revoked_by == nurse
+    public = client.get(diaries.link_path(prompt))
+    assert public.status_code == 410 and b"Margaret" not in public.content
+    again = nurse_client.post(url, follow=True)
+    assert b"already revoked" in again.content
+
+
+def test_reception_may_not_revoke_a_link_and_another_patients_link_is_not_found(
+    reception_client, nurse_client, nurse, patient
+):
+    prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
+    url = reverse("patients:diary_link_revoke", args=[patient.pk, prompt.pk])
+    assert reception_client.post(url).status_code == 403
+    other = factories.PatientFactory()
+    assert (
+        nurse_client.post(reverse("patients:diary_link_revoke", args=[other.pk, prompt.pk])).status_code
+        == 404
+    )
+    assert nurse_client.get(url).status_code == 405
+    prompt.refresh_from_db()
+    assert prompt.revoked_at is None
+
+
+def test_a_link_revoked_while_the_form_is_open_saves_nothing(client, patient, nurse):
+    prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
+    path = diaries.link_path(prompt)
+    assert client.get(path).status_code == 200
+    diaries.revoke_diary_link(prompt=prompt, by=nurse)
+    response = client.post(path, GOOD)
+    assert response.status_code == 410 and PainDiaryEntry.objects.count() == 0
+
+
+def test_a_link_takes_one_entry_a_day(client, patient, nurse, time_machine):
+    time_machine.move_to(datetime(2026, 11, 24, 9, 0, tzinfo=LONDON), tick=False)
+    prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
+    path = diaries.link_path(prompt)
+    assert client.post(path, GOOD).status_code == 200
+    time_machine.move_to(datetime(2026, 11, 24, 23, 30, tzinfo=LONDON), tick=False)
+    refused = client.post(path, {**GOOD, "pain_now": "2"})
+    assert refused.status_code == 400 and b"already filled in today" in refused.content
+    shown = client.get(path)
+    assert (
+        shown.status_code == 200
+        and b"already filled in today" in shown.content
+        and b"<form" not in shown.content
+    )
+    assert PainDiaryEntry.objects.count() == 1
+    time_machine.move_to(datetime(2026, 11, 25, 0, 30, tzinfo=LONDON), tick=False)  # a new UK day
+    assert client.post(path, GOOD).status_code == 200
+    days = list(PainDiaryEntry.objects.order_by("link_day").values_list("link_day", flat=True))
+    assert days == [date(2026, 11, 24), date(2026, 11, 25)]
+
+
+def test_the_database_refuses_a_second_entry_on_one_link_the_same_day(patient, nurse):
+    from django.db import IntegrityError, transaction
+
+    prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
+    fields = {"pain_now": 3, "pain_average": 4, "pain_worst": 6, "sleep": "good", "activity": "normal"}
+    PainDiaryEntry.objects.create(patient=patient, prompt=prompt, link_day=date(2026, 11, 24), **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PainDiaryEntry.objects.create(patient=patient, prompt=prompt, link_day=date(2026, 11, 24), **fields)
+    PainDiaryEntry.objects.create(patient=patient, prompt=None, entered_by=nurse, source="staff", **fields)
+    PainDiaryEntry.objects.create(patient=patient, prompt=None, entered_by=nurse, source="staff", **fields)
