@@ -12,7 +12,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 help:
 	@echo "make run    - set up a virtualenv, migrate, seed the demo clinic, serve on http://127.0.0.1:8000"
 	@echo "make test   - the whole suite on PostgreSQL and Redis, with browser tests in Chromium"
-	@echo "make bench  - benchmarks (bench/); make lint - ruff"
+	@echo "make bench  - benchmarks (bench/); make lint - ruff and the import-linter contracts"
 	@echo "make backup - database (pg_dump) and letters into backups/; make restore BACKUP_DIR=... puts them back"
 
 $(PY):
@@ -60,6 +60,7 @@ test: install check-services
 	  $(PY) -m pytest $(PYTEST_ARGS)
 	env -u SECRET_KEY -u DEBUG DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory lint-migrations
+	$(VENV)/bin/lint-imports
 
 # Backward-incompatible migrations (a column dropped or renamed, NOT NULL without a default...) fail
 # unless acknowledged by name, with the reason, in MIGRATION_LINTER_ACKNOWLEDGED (settings_test.py).
@@ -85,6 +86,7 @@ bench: install check-services
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles tests/artifacts

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('infusion_sessions', '0012_session_record_moves_to_records'),
+        ('infusion_sessions', '0014_session_record_moves_to_records'),
         ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

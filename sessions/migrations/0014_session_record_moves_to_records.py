@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('infusion_sessions', '0011_status_checks_and_locked_record_triggers'),
+        ('infusion_sessions', '0013_reminder_status_check_allows_unknown'),
     ]
 
     operations = [
