@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.install-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/infusion_clinic
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+LINT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run install migrate seed test test-fast bench lint lint-migrations backup restore check-services clean help
 
@@ -65,7 +66,8 @@ test: install check-services
 # Backward-incompatible migrations (a column dropped or renamed, NOT NULL without a default...) fail
 # unless acknowledged by name, with the reason, in MIGRATION_LINTER_ACKNOWLEDGED (settings_test.py).
 lint-migrations: install
-	DJANGO_SETTINGS_MODULE=infusion_clinic.settings_test DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	@# sqlmigrate needs a connection but no tables: the server's own postgres database always exists.
+	DJANGO_SETTINGS_MODULE=infusion_clinic.settings_test DATABASE_URL=$(LINT_DATABASE_URL) \
 	  $(PY) manage.py lintmigrations > .lintmigrations.log 2>&1 \
 	  || { grep -B1 -A6 '\.\.\. ERR' .lintmigrations.log; tail -5 .lintmigrations.log; exit 1; }
 	@tail -4 .lintmigrations.log

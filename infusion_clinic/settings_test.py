@@ -35,6 +35,12 @@ MIGRATION_LINTER_ACKNOWLEDGED = {
     # migration name: why it is safe
     "0002_pricing_invoices": "billing: insurer address and email as NOT NULL text before the first release",
     "0006_amend_adverse_events": "infusion_sessions: CharField to TextField widens; old code reads it unchanged",
+    "0009_infusion_safety": "infusion_sessions: the NOT NULL columns (above_soft_limit, soft_limit_reason) "
+    "come with defaults (False, ''), so old code inserting without them still works",
+    "0005_alert_observation_interval": "protocols: NOT NULL with a default of 5 minutes; old code inserts "
+    "without it",
+    "0007_diary_link_revocation_and_one_entry_a_day": "patients: the unique (link, day) constraint is on a "
+    "new nullable column, so existing rows (day NULL) never clash; the diary entry table is small",
 }
 MIGRATION_LINTER_OPTIONS = {
     "exclude_apps": ["admin", "auth", "contenttypes", "sessions", "django_celery_beat", "axes", "pgtrigger"],
