@@ -11,11 +11,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from followup.messaging import LocmemSMSBackend
+from followup.models import ReminderLog, ReminderStatus
+from followup.tasks import send_due_reminders
 from patients.models import Patient
-from sessions.messaging import LocmemSMSBackend
 from sessions.models import Chair, InfusionSession, Location, SessionStatus
-from sessions.reminder_models import ReminderLog, ReminderStatus
-from sessions.tasks import send_due_reminders
 from tests import factories
 
 SESSIONS = int(os.environ.get("BENCH_REMINDER_SESSIONS", 5_000))
@@ -24,7 +24,7 @@ TARGET_SECONDS = 60
 
 @pytest.fixture
 def due_sessions(transactional_db, settings):
-    settings.SMS_BACKEND = "sessions.messaging.LocmemSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.LocmemSMSBackend"
     settings.SMS_QUIET_HOURS = ""
     settings.EMAIL_CONFIGURED = True
     LocmemSMSBackend.outbox.clear()

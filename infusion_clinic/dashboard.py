@@ -19,7 +19,7 @@ from .roles import CLINIC_ADMIN, NURSE, RECEPTION, ROLE_KEYS, SPECIALIST
 
 DASHBOARD_MODULES = (
     "patients.dashboard",
-    "patients.followup_dashboard",
+    "followup.dashboard",
     "protocols.dashboard",
     "sessions.dashboard",
     "records.dashboard",

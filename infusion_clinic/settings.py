@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "protocols.apps.ProtocolsConfig",
     "sessions.apps.SessionsConfig",
     "records.apps.RecordsConfig",
+    "followup.apps.FollowupConfig",
     "billing.apps.BillingConfig",
 ]
 
@@ -224,7 +225,7 @@ INFUSION_PUMP_MAX_ML_PER_H = env.str("INFUSION_PUMP_MAX_ML_PER_H", default="999.
 # Nurses on duty during opening hours on a day with no rota entered (sessions/slots.py).
 DEFAULT_NURSES_ON_DUTY = env.int("DEFAULT_NURSES_ON_DUTY", default=2)
 
-# Follow-up (sessions/reminders.py, sessions/messaging.py, patients/diaries.py, patients/outcomes.py).
+# Follow-up (followup/reminders.py, followup/messaging.py, followup/diaries.py, followup/outcomes.py).
 # Reminder lead times in hours before a session; each lead time gives one reminder per channel.
 REMINDER_LEAD_HOURS = sorted(env.list("REMINDER_LEAD_HOURS", cast=int, default=[48, 24]), reverse=True)
 # Delivery attempts after the first, with exponential backoff, before a reminder is marked failed.
@@ -235,11 +236,11 @@ REMINDER_TASK_SOFT_TIME_LIMIT = env.int("REMINDER_TASK_SOFT_TIME_LIMIT", default
 REMINDER_TASK_TIME_LIMIT = env.int("REMINDER_TASK_TIME_LIMIT", default=90)
 REMINDER_BATCH_SOFT_TIME_LIMIT = env.int("REMINDER_BATCH_SOFT_TIME_LIMIT", default=240)
 REMINDER_BATCH_TIME_LIMIT = env.int("REMINDER_BATCH_TIME_LIMIT", default=280)
-# SMS: a dotted path to a backend in sessions/messaging.py (console and file for development, http
+# SMS: a dotted path to a backend in followup/messaging.py (console and file for development, http
 # for a provider). Outside DEBUG nothing is configured by default, so SMS are recorded as failed.
 SMS_BACKEND = env(
     "SMS_BACKEND",
-    default="sessions.messaging.ConsoleSMSBackend" if DEBUG else "sessions.messaging.NotConfiguredSMSBackend",
+    default="followup.messaging.ConsoleSMSBackend" if DEBUG else "followup.messaging.NotConfiguredSMSBackend",
 )
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "sent_sms.jsonl"))
 SMS_HTTP_URL = env("SMS_HTTP_URL", default="")  # the generic JSON POST adapter's endpoint
@@ -259,17 +260,17 @@ from celery.schedules import crontab  # noqa: E402
 
 # Periodic work (django-celery-beat copies these into its database schedule when beat starts).
 CELERY_BEAT_SCHEDULE = {
-    "send-due-reminders": {"task": "sessions.tasks.send_due_reminders", "schedule": 5 * 60.0},
+    "send-due-reminders": {"task": "followup.tasks.send_due_reminders", "schedule": 5 * 60.0},
     "send-diary-prompts": {
-        "task": "patients.tasks.send_diary_prompts",
+        "task": "followup.tasks.send_diary_prompts",
         "schedule": crontab(hour=10, minute=0),
     },
     "create-outcome-reviews": {
-        "task": "patients.tasks.create_due_outcome_reviews",
+        "task": "followup.tasks.create_due_outcome_reviews",
         "schedule": crontab(hour=6, minute=0),
     },
     "follow-up-alerts": {
-        "task": "patients.tasks.send_follow_up_alerts",
+        "task": "followup.tasks.send_follow_up_alerts",
         "schedule": crontab(hour=7, minute=30),
     },
 }

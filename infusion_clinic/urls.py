@@ -32,6 +32,7 @@ urlpatterns = [
     path("protocols/", include("protocols.urls")),
     path("sessions/", include("sessions.urls")),
     path("", include("records.urls")),
+    path("", include("followup.urls")),
     path("billing/", include("billing.urls")),
     path("staff/", include("infusion_clinic.staff_urls")),
     path("admin/", admin.site.urls),

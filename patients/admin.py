@@ -48,6 +48,3 @@ class EligibilityAssessmentAdmin(SimpleHistoryAdmin):
     list_select_related = ("patient", "protocol_family", "assessed_by")
     search_fields = ("patient__last_name", "patient__nhs_number")
     raw_id_fields = ("patient", "referral", "assessed_by")
-
-
-from . import followup_admin  # noqa: E402,F401  (pain diaries, outcome reviews)

@@ -68,7 +68,7 @@ def seed(*, users, stdout):
 
 
 # (last name, received days ago, condition, funding, source, status, assessed days ago, note).
-# Every patient with sessions (sessions/demo_*.py, patients/followup_demo.py) has an accepted referral,
+# Every patient with sessions (sessions/demo_*.py, followup/demo.py) has an accepted referral,
 # assessed before the first session; the first infusion then moves it to "in treatment" and stops the
 # RTT clock. Pearson and Davies are still waiting and have no sessions.
 DEMO_REFERRALS = [

@@ -403,6 +403,3 @@ class EligibilityAssessment(models.Model):
 
     def __str__(self):
         return f"{self.patient} / {self.protocol_family}: {self.get_decision_display()}"
-
-
-from .followup_models import *  # noqa: E402,F401,F403

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -20,5 +20,4 @@ urlpatterns = [
     path("referrals/<int:pk>/letter/", views.referral_letter, name="referral_letter"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral_transition"),
     # Follow-up (pain diaries, outcome reviews) lives in its own module; same "patients:" namespace.
-    path("", include("patients.followup_urls")),
 ]

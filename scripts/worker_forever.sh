@@ -3,7 +3,7 @@
 # to stop (Ctrl-C, SIGTERM). kombu's Redis transport can end a worker with an "unrecoverable error"
 # when Redis goes away while the worker holds a countdown (retry) task; docker-compose restarts the
 # worker container, and `make run` restarts the worker with this loop. Reminders it held are not lost:
-# their rows stay pending/retrying and the periodic sweep dispatches them again (sessions/reminders.py).
+# their rows stay pending/retrying and the periodic sweep dispatches them again (followup/reminders.py).
 #   scripts/worker_forever.sh .venv/bin/celery -A infusion_clinic worker -l INFO
 set -u
 delay="${WORKER_RESTART_DELAY:-2}"

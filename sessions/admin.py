@@ -84,6 +84,3 @@ class InfusionSessionAdmin(SimpleHistoryAdmin):
     date_hierarchy = "start"
     raw_id_fields = ["patient", "referral", "course", "rescheduled_to"]
     list_select_related = ["patient", "chair", "protocol_version"]
-
-
-from . import reminder_admin  # noqa: E402,F401  (reminder log and wording)

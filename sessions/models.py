@@ -229,6 +229,3 @@ class InfusionSession(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.end - self.start).total_seconds() // 60)
-
-
-from .reminder_models import *  # noqa: E402,F401,F403

@@ -1,12 +1,10 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
 app_name = "infusion_sessions"
 
 urlpatterns = [
-    # Reminders have their own module in the same namespace; the session record is the records app.
-    path("", include("sessions.reminder_urls")),
     # Scheduling (issue 6).
     path("", views.day_board, name="day_board"),
     path("week/", views.week_view, name="week_view"),

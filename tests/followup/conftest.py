@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sessions.messaging import LocmemSMSBackend
+from followup.messaging import LocmemSMSBackend
 from sessions.models import Course, InfusionSession, SessionStatus
 from tests import factories
 
@@ -52,7 +52,7 @@ def make_course(*, patient=None, starts=(), statuses=None):
 @pytest.fixture
 def sms_outbox(settings):
     """SMS go to an in-memory outbox; quiet hours off unless a test turns them on."""
-    settings.SMS_BACKEND = "sessions.messaging.LocmemSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.LocmemSMSBackend"
     settings.SMS_QUIET_HOURS = ""
     LocmemSMSBackend.outbox.clear()
     yield LocmemSMSBackend.outbox

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from patients.followup_models import PainDiaryEntry
+from followup.models import PainDiaryEntry
 from sessions.models import SessionStatus
 from tests import factories
 from tests.conftest import login, screenshot

@@ -6,9 +6,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from patients import outcomes
-from patients.followup_models import OutcomeReview, PainDiaryEntry
-from sessions.reminder_models import ReminderLog, ReminderStatus
+from followup import outcomes
+from followup.models import OutcomeReview, PainDiaryEntry, ReminderLog, ReminderStatus
 from tests import factories
 from tests.conftest import login, screenshot
 

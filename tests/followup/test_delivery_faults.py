@@ -18,9 +18,9 @@ from django.db import DatabaseError, connection
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions.reminder_models import ReminderLog, ReminderStatus
-from sessions.reminders import idempotency_key, run_due_reminders
-from sessions.tasks import deliver_reminder, dispatch_delivery, send_due_reminders
+from followup.models import ReminderLog, ReminderStatus
+from followup.reminders import idempotency_key, run_due_reminders
+from followup.tasks import deliver_reminder, dispatch_delivery, send_due_reminders
 from tests import factories
 
 from .conftest import make_session
@@ -66,7 +66,7 @@ class SlowProvider:
 @pytest.fixture
 def slow_provider(settings):
     provider = SlowProvider(delay=1.0)
-    settings.SMS_BACKEND = "sessions.messaging.HttpJsonSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.HttpJsonSMSBackend"
     settings.SMS_HTTP_URL = provider.url
     settings.SMS_HTTP_TIMEOUT = 0.3
     settings.SMS_QUIET_HOURS = ""
@@ -113,12 +113,12 @@ def test_reception_sees_an_unknown_outcome_and_a_retry_resends_with_the_same_key
     (session,) = _sms_only_sessions(1)
     run_due_reminders(now=timezone.now(), retry=dispatch_delivery)
     log = ReminderLog.objects.get()
-    page = reception_client.get(reverse("infusion_sessions:reminder_list")).content.decode()
+    page = reception_client.get(reverse("followup:reminder_list")).content.decode()
     assert "Outcome unknown" in page and "Check with the patient" in page
-    assert reverse("infusion_sessions:reminder_retry", args=[log.pk]) in page
+    assert reverse("followup:reminder_retry", args=[log.pk]) in page
 
     slow_provider.delay = 0
-    response = reception_client.post(reverse("infusion_sessions:reminder_retry", args=[log.pk]), follow=True)
+    response = reception_client.post(reverse("followup:reminder_retry", args=[log.pk]), follow=True)
     log.refresh_from_db()
     assert log.status == ReminderStatus.SENT and b"reminder sent to" in response.content
     assert [r["key"] for r in slow_provider.requests] == [idempotency_key(log)] * 2
@@ -129,7 +129,7 @@ def test_a_provider_that_cannot_be_reached_is_retried_because_nothing_was_sent(s
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]  # bound, never listening: connections are refused
-        settings.SMS_BACKEND = "sessions.messaging.HttpJsonSMSBackend"
+        settings.SMS_BACKEND = "followup.messaging.HttpJsonSMSBackend"
         settings.SMS_HTTP_URL = f"http://127.0.0.1:{port}/messages"
         settings.REMINDER_MAX_RETRIES = 2
         _sms_only_sessions(1)
@@ -149,7 +149,7 @@ def test_only_failed_or_unknown_reminders_can_be_retried_and_nurses_may_not(nurs
         sent_at=timezone.now(),
         claimed_at=timezone.now(),
     )
-    url = reverse("infusion_sessions:reminder_retry", args=[log.pk])
+    url = reverse("followup:reminder_retry", args=[log.pk])
     assert nurse_client.post(url).status_code == 403
     response = reception_client.post(url, follow=True)
     assert b"Only a failed reminder can be retried" in response.content
@@ -219,7 +219,7 @@ def test_a_mail_server_that_never_answers_holds_each_reminder_only_for_the_timeo
 def test_timeouts_and_time_limits_have_defaults_and_follow_the_environment():
     script = (
         "import django, json; django.setup(); from django.conf import settings as s; "
-        "from sessions.tasks import deliver_reminder as d, send_due_reminders as b; "
+        "from followup.tasks import deliver_reminder as d, send_due_reminders as b; "
         "print(json.dumps([s.EMAIL_TIMEOUT, s.SMS_HTTP_TIMEOUT, d.soft_time_limit, d.time_limit, "
         "b.soft_time_limit, b.time_limit, s.CELERY_TASK_SOFT_TIME_LIMIT, s.CELERY_TASK_TIME_LIMIT]))"
     )
@@ -287,7 +287,7 @@ def test_retry_with_redis_down_answers_at_once_and_the_sweep_sends_it_later(
         last_error="SMS provider unreachable",
     )
     started = time.monotonic()
-    response = reception_client.post(reverse("infusion_sessions:reminder_retry", args=[log.pk]))
+    response = reception_client.post(reverse("followup:reminder_retry", args=[log.pk]))
     assert time.monotonic() - started < 5  # before: a 500 after 19 seconds
     assert response.status_code == 302
     page = reception_client.get(response["Location"]).content.decode()
@@ -388,7 +388,7 @@ def prefork_worker(transactional_db, slow_provider):
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "SMS_BACKEND": "sessions.messaging.HttpJsonSMSBackend",
+        "SMS_BACKEND": "followup.messaging.HttpJsonSMSBackend",
         "SMS_HTTP_URL": slow_provider.url,
         "SMS_HTTP_TIMEOUT": "30",
         "SMS_QUIET_HOURS": "",

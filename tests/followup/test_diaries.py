@@ -9,8 +9,8 @@ from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
 
-from patients import diaries
-from patients.followup_models import DiaryPrompt, DiaryPromptStatus, PainDiaryEntry
+from followup import diaries
+from followup.models import DiaryPrompt, DiaryPromptStatus, PainDiaryEntry
 from sessions.models import SessionStatus
 from tests import factories
 
@@ -88,11 +88,11 @@ def test_the_database_refuses_a_pain_score_above_10(patient):
 def test_a_tampered_link_gets_a_friendly_400_that_reveals_nothing(client, link):
     token = link.rstrip("/").rsplit("/", 1)[1]
     for bad in (token[:-2] + "xx", token.replace(":", "-"), "nonsense", token[:20]):
-        response = client.get(reverse("patients:diary_public", args=[bad]))
+        response = client.get(reverse("followup:diary_public", args=[bad]))
         assert response.status_code == 400
         assert b"This diary link does not work" in response.content
         assert b"Margaret" not in response.content and b"Thornton" not in response.content
-    assert client.post(reverse("patients:diary_public", args=[token[:-2] + "xx"]), GOOD).status_code == 400
+    assert client.post(reverse("followup:diary_public", args=[token[:-2] + "xx"]), GOOD).status_code == 400
     assert PainDiaryEntry.objects.count() == 0
 
 
@@ -113,7 +113,7 @@ def test_an_expired_link_gets_a_friendly_410_even_after_being_used(client, patie
     fresh = diaries.link_path(prompt)
     assert client.post(fresh, GOOD).status_code == 200  # used while valid
     expired_token = _OldSigner(salt=diaries.SALT).sign(prompt.token.hex)
-    url = reverse("patients:diary_public", args=[expired_token])
+    url = reverse("followup:diary_public", args=[expired_token])
     response = client.get(url)
     assert response.status_code == 410 and b"This diary link has expired" in response.content
     assert b"Margaret" not in response.content
@@ -125,16 +125,16 @@ def test_link_lifetime_follows_the_setting(client, patient, nurse, settings):
     prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
     token = _OldSigner(salt=diaries.SALT).sign(prompt.token.hex)  # 8 days old
     settings.DIARY_LINK_DAYS = 9
-    assert client.get(reverse("patients:diary_public", args=[token])).status_code == 200
+    assert client.get(reverse("followup:diary_public", args=[token])).status_code == 200
     settings.DIARY_LINK_DAYS = 7
-    assert client.get(reverse("patients:diary_public", args=[token])).status_code == 410
+    assert client.get(reverse("followup:diary_public", args=[token])).status_code == 410
 
 
 # --- staff -------------------------------------------------------------------------------------
 
 
 def test_a_nurse_enters_a_diary_entry_on_the_patients_behalf(nurse_client, nurse, patient):
-    url = reverse("patients:diary_entry_create", args=[patient.pk])
+    url = reverse("followup:diary_entry_create", args=[patient.pk])
     assert nurse_client.get(url).status_code == 200
     when = timezone.localtime() - timedelta(hours=3)
     response = nurse_client.post(url, {**GOOD, "recorded_at": when.strftime("%Y-%m-%dT%H:%M")})
@@ -145,7 +145,7 @@ def test_a_nurse_enters_a_diary_entry_on_the_patients_behalf(nurse_client, nurse
 
 
 def test_a_staff_entry_in_the_future_or_out_of_range_is_refused(nurse_client, patient):
-    url = reverse("patients:diary_entry_create", args=[patient.pk])
+    url = reverse("followup:diary_entry_create", args=[patient.pk])
     future = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     assert nurse_client.post(url, {**GOOD, "recorded_at": future}).status_code == 400
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
@@ -156,17 +156,17 @@ def test_a_staff_entry_in_the_future_or_out_of_range_is_refused(nurse_client, pa
 
 def test_reception_may_not_see_or_enter_diaries(reception_client, patient):
     for name in ("patient_diary", "diary_entry_create", "diary_panel"):
-        assert reception_client.get(reverse(f"patients:{name}", args=[patient.pk])).status_code == 403
-    assert reception_client.post(reverse("patients:diary_link_create", args=[patient.pk])).status_code == 403
-    assert reception_client.get(reverse("patients:diary_queue")).status_code == 403
+        assert reception_client.get(reverse(f"followup:{name}", args=[patient.pk])).status_code == 403
+    assert reception_client.post(reverse("followup:diary_link_create", args=[patient.pk])).status_code == 403
+    assert reception_client.get(reverse("followup:diary_queue")).status_code == 403
 
 
 def test_a_nurse_may_give_a_link_but_not_review(nurse_client, patient):
-    response = nurse_client.post(reverse("patients:diary_link_create", args=[patient.pk]), follow=True)
+    response = nurse_client.post(reverse("followup:diary_link_create", args=[patient.pk]), follow=True)
     assert response.status_code == 200 and b"/patients/diary/" in response.content
     assert DiaryPrompt.objects.get().status == DiaryPromptStatus.HANDED_OUT
-    assert nurse_client.get(reverse("patients:diary_queue")).status_code == 403
-    review = reverse("patients:diary_review", args=[patient.pk])
+    assert nurse_client.get(reverse("followup:diary_queue")).status_code == 403
+    review = reverse("followup:diary_review", args=[patient.pk])
     assert nurse_client.post(review, {"comment": "x"}).status_code == 403
 
 
@@ -189,9 +189,9 @@ def _entries(patient, n, **kw):
 
 def test_the_specialist_reviews_with_a_comment_recording_who_and_when(specialist_client, specialist, patient):
     entries = _entries(patient, 3)
-    page = specialist_client.get(reverse("patients:patient_diary", args=[patient.pk]))
+    page = specialist_client.get(reverse("followup:patient_diary", args=[patient.pk]))
     assert page.status_code == 200 and b"diary-chart-data" in page.content
-    url = reverse("patients:diary_review", args=[patient.pk])
+    url = reverse("followup:diary_review", args=[patient.pk])
     missing = specialist_client.post(url, {"entry": [e.pk for e in entries], "comment": ""}, follow=True)
     assert b"Write a short comment" in missing.content
     assert PainDiaryEntry.objects.filter(reviewed_at__isnull=False).count() == 0
@@ -206,7 +206,7 @@ def test_the_specialist_reviews_with_a_comment_recording_who_and_when(specialist
 def test_an_entry_arriving_while_the_specialist_reads_stays_unreviewed(specialist_client, patient):
     seen = _entries(patient, 2)
     late = _entries(patient, 1)[0]
-    url = reverse("patients:diary_review", args=[patient.pk])
+    url = reverse("followup:diary_review", args=[patient.pk])
     specialist_client.post(url, {"entry": [e.pk for e in seen], "comment": "Seen"})
     late.refresh_from_db()
     assert late.reviewed_at is None
@@ -218,7 +218,7 @@ def test_the_review_queue_keeps_its_queries_flat(specialist_client, django_asser
     for _ in range(patients):
         _entries(factories.PatientFactory(), 3)
     with django_assert_max_num_queries(12):
-        response = specialist_client.get(reverse("patients:diary_queue"))
+        response = specialist_client.get(reverse("followup:diary_queue"))
     assert response.status_code == 200 and response.content.count(b"btn-sm btn-primary") == patients
 
 
@@ -234,12 +234,12 @@ def test_the_patient_diary_page_keeps_its_queries_flat(
             patient=patient, start=timezone.now() - timedelta(days=days), status=SessionStatus.SIGNED_OFF
         )
     with django_assert_max_num_queries(16):
-        response = specialist_client.get(reverse("patients:patient_diary", args=[patient.pk]))
+        response = specialist_client.get(reverse("followup:patient_diary", args=[patient.pk]))
     assert response.status_code == 200 and response.context["chart"]["sessions"].__len__() == 2
 
 
 def test_the_review_queue_is_empty_with_guidance(specialist_client):
-    response = specialist_client.get(reverse("patients:diary_queue"))
+    response = specialist_client.get(reverse("followup:diary_queue"))
     assert b"No diaries waiting for review" in response.content
 
 
@@ -287,7 +287,7 @@ def test_a_prompt_that_cannot_be_sent_is_recorded_as_failed(settings):
 def test_the_patient_record_loads_the_diary_and_outcome_card(specialist_client, nurse_client, patient):
     _entries(patient, 2)
     detail = specialist_client.get(reverse("patients:patient_detail", args=[patient.pk]))
-    panel_url = reverse("patients:diary_panel", args=[patient.pk])
+    panel_url = reverse("followup:diary_panel", args=[patient.pk])
     assert detail.status_code == 200 and panel_url.encode() in detail.content
     panel = specialist_client.get(panel_url)
     assert b"2 to review" in panel.content and b"Outcome reviews" in panel.content
@@ -297,13 +297,13 @@ def test_the_patient_record_loads_the_diary_and_outcome_card(specialist_client, 
 
 def test_the_review_queue_links_each_patient_to_their_record(specialist_client, patient):
     _entries(patient, 2)
-    page = specialist_client.get(reverse("patients:diary_queue")).content.decode()
+    page = specialist_client.get(reverse("followup:diary_queue")).content.decode()
     assert f'href="{reverse("patients:patient_detail", args=[patient.pk])}"' in page
     assert "longest waiting first" in page
 
 
 def test_the_diary_card_says_all_reviewed_only_when_there_are_entries(specialist_client, specialist, patient):
-    panel_url = reverse("patients:diary_panel", args=[patient.pk])
+    panel_url = reverse("followup:diary_panel", args=[patient.pk])
     empty = specialist_client.get(panel_url).content.decode()
     assert "all reviewed" not in empty and "No diary entries yet" in empty
     PainDiaryEntry.objects.filter(pk__in=[e.pk for e in _entries(patient, 1)]).update(
@@ -340,7 +340,7 @@ def test_a_sent_prompt_revokes_older_links_but_a_failed_one_does_not(
     make_session(patient=patient, start=timezone.now() + timedelta(days=3), status=SessionStatus.SIGNED_OFF)
     time_machine.move_to(datetime(2026, 11, 24, 10, 0, tzinfo=LONDON), tick=False)
     settings.EMAIL_CONFIGURED = False
-    settings.SMS_BACKEND = "sessions.messaging.NotConfiguredSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.NotConfiguredSMSBackend"
     assert diaries.send_diary_prompts().failed == 1
     handed.refresh_from_db()
     assert handed.revoked_at is None  # the patient keeps the link they have
@@ -354,8 +354,8 @@ def test_a_sent_prompt_revokes_older_links_but_a_failed_one_does_not(
 
 def test_a_nurse_revokes_a_link_and_its_page_reveals_nothing(nurse_client, nurse, client, patient):
     prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
-    page = nurse_client.get(reverse("patients:patient_diary", args=[patient.pk])).content.decode()
-    url = reverse("patients:diary_link_revoke", args=[patient.pk, prompt.pk])
+    page = nurse_client.get(reverse("followup:patient_diary", args=[patient.pk])).content.decode()
+    url = reverse("followup:diary_link_revoke", args=[patient.pk, prompt.pk])
     assert url in page and "Active until" in page
     response = nurse_client.post(url, follow=True)
     assert response.status_code == 200 and b"revoked: it opens nothing now" in response.content
@@ -371,11 +371,11 @@ def test_reception_may_not_revoke_a_link_and_another_patients_link_is_not_found(
     reception_client, nurse_client, nurse, patient
 ):
     prompt = diaries.create_diary_link(patient=patient, created_by=nurse)
-    url = reverse("patients:diary_link_revoke", args=[patient.pk, prompt.pk])
+    url = reverse("followup:diary_link_revoke", args=[patient.pk, prompt.pk])
     assert reception_client.post(url).status_code == 403
     other = factories.PatientFactory()
     assert (
-        nurse_client.post(reverse("patients:diary_link_revoke", args=[other.pk, prompt.pk])).status_code
+        nurse_client.post(reverse("followup:diary_link_revoke", args=[other.pk, prompt.pk])).status_code
         == 404
     )
     assert nurse_client.get(url).status_code == 405

@@ -11,10 +11,10 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from sessions.messaging import LocmemSMSBackend
-from sessions.reminder_models import ReminderLog, ReminderStatus
-from sessions.reminders import run_due_reminders
-from sessions.tasks import dispatch_delivery, send_due_reminders
+from followup.messaging import LocmemSMSBackend
+from followup.models import ReminderLog, ReminderStatus
+from followup.reminders import run_due_reminders
+from followup.tasks import dispatch_delivery, send_due_reminders
 from tests import factories
 
 from .conftest import make_session
@@ -103,12 +103,12 @@ def worker_sms_file(tmp_path, monkeypatch, settings):
     _forget_celery_connections(app)
     kombu.pools.reset()
     path = tmp_path / "sms.jsonl"
-    monkeypatch.setenv("SMS_BACKEND", "sessions.messaging.FileSMSBackend")
+    monkeypatch.setenv("SMS_BACKEND", "followup.messaging.FileSMSBackend")
     monkeypatch.setenv("SMS_FILE_PATH", str(path))
     monkeypatch.setenv("SMS_QUIET_HOURS", "")
     monkeypatch.setenv("REMINDER_RETRY_BACKOFF", "1")
     monkeypatch.setenv("REMINDER_MAX_RETRIES", "2")
-    settings.SMS_BACKEND = "sessions.messaging.FileSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.FileSMSBackend"
     settings.SMS_FILE_PATH = str(path)
     settings.SMS_QUIET_HOURS = ""
     yield path

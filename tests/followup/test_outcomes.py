@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from patients import outcomes
-from patients.followup_models import OutcomeReview, OutcomeReviewStatus, PainDiaryEntry
+from followup import outcomes
+from followup.models import OutcomeReview, OutcomeReviewStatus, PainDiaryEntry
 from sessions.models import SessionStatus
 from tests import factories
 
@@ -196,7 +196,7 @@ def test_a_review_for_a_course_that_has_not_finished_is_refused_and_nothing_save
     from tests.followup.conftest import make_session
 
     make_session(course=course, start=timezone.now() + timedelta(days=3))
-    url = reverse("patients:outcome_record", args=[review.pk])
+    url = reverse("followup:outcome_record", args=[review.pk])
     page = specialist_client.get(url)
     assert b"has not finished" in page.content
     response = specialist_client.post(url, {"current_pain": "3", "pgic": "2", "decision": "discharge"})
@@ -208,7 +208,7 @@ def test_a_review_for_a_course_that_has_not_finished_is_refused_and_nothing_save
 @pytest.mark.django_db
 def test_the_review_form_refuses_pain_outside_0_to_10(course_factory, specialist_client):
     review = outcomes.schedule_outcome_reviews(course=course_factory(starts=[_days_ago(30)]))[0]
-    url = reverse("patients:outcome_record", args=[review.pk])
+    url = reverse("followup:outcome_record", args=[review.pk])
     response = specialist_client.post(url, {"current_pain": "11", "pgic": "2", "decision": "discharge"})
     assert response.status_code == 400 and b"0 to 10" in response.content
     response = specialist_client.post(url, {"current_pain": "3", "pgic": "9", "decision": "discharge"})
@@ -226,19 +226,19 @@ def test_the_specialist_records_a_review_and_prints_the_gp_letter(course_factory
     for days, score in ((1, 6), (2, 6)):
         _diary(patient, _days_ago(16) - timedelta(days=days), score)
     review = outcomes.schedule_outcome_reviews(course=course)[0]
-    queue = specialist_client.get(reverse("patients:outcome_queue"))
+    queue = specialist_client.get(reverse("followup:outcome_queue"))
     assert queue.status_code == 200 and b"SHARMA, Priya" in queue.content and b"Overdue" in queue.content
     response = specialist_client.post(
-        reverse("patients:outcome_record", args=[review.pk]),
+        reverse("followup:outcome_record", args=[review.pk]),
         {"current_pain": "3", "pgic": "2", "decision": "discharge", "notes": "Sleeping better."},
     )
     assert response.status_code == 302
-    letter = specialist_client.get(reverse("patients:outcome_letter", args=[review.pk]))
+    letter = specialist_client.get(reverse("followup:outcome_letter", args=[review.pk]))
     text = letter.content.decode()
     assert letter.status_code == 200
     assert "Riverside Medical Practice" in text and "Priya Sharma" in text and "50.0%" in text
     assert "substantial benefit" in text and "discharged the patient" in text and "Sleeping better." in text
-    pdf = specialist_client.get(reverse("patients:outcome_letter_pdf", args=[review.pk]))
+    pdf = specialist_client.get(reverse("followup:outcome_letter_pdf", args=[review.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert (
         pdf["Content-Disposition"]
@@ -255,12 +255,12 @@ def test_outcome_pages_need_the_outcome_permissions(
 ):
     review = outcomes.schedule_outcome_reviews(course=course_factory(starts=[_days_ago(30)]))[0]
     for client in (nurse_client, reception_client):
-        assert client.get(reverse("patients:outcome_queue")).status_code == 403
-        assert client.get(reverse("patients:outcome_detail", args=[review.pk])).status_code == 403
-        assert client.post(reverse("patients:outcome_record", args=[review.pk]), {}).status_code == 403
-        assert client.get(reverse("patients:outcome_letter", args=[review.pk])).status_code == 403
-        assert client.get(reverse("patients:outcome_letter_pdf", args=[review.pk])).status_code == 403
-    assert specialist_client.get(reverse("patients:outcome_detail", args=[review.pk])).status_code == 200
+        assert client.get(reverse("followup:outcome_queue")).status_code == 403
+        assert client.get(reverse("followup:outcome_detail", args=[review.pk])).status_code == 403
+        assert client.post(reverse("followup:outcome_record", args=[review.pk]), {}).status_code == 403
+        assert client.get(reverse("followup:outcome_letter", args=[review.pk])).status_code == 403
+        assert client.get(reverse("followup:outcome_letter_pdf", args=[review.pk])).status_code == 403
+    assert specialist_client.get(reverse("followup:outcome_detail", args=[review.pk])).status_code == 200
 
 
 @pytest.mark.django_db
@@ -271,7 +271,7 @@ def test_the_outcome_queue_keeps_its_queries_flat(
     for n in range(courses):
         outcomes.schedule_outcome_reviews(course=course_factory(starts=[_days_ago(20 + n)]))
     with django_assert_max_num_queries(12):
-        response = specialist_client.get(reverse("patients:outcome_queue"))
+        response = specialist_client.get(reverse("followup:outcome_queue"))
     assert response.status_code == 200 and response.content.count(b"Record review") >= courses
 
 
@@ -279,7 +279,7 @@ def test_the_outcome_queue_keeps_its_queries_flat(
 def test_the_daily_alert_emails_specialists_only_when_work_is_overdue(course_factory, specialist):
     from django.core import mail
 
-    from patients.tasks import send_follow_up_alerts
+    from followup.tasks import send_follow_up_alerts
 
     assert send_follow_up_alerts()["emailed"] == 0 and mail.outbox == []
     course = course_factory(starts=[_days_ago(30)])

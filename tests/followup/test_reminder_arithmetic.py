@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessions.reminder_models import validate_reminder_template
-from sessions.reminders import (
+from followup.models import validate_reminder_template
+from followup.reminders import (
     applicable_lead,
     parse_quiet_hours,
     quiet_hours_end,

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions.reminder_models import ReminderLog, ReminderStatus, ReminderTemplate
+from followup.models import ReminderLog, ReminderStatus, ReminderTemplate
 from tests import factories
 
 from .conftest import make_session
@@ -36,7 +36,7 @@ def _failed(n=1, error="Email is not configured (set EMAIL_URL)."):
 
 def test_reception_sees_failed_deliveries_with_the_reason(reception_client):
     (log,) = _failed()
-    response = reception_client.get(reverse("infusion_sessions:reminder_list"))
+    response = reception_client.get(reverse("followup:reminder_list"))
     assert response.status_code == 200
     text = response.content.decode()
     assert "Email is not configured" in text and log.recipient in text and "Retry" in text
@@ -44,7 +44,7 @@ def test_reception_sees_failed_deliveries_with_the_reason(reception_client):
 
 def test_reception_retries_a_failed_reminder_and_it_is_sent_once(reception_client, reception, sms_outbox):
     (log,) = _failed()
-    url = reverse("infusion_sessions:reminder_retry", args=[log.pk])
+    url = reverse("followup:reminder_retry", args=[log.pk])
     response = reception_client.post(url, follow=True)
     log.refresh_from_db()
     assert log.status == ReminderStatus.SENT and log.retried_by == reception and len(mail.outbox) == 1
@@ -56,7 +56,7 @@ def test_reception_retries_a_failed_reminder_and_it_is_sent_once(reception_clien
 def test_a_retry_that_fails_again_says_so(reception_client, settings):
     settings.EMAIL_CONFIGURED = False
     (log,) = _failed()
-    response = reception_client.post(reverse("infusion_sessions:reminder_retry", args=[log.pk]), follow=True)
+    response = reception_client.post(reverse("followup:reminder_retry", args=[log.pk]), follow=True)
     log.refresh_from_db()
     assert log.status == ReminderStatus.FAILED and b"failed again" in response.content
 
@@ -64,8 +64,8 @@ def test_a_retry_that_fails_again_says_so(reception_client, settings):
 def test_nurses_and_specialists_may_not_see_or_retry_reminders(nurse_client, specialist_client):
     (log,) = _failed()
     for client in (nurse_client, specialist_client):
-        assert client.get(reverse("infusion_sessions:reminder_list")).status_code == 403
-        assert client.post(reverse("infusion_sessions:reminder_retry", args=[log.pk])).status_code == 403
+        assert client.get(reverse("followup:reminder_list")).status_code == 403
+        assert client.post(reverse("followup:reminder_retry", args=[log.pk])).status_code == 403
     log.refresh_from_db()
     assert log.status == ReminderStatus.FAILED
 
@@ -74,17 +74,17 @@ def test_nurses_and_specialists_may_not_see_or_retry_reminders(nurse_client, spe
 def test_the_reminder_page_keeps_its_queries_flat(reception_client, django_assert_max_num_queries, rows):
     _failed(rows)
     with django_assert_max_num_queries(12):
-        response = reception_client.get(reverse("infusion_sessions:reminder_list"))
+        response = reception_client.get(reverse("followup:reminder_list"))
     assert response.content.count(b">Retry<") == rows
 
 
 def test_the_empty_failed_tab_says_what_happens(reception_client):
-    response = reception_client.get(reverse("infusion_sessions:reminder_list"))
+    response = reception_client.get(reverse("followup:reminder_list"))
     assert b"No failed reminders" in response.content
 
 
 def test_the_clinic_admin_edits_the_sms_wording_with_a_preview(admin_client_role, clinic_admin):
-    url = reverse("infusion_sessions:reminder_template_edit", args=["sms"])
+    url = reverse("followup:reminder_template_edit", args=["sms"])
     page = admin_client_role.get(url)
     assert page.status_code == 200 and b"Preview" in page.content
     response = admin_client_role.post(
@@ -93,12 +93,12 @@ def test_the_clinic_admin_edits_the_sms_wording_with_a_preview(admin_client_role
     assert response.status_code == 302
     saved = ReminderTemplate.objects.get(channel="sms")
     assert saved.updated_by == clinic_admin and saved.history.count() == 1
-    listing = admin_client_role.get(reverse("infusion_sessions:reminder_templates"))
+    listing = admin_client_role.get(reverse("followup:reminder_templates"))
     assert b"see you" in listing.content and b"Margaret" in listing.content
 
 
 def test_the_wording_form_refuses_unknown_placeholders_and_unsafe_tags(admin_client_role):
-    url = reverse("infusion_sessions:reminder_template_edit", args=["email"])
+    url = reverse("followup:reminder_template_edit", args=["email"])
     response = admin_client_role.post(
         url, {"subject": "Hi", "body": "Dear {{ patient.nhs_number }} {% debug %}"}
     )
@@ -111,15 +111,15 @@ def test_the_wording_form_refuses_unknown_placeholders_and_unsafe_tags(admin_cli
 
 
 def test_reception_may_not_edit_the_wording(reception_client):
-    assert reception_client.get(reverse("infusion_sessions:reminder_templates")).status_code == 403
-    url = reverse("infusion_sessions:reminder_template_edit", args=["sms"])
+    assert reception_client.get(reverse("followup:reminder_templates")).status_code == 403
+    url = reverse("followup:reminder_template_edit", args=["sms"])
     assert reception_client.post(url, {"body": "x"}).status_code == 403
 
 
 def test_dashboard_cards_show_follow_up_work(reception_client, specialist_client):
     _failed(2)
     patient = factories.PatientFactory()
-    from patients.followup_models import PainDiaryEntry
+    from followup.models import PainDiaryEntry
 
     PainDiaryEntry.objects.create(
         patient=patient, pain_now=2, pain_average=3, pain_worst=5, sleep="good", activity="normal"
@@ -144,9 +144,9 @@ def test_the_admin_lists_follow_up_records_and_the_reminder_log_is_read_only(adm
 
 
 def test_the_http_sms_adapter_is_chosen_by_setting_and_refuses_without_a_url(settings):
-    from sessions import messaging
+    from followup import messaging
 
-    settings.SMS_BACKEND = "sessions.messaging.HttpJsonSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.HttpJsonSMSBackend"
     settings.SMS_HTTP_URL = ""
     assert isinstance(messaging.get_sms_backend(), messaging.HttpJsonSMSBackend)
     with pytest.raises(messaging.NotConfigured):
@@ -162,7 +162,7 @@ def test_the_http_sms_adapter_is_chosen_by_setting_and_refuses_without_a_url(set
     ],
 )
 def test_uk_mobile_numbers_are_normalised_for_sms(phone, expected):
-    from sessions.messaging import normalise_uk_mobile
+    from followup.messaging import normalise_uk_mobile
 
     assert normalise_uk_mobile(phone) == expected
 

@@ -7,10 +7,10 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from followup.models import ReminderLog, ReminderStatus, ReminderTemplate
+from followup.reminders import run_due_reminders
+from followup.tasks import deliver_reminder, dispatch_delivery, send_due_reminders
 from sessions.models import SessionStatus
-from sessions.reminder_models import ReminderLog, ReminderStatus, ReminderTemplate
-from sessions.reminders import run_due_reminders
-from sessions.tasks import deliver_reminder, dispatch_delivery, send_due_reminders
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_consent_withdrawn_after_the_claim_stops_the_message(session_factory, sm
 
 def test_missing_mail_configuration_records_a_failure_never_a_sent(session_factory, sms_outbox, settings):
     settings.EMAIL_CONFIGURED = False
-    settings.SMS_BACKEND = "sessions.messaging.NotConfiguredSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.NotConfiguredSMSBackend"
     session_factory(start=timezone.now() + timedelta(hours=10))
     run()
     logs = list(ReminderLog.objects.all())
@@ -105,7 +105,7 @@ def test_missing_mail_configuration_records_a_failure_never_a_sent(session_facto
 
 
 def test_a_failing_provider_is_retried_with_backoff_then_marked_failed(session_factory, sms_outbox, settings):
-    settings.SMS_BACKEND = "sessions.messaging.FailingSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.FailingSMSBackend"
     settings.REMINDER_MAX_RETRIES = 5
     patient = factories.PatientFactory(consent_email=False)
     session_factory(patient=patient, start=timezone.now() + timedelta(hours=10))
@@ -130,7 +130,7 @@ def eager_retries():
 def test_celery_autoretry_runs_the_task_again_until_it_gives_up(
     session_factory, sms_outbox, settings, eager_retries
 ):
-    settings.SMS_BACKEND = "sessions.messaging.FailingSMSBackend"
+    settings.SMS_BACKEND = "followup.messaging.FailingSMSBackend"
     settings.REMINDER_MAX_RETRIES = deliver_reminder.max_retries
     patient = factories.PatientFactory(consent_email=False)
     session = session_factory(patient=patient, start=timezone.now() + timedelta(hours=10))
@@ -144,7 +144,7 @@ def test_celery_autoretry_runs_the_task_again_until_it_gives_up(
 def test_the_delivery_task_retries_with_backoff_and_acks_late():
     assert deliver_reminder.acks_late is True
     assert deliver_reminder.retry_backoff and deliver_reminder.max_retries == 5
-    from sessions.messaging import DeliveryError
+    from followup.messaging import DeliveryError
 
     assert DeliveryError in deliver_reminder.autoretry_for
 

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from sessions.reminder_models import ReminderLog, ReminderStatus
-from sessions.tasks import deliver_reminder, send_due_reminders
+from followup.models import ReminderLog, ReminderStatus
+from followup.tasks import deliver_reminder, send_due_reminders
 from tests import factories
 from tests.conftest import ARTIFACTS, _forget_celery_connections
 
@@ -96,7 +96,7 @@ def redis_and_worker(transactional_db, tmp_path):
         "CELERY_BROKER_URL": redis.url,
         "CELERY_RESULT_BACKEND": redis.url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "SMS_BACKEND": "sessions.messaging.FileSMSBackend",
+        "SMS_BACKEND": "followup.messaging.FileSMSBackend",
         "SMS_FILE_PATH": str(sms_file),
         "SMS_QUIET_HOURS": "",
         "REMINDER_RETRY_BACKOFF": "1",

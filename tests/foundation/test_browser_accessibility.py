@@ -82,7 +82,7 @@ def test_the_pages_each_role_uses_have_no_serious_accessibility_violations(page,
                         queue.append(href)
         page.get_by_role("button", name="Sign out").click()
     # The pages without a login: the sign-in page and the patient's own pain diary form (on a phone).
-    from patients.diaries import create_diary_link, link_path
+    from followup.diaries import create_diary_link, link_path
     from patients.models import Patient
 
     prompt = create_diary_link(patient=Patient.objects.order_by("pk").first(), created_by=None)

@@ -102,7 +102,7 @@ def test_it_gives_every_demo_patient_with_sessions_an_accepted_referral_with_the
     for event in ReferralEvent.objects.all():
         assert timezone.localtime(event.at).weekday() < 5, (event.referral.patient, event.to_status)
     assert all(a.assessed_on.weekday() < 5 for a in EligibilityAssessment.objects.all())
-    from patients.followup_models import PainDiaryEntry
+    from followup.models import PainDiaryEntry
 
     reviewed = PainDiaryEntry.objects.filter(reviewed_at__isnull=False)
     assert reviewed.exists()

@@ -9,13 +9,12 @@ from django.utils import timezone
 
 from billing.models import InvoiceLine
 from billing.services import issue_invoice, session_completed
-from patients.followup_models import DiaryPrompt, OutcomeReview
+from followup.models import DiaryPrompt, OutcomeReview, ReminderLog
 from patients.models import Referral, ReferralEvent
 from patients.services import create_referral
 from records import services
 from records.models import AdverseEvent, InfusionRecord, RateChange, VitalSigns
 from sessions.models import Course, InfusionSession
-from sessions.reminder_models import ReminderLog
 from tests import factories
 
 from .conftest import chart, finish

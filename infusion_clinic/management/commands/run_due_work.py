@@ -2,8 +2,12 @@
 
 from django.core.management.base import BaseCommand
 
-from patients.tasks import create_due_outcome_reviews, send_diary_prompts, send_follow_up_alerts
-from sessions.tasks import send_due_reminders
+from followup.tasks import (
+    create_due_outcome_reviews,
+    send_diary_prompts,
+    send_due_reminders,
+    send_follow_up_alerts,
+)
 
 
 class Command(BaseCommand):

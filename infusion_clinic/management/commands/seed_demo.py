@@ -26,7 +26,7 @@ SEEDERS = [
     "sessions.demo_bookings",
     "records.demo",
     "sessions.demo_day",
-    "patients.followup_demo",
+    "followup.demo",
     "patients.demo_pathways",  # last: referrals, sessions and invoices agree
 ]
 
