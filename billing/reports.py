@@ -435,7 +435,7 @@ def _model(label, name):
 
 
 def outcomes(start: date, end: date) -> Report:
-    OutcomeReview = _model("patients", "OutcomeReview")
+    OutcomeReview = _model("followup", "OutcomeReview")
     columns = [
         ("protocol", "Protocol"),
         ("review", "Review"),

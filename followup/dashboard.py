@@ -12,7 +12,7 @@ from .models import OutcomeReview, OutcomeReviewStatus, PainDiaryEntry
 
 
 def diaries_card(request):
-    if not request.user.has_perm("patients.review_paindiary"):
+    if not request.user.has_perm("followup.review_paindiary"):
         return None
     stats = PainDiaryEntry.objects.filter(reviewed_at__isnull=True).aggregate(
         entries=Count("pk"), patients=Count("patient", distinct=True), oldest=Min("recorded_at")

@@ -96,7 +96,7 @@ def diary_public(request, token):
 # --- staff: diaries --------------------------------------------------------------------------------
 
 
-@role_required("patients.review_paindiary")
+@role_required("followup.review_paindiary")
 def diary_queue(request):
     return render(request, "followup/diary_queue.html", {"patients": list(diaries.review_queue()[:200])})
 
@@ -133,7 +133,7 @@ def patient_diary(request, patient_id):
 
 
 @require_POST
-@role_required("patients.review_paindiary")
+@role_required("followup.review_paindiary")
 def diary_review(request, patient_id):
     patient = get_object_or_404(Patient, pk=patient_id)
     unreviewed_ids = list(diaries.unreviewed_entries(patient).values_list("pk", flat=True))
@@ -153,7 +153,7 @@ def diary_review(request, patient_id):
                 request, f"Reviewed {count} diary entr{'y' if count == 1 else 'ies'} for {patient.full_name}."
             )
             return redirect(
-                "followup:diary_queue" if request.user.has_perm("patients.review_paindiary") else "dashboard"
+                "followup:diary_queue" if request.user.has_perm("followup.review_paindiary") else "dashboard"
             )
     for error in form.errors.values():
         messages.error(request, " ".join(error))

@@ -80,7 +80,7 @@ ROLE_PERMISSIONS = {
         "patients.add_weightrecord",
         "followup.view_paindiaryentry",
         "followup.add_paindiaryentry",
-        "patients.review_paindiary",
+        "followup.review_paindiary",
         "followup.view_outcomereview",
         "followup.add_outcomereview",
         "followup.change_outcomereview",

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import reports
-from patients.models import OutcomeReview
+from followup.models import OutcomeReview
 from records.models import AdverseEvent
 from sessions.models import Course
 

@@ -133,14 +133,14 @@ def test_dashboard_cards_show_follow_up_work(reception_client, specialist_client
 def test_the_admin_lists_follow_up_records_and_the_reminder_log_is_read_only(admin_client):
     _failed()
     for name in (
-        "infusion_sessions_reminderlog",
-        "infusion_sessions_remindertemplate",
-        "patients_paindiaryentry",
-        "patients_outcomereview",
-        "patients_diaryprompt",
+        "followup_reminderlog",
+        "followup_remindertemplate",
+        "followup_paindiaryentry",
+        "followup_outcomereview",
+        "followup_diaryprompt",
     ):
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
-    assert admin_client.get(reverse("admin:infusion_sessions_reminderlog_add")).status_code == 403
+    assert admin_client.get(reverse("admin:followup_reminderlog_add")).status_code == 403
 
 
 def test_the_http_sms_adapter_is_chosen_by_setting_and_refuses_without_a_url(settings):
