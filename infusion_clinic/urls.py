@@ -32,7 +32,7 @@ urlpatterns = [
     path("protocols/", include("protocols.urls")),
     path("sessions/", include("sessions.urls")),
     path("billing/", include("billing.urls")),
-    path("staff/", include("infusion_clinic.staff_urls")),
+    path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
 ]
 
