@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "protocols.apps.ProtocolsConfig",
     "sessions.apps.SessionsConfig",
     "billing.apps.BillingConfig",
+    "reports.apps.ReportsConfig",
     "staff.apps.StaffConfig",
 ]
 

@@ -45,7 +45,7 @@ def test_the_response_is_a_csv_attachment_of_safe_cells():
 def test_a_patient_named_like_a_formula_is_text_in_the_waiting_list_csv(admin_client_role):
     patient = factories.PatientFactory(last_name='=HYPERLINK("http://evil.example","Click")')
     factories.ReferralFactory(patient=patient)
-    response = admin_client_role.get(reverse("billing:waiting_list") + "?format=csv")
+    response = admin_client_role.get(reverse("reports:waiting_list") + "?format=csv")
     assert response.status_code == 200
     body = response.content.decode()
     assert "=HYPERLINK" in body
