@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.models import OutcomeReview
+from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
 from reports import selectors
 from sessions.models import AdverseEvent, Course
 
@@ -143,6 +144,21 @@ def test_the_waiting_list_counts_breaches_past_126_days():
     assert [r["referrals"] for r in result.rows] == [1, 0, 1, 1]
     rows = selectors.waiting_list_rows(selectors.waiting_list_queryset())
     assert [r["breach"] for r in rows] == [True, False, False]
+
+
+def test_the_waiting_list_report_follows_the_rtt_clock_of_patients_rtt():
+    for days in (0, 41, 42, 84, 85, 104, 105, BREACH_AFTER_DAYS, BREACH_AFTER_DAYS + 1, 400):
+        factories.ReferralFactory(received_on=TODAY - timedelta(days=days))
+    rows = selectors.waiting_list_rows(selectors.waiting_list_queryset(), today=TODAY)
+    for row in rows:
+        clock = rtt_clock(row["referral"], today=TODAY)
+        assert (row["days_waited"], row["weeks_waited"], row["breach"]) == (
+            clock.days_waited,
+            clock.weeks_waited,
+            clock.breached,
+        )
+    summary = selectors.waiting_list(today=TODAY)
+    assert summary.totals["breaches"] == sum(r["breach"] for r in rows) == 2
 
 
 def test_adverse_events_per_100_infusions():
