@@ -85,3 +85,9 @@ def test_the_billing_menu_links_to_the_reports_for_clinic_admins_only(admin_clie
         f'href="{reverse("reports:index")}"'
         not in reception_client.get(reverse("dashboard")).content.decode()
     )
+
+
+def test_the_navigation_shows_no_template_comment_text(admin_client_role, reception_client):
+    for client in (admin_client_role, reception_client):
+        page = client.get(reverse("dashboard")).content.decode()
+        assert "{#" not in page and "#}" not in page
