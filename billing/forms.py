@@ -240,25 +240,6 @@ class ReviewInvoiceForm(forms.Form):
     review_date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
 
 
-class DateRangeForm(forms.Form):
-    """A report period: defaults to the last four weeks; at most a year."""
-
-    start = forms.DateField(widget=DateInput(), required=False, label="From")
-    end = forms.DateField(widget=DateInput(), required=False, label="To")
-
-    def clean(self):
-        data = super().clean()
-        today = timezone.localdate()
-        end = data.get("end") or today
-        start = data.get("start") or end - timedelta(days=27)
-        if start > end:
-            raise forms.ValidationError({"start": "The start must be on or before the end."})
-        if (end - start).days > 366:
-            raise forms.ValidationError({"start": "Choose a period of at most a year."})
-        data["start"], data["end"] = start, end
-        return data
-
-
 class MonthForm(forms.Form):
     month = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "month"}))
     commissioner = forms.ModelChoiceField(

@@ -1,10 +1,15 @@
 """The reads the billing pages need, each a fixed number of queries whatever the data size."""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from patients.models import FundingRoute
+from sessions.models import InfusionSession, SessionStatus
 
 from .models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Package, PreAuthorisation, PriceList
 
@@ -90,3 +95,73 @@ def preauthorisations(*, referral_id: int | None = None):
     if referral_id:
         qs = qs.filter(referral_id=referral_id)
     return qs.order_by("-valid_from", "-id")
+
+
+# --- NHS activity per commissioner ------------------------------------------------------------------
+
+NHS_ACTIVITY_COLUMNS = [
+    ("month", "Month"),
+    ("ods_code", "ODS code"),
+    ("commissioner", "Commissioner"),
+    ("protocol", "Protocol"),
+    ("sessions", "Sessions given"),
+    ("patients", "Patients treated"),
+    ("dna", "Did not attend"),
+]
+
+
+@dataclass
+class NhsActivity:
+    """A month's NHS activity: a row per commissioner and protocol, the totals and the CSV columns."""
+
+    first: date
+    last: date
+    rows: list[dict]
+    totals: dict
+    columns = NHS_ACTIVITY_COLUMNS
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return month, nxt - timedelta(days=1)
+
+
+def nhs_activity(month: date, commissioner=None) -> NhsActivity:
+    """NHS sessions by commissioner and protocol in a month: given, did not attend, patients (one query).
+
+    NHS care is not invoiced: this count is what the clinic reports to each commissioning ICB."""
+    first, last = month_bounds(month)
+    lo = timezone.make_aware(datetime.combine(first, time.min))
+    hi = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    given = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
+    qs = InfusionSession.objects.filter(start__gte=lo, start__lt=hi, referral__funding_route=FundingRoute.NHS)
+    if commissioner is not None:
+        qs = qs.filter(referral__commissioner=commissioner)
+    data = (
+        qs.values(
+            "referral__commissioner__ods_code",
+            "referral__commissioner__name",
+            "protocol_version__protocol__name",
+        )
+        .annotate(
+            given=Count("id", filter=Q(status__in=given)),
+            dna=Count("id", filter=Q(status=SessionStatus.DID_NOT_ATTEND)),
+            patients=Count("patient", filter=Q(status__in=given), distinct=True),
+        )
+        .order_by("referral__commissioner__name", "protocol_version__protocol__name")
+    )
+    rows = [
+        {
+            "month": first.strftime("%Y-%m"),
+            "ods_code": row["referral__commissioner__ods_code"] or "",
+            "commissioner": row["referral__commissioner__name"] or "No commissioner recorded",
+            "protocol": row["protocol_version__protocol__name"],
+            "sessions": row["given"],
+            "patients": row["patients"],
+            "dna": row["dna"],
+        }
+        for row in data
+        if row["given"] or row["dna"]
+    ]
+    totals = {"sessions": sum(r["sessions"] for r in rows), "dna": sum(r["dna"] for r in rows)}
+    return NhsActivity(first=first, last=last, rows=rows, totals=totals)

@@ -33,8 +33,7 @@ urlpatterns = [
     path("invoices/<int:pk>/discard/", views.invoice_discard, name="invoice_discard"),
     path("invoices/<int:pk>/paid/", views.invoice_paid, name="invoice_paid"),
     path("invoices/<int:pk>/credit/", views.invoice_credit, name="invoice_credit"),
-    path("reports/", views.report_index, name="report_index"),
-    path("reports/waiting-list/", views.waiting_list_report, name="waiting_list"),
+    # NHS activity is billing's (what is reported to each commissioner instead of an invoice); it keeps
+    # its path. The clinic reports moved to reports/ (old /billing/reports/... paths redirect there).
     path("reports/nhs-activity/", views.nhs_activity, name="nhs_activity"),
-    path("reports/<slug:slug>/", views.report, name="report"),
 ]

@@ -5,16 +5,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from infusion_clinic.csv_export import csv_response
+from infusion_clinic.csv_export import table_csv_response
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 
-from . import reports, selectors, services
+from . import selectors, services
 from .forms import (
     ChangePriceForm,
     CommissionerForm,
     CreditNoteForm,
-    DateRangeForm,
     DraftInvoiceForm,
     InsurerForm,
     MarkPaidForm,
@@ -563,98 +562,7 @@ def review_invoice_create(request):
     )
 
 
-# --- reports ----------------------------------------------------------------------------------------
-
-
-def _csv(filename, columns, rows, totals=None):
-    lines = [[row.get(key) for key, _ in columns] for row in rows]
-    if totals:
-        lines.append(["Total"] + [totals.get(key) for key, _ in columns[1:]])
-    return csv_response(filename, [heading for _, heading in columns], lines)
-
-
-def _wants_csv(request):
-    return request.GET.get("format") == "csv"
-
-
-REPORTS = {
-    "utilisation": (
-        "Chair utilisation",
-        "Chair hours booked against chair hours open, per day and per week, for the clinic and per "
-        "location and chair.",
-        reports.utilisation,
-    ),
-    "attendance": (
-        "Did not attend and late cancellations",
-        "DNA rate = did not attend / (attended + did not attend). Late cancellation rate = late "
-        "cancellations / all appointments.",
-        reports.attendance,
-    ),
-    "outcomes": (
-        "Outcomes by protocol",
-        "Completed outcome reviews: share of patients with at least 30% and "
-        "50% pain reduction from baseline (IMMPACT thresholds).",
-        reports.outcomes,
-    ),
-    "adverse-events": (
-        "Adverse events per 100 infusions",
-        "Adverse events recorded during infusions given in the period, per 100 infusions, by protocol.",
-        reports.adverse_events,
-    ),
-}
-
-
-@role_required("billing.view_reports")
-def report_index(request):
-    return render(request, "billing/report_index.html", {"reports": REPORTS})
-
-
-@role_required("billing.view_reports")
-def report(request, slug):
-    if slug not in REPORTS:
-        from django.http import Http404
-
-        raise Http404("No such report")
-    title, description, func = REPORTS[slug]
-    form = DateRangeForm(request.GET)
-    context = {"form": form, "title": title, "description": description, "slug": slug, "result": None}
-    if not form.is_valid():
-        return render(request, "billing/report.html", context, status=400)
-    period = form.cleaned_data
-    result = func(period["start"], period["end"])
-    breakdown = result.extra.get("breakdown") if result.available else None
-    if _wants_csv(request) and breakdown and request.GET.get("by") == "chair":
-        return _csv(
-            f"{slug}-by-chair-{period['start']}-{period['end']}",
-            reports.BREAKDOWN_COLUMNS,
-            reports.chair_usage_rows(breakdown["days"], breakdown["weeks"], breakdown["rows"]),
-        )
-    if _wants_csv(request) and result.available:
-        return _csv(f"{slug}-{period['start']}-{period['end']}", result.columns, result.rows, result.totals)
-    if not request.GET:
-        context["form"] = DateRangeForm(initial=period)
-    csv_query = f"start={period['start']}&end={period['end']}&format=csv"
-    context.update(result=result, period=period, csv_query=csv_query, breakdown=breakdown)
-    return render(request, "billing/report.html", context)
-
-
-@role_required("billing.view_reports")
-def waiting_list_report(request):
-    summary = reports.waiting_list()
-    qs = reports.waiting_list_queryset()
-    if _wants_csv(request):
-        return _csv("waiting-list", reports.WAITING_LIST_COLUMNS, reports.waiting_list_rows(qs))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "billing/waiting_list.html",
-        {
-            "summary": summary,
-            "page": page,
-            "rows": reports.waiting_list_rows(page.object_list),
-            "breach_days": reports.RTT_BREACH_DAYS,
-        },
-    )
+# --- NHS activity per commissioner (the clinic reports are in reports/) ------------------------------
 
 
 @role_required("billing.view_reports")
@@ -667,10 +575,12 @@ def nhs_activity(request):
     if not request.GET:
         form = MonthForm(initial={"month": f"{month:%Y-%m}"})
     commissioner = data.get("commissioner")
-    result = reports.nhs_activity(month, commissioner)
-    if _wants_csv(request):
+    result = selectors.nhs_activity(month, commissioner)
+    if request.GET.get("format") == "csv":
         code = commissioner.ods_code if commissioner else "all"
-        return _csv(f"nhs-activity-{code}-{month:%Y-%m}", result.columns, result.rows, result.totals)
+        return table_csv_response(
+            f"nhs-activity-{code}-{month:%Y-%m}", result.columns, result.rows, result.totals
+        )
     query = f"month={month:%Y-%m}" + (f"&commissioner={commissioner.pk}" if commissioner else "")
     return render(
         request,

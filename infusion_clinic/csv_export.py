@@ -37,3 +37,12 @@ def csv_response(filename: str, header, rows) -> HttpResponse:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return response
+
+
+def table_csv_response(filename: str, columns, rows, totals=None) -> HttpResponse:
+    """A report table as CSV: `columns` are (key, heading) pairs, `rows` dicts by key, and `totals` (a
+    dict by key, the first column excepted) a last row headed "Total"."""
+    lines = [[row.get(key) for key, _ in columns] for row in rows]
+    if totals:
+        lines.append(["Total"] + [totals.get(key) for key, _ in columns[1:]])
+    return csv_response(filename, [heading for _, heading in columns], lines)

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "records.apps.RecordsConfig",
     "followup.apps.FollowupConfig",
     "billing.apps.BillingConfig",
+    "reports.apps.ReportsConfig",
+    "staff.apps.StaffConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -34,8 +35,21 @@ urlpatterns = [
     path("", include("records.urls")),
     path("", include("followup.urls")),
     path("billing/", include("billing.urls")),
-    path("staff/", include("infusion_clinic.staff_urls")),
+    path("reports/", include("reports.urls")),
+    path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
+]
+
+# The clinic reports lived under /billing/reports/ until they had their own app: old links and bookmarks
+# get a permanent redirect, query string kept. NHS activity stayed billing's, at its old path (matched
+# first, by billing.urls above).
+urlpatterns += [
+    path(old, RedirectView.as_view(pattern_name=new, permanent=True, query_string=True))
+    for old, new in [
+        ("billing/reports/", "reports:index"),
+        ("billing/reports/waiting-list/", "reports:waiting_list"),
+        ("billing/reports/<slug:slug>/", "reports:report"),
+    ]
 ]
 
 # No /media/ route, in DEBUG either: uploaded letters are served only by patients:referral_letter,

@@ -119,46 +119,6 @@ def test_an_invoice_keeps_the_price_of_its_day_when_the_admin_changes_the_price(
     assert Invoice.objects.filter(kind="invoice").count() == 2
 
 
-def test_an_admin_reads_the_clinic_reports_with_charts(page):
-    from .test_reports import populate
-
-    factories.admin_user(username="alex", first_name="Alex")
-    populate(6)
-    login(page, "alex")
-    _menu(page, "Reports")
-    screenshot(page, "billing-reports-index")
-    for name, shot in [
-        ("Chair utilisation", "billing-report-utilisation"),
-        ("Did not attend and late cancellations", "billing-report-attendance"),
-        ("Outcomes by protocol", "billing-report-outcomes"),
-        ("Adverse events per 100 infusions", "billing-report-adverse-events"),
-    ]:
-        page.get_by_role("link", name=name).click()
-        page.wait_for_load_state("networkidle")
-        expect(page.locator("#report-chart")).to_be_visible()
-        expect(page.get_by_test_id("report-table")).to_be_visible()
-        if name == "Chair utilisation":
-            expect(page.get_by_test_id("chair-week-table")).to_contain_text("Riverside Infusion Suite")
-            page.get_by_text("Per day", exact=True).click()
-            expect(page.get_by_test_id("chair-day-table")).to_be_visible()
-            with page.expect_download() as by_chair:
-                page.get_by_test_id("chair-csv-link").click()
-            assert by_chair.value.suggested_filename.startswith("utilisation-by-chair-")
-        screenshot(page, shot)
-        page.go_back()
-    page.get_by_role("link", name="Waiting list and RTT breaches").click()
-    expect(page.get_by_test_id("breach-total")).to_have_text("1")
-    screenshot(page, "billing-report-waiting-list")
-    page.go_back()
-    page.get_by_role("link", name="NHS activity by commissioner").click()
-    page.get_by_label("Month").fill(f"{timezone.localdate():%Y-%m}")
-    page.get_by_role("button", name="Show").click()
-    screenshot(page, "billing-report-nhs-activity")
-    with page.expect_download() as download:
-        page.get_by_test_id("csv-link").click()
-    assert download.value.suggested_filename.startswith("nhs-activity-all-")
-
-
 def test_reception_records_a_preauthorisation_and_sees_todays_invoice_status(page):
     factories.reception_user(username="rita", first_name="Rita")
     factories.admin_user(username="alex", first_name="Alex")

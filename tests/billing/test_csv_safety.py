@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from infusion_clinic.csv_export import csv_response, safe_cell
+from infusion_clinic.csv_export import csv_response, safe_cell, table_csv_response
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +42,19 @@ def test_the_response_is_a_csv_attachment_of_safe_cells():
     assert rows == [["Name", "Amount"], ["'=1+1", "-5"]]
 
 
+def test_a_report_table_is_a_csv_of_its_headings_rows_and_a_total_row_of_safe_cells():
+    columns = [("name", "Name"), ("n", "Sessions")]
+    response = table_csv_response(
+        "t", columns, [{"name": "=cmd", "n": 2}, {"name": "Ward", "n": 3}], {"n": 5}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [["Name", "Sessions"], ["'=cmd", "2"], ["Ward", "3"], ["Total", "5"]]
+
+
 def test_a_patient_named_like_a_formula_is_text_in_the_waiting_list_csv(admin_client_role):
     patient = factories.PatientFactory(last_name='=HYPERLINK("http://evil.example","Click")')
     factories.ReferralFactory(patient=patient)
-    response = admin_client_role.get(reverse("billing:waiting_list") + "?format=csv")
+    response = admin_client_role.get(reverse("reports:waiting_list") + "?format=csv")
     assert response.status_code == 200
     body = response.content.decode()
     assert "=HYPERLINK" in body

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from billing.reports import nhs_activity
+from billing.selectors import nhs_activity
 from billing.services import session_completed
 from sessions import booking
 from sessions.models import Course, InfusionSession, SessionStatus

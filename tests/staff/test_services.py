@@ -5,8 +5,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from infusion_clinic import staff_services as services
 from infusion_clinic.roles import CLINIC_ADMIN, NURSE, RECEPTION, SPECIALIST
+from staff import services
 
 from .. import factories
 

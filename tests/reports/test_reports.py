@@ -1,17 +1,20 @@
-from datetime import date, timedelta
+"""The clinic reports: their figures, CSVs and query counts."""
+
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import reports
 from followup.models import OutcomeReview
+from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
 from records.models import AdverseEvent
+from reports import selectors
 from sessions.models import Course
 
 from .. import factories
-from .conftest import referral, session, version
+from ..billing.conftest import referral, session, version
 
 pytestmark = pytest.mark.django_db
 
@@ -72,16 +75,14 @@ def populate(n):
 
 
 REPORT_URLS = [
-    reverse("billing:report", args=["utilisation"]),
-    reverse("billing:report", args=["attendance"]),
-    reverse("billing:report", args=["outcomes"]),
-    reverse("billing:report", args=["adverse-events"]),
-    reverse("billing:waiting_list"),
-    reverse("billing:nhs_activity"),
-    reverse("billing:report", args=["utilisation"]) + "?format=csv",
-    reverse("billing:report", args=["utilisation"]) + "?format=csv&by=chair",
-    reverse("billing:waiting_list") + "?format=csv",
-    reverse("billing:nhs_activity") + "?format=csv",
+    reverse("reports:report", args=["utilisation"]),
+    reverse("reports:report", args=["attendance"]),
+    reverse("reports:report", args=["outcomes"]),
+    reverse("reports:report", args=["adverse-events"]),
+    reverse("reports:waiting_list"),
+    reverse("reports:report", args=["utilisation"]) + "?format=csv",
+    reverse("reports:report", args=["utilisation"]) + "?format=csv&by=chair",
+    reverse("reports:waiting_list") + "?format=csv",
 ]
 BUDGET = 14  # session, user, permissions, a few aggregates; the same at both sizes
 
@@ -98,38 +99,23 @@ def test_report_pages_keep_a_constant_query_count(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("size", [2, 12])
-def test_invoice_list_and_dashboard_keep_a_constant_query_count(
-    size, admin_client_role, reception_client, django_assert_max_num_queries
-):
-    factories.PriceListFactory(protocol_family=version().protocol.family)
-    from billing.services import session_completed
-
-    for _ in range(size):
-        session_completed(session=session(referral=referral("self_pay")))
-    with django_assert_max_num_queries(12):
-        assert admin_client_role.get(reverse("billing:invoice_list")).status_code == 200
-    with django_assert_max_num_queries(30):
-        assert reception_client.get(reverse("dashboard")).status_code == 200
-
-
 def test_utilisation_is_booked_chair_time_over_open_chair_time():
     chair = factories.ChairFactory()  # Mon-Fri 08:00-18:00: 600 chair-minutes a weekday
     day = _weekday_before(TODAY - timedelta(days=1))
     session(referral=referral("nhs"), on=day, chair=chair, hour=9)  # 105 min (15 + 60 + 30)
     session(referral=referral("nhs"), on=day, chair=chair, hour=12, status="cancelled")
-    result = reports.utilisation(day, day)
+    result = selectors.utilisation(day, day)
     assert result.rows[0]["utilisation"] == Decimal("17.5")
     assert result.rows[0]["open_hours"] == 10.0
     saturday = day + timedelta(days=(5 - day.weekday()))
-    assert reports.utilisation(saturday, saturday).rows[0]["utilisation"] is None
+    assert selectors.utilisation(saturday, saturday).rows[0]["utilisation"] is None
 
 
 def test_a_closure_removes_the_day_from_capacity():
     chair = factories.ChairFactory()
     day = _weekday_before(TODAY - timedelta(days=1))
     chair.location.closures.create(starts_on=day, ends_on=day, reason="Training day")
-    assert reports.chair_capacity(day, day)[day] == 0
+    assert selectors.chair_capacity(day, day)[day] == 0
 
 
 def test_dna_and_late_cancellation_rates():
@@ -140,7 +126,7 @@ def test_dna_and_late_cancellation_rates():
     session(referral=ref, on=day, hour=13, status="dna")
     session(referral=ref, on=day, hour=15, status="cancelled", late_cancellation=True)
     session(referral=ref, on=day, hour=17, status="cancelled")
-    result = reports.attendance(day, day)
+    result = selectors.attendance(day, day)
     assert result.totals["dna_rate"] == Decimal("25.0")  # 1 of 4 due
     assert result.totals["late_cancellation_rate"] == Decimal("16.7")  # 1 of 6 appointments
 
@@ -154,45 +140,26 @@ def test_the_waiting_list_counts_breaches_past_126_days():
     )
     factories.ReferralFactory(received_on=TODAY - timedelta(days=300), status="declined")
     referral("self_pay", received_on=TODAY - timedelta(days=300))
-    result = reports.waiting_list()
+    result = selectors.waiting_list()
     assert result.totals == {"referrals": 3, "breaches": 1, "breach_rate": Decimal("33.3")}
     assert [r["referrals"] for r in result.rows] == [1, 0, 1, 1]
-    rows = reports.waiting_list_rows(reports.waiting_list_queryset())
+    rows = selectors.waiting_list_rows(selectors.waiting_list_queryset())
     assert [r["breach"] for r in rows] == [True, False, False]
 
 
-def test_nhs_activity_per_commissioner_for_a_month_as_page_and_csv(admin_client_role):
-    month = date(TODAY.year, TODAY.month, 1) - timedelta(days=1)
-    month = date(month.year, month.month, 1)
-    day = _weekday_before(month + timedelta(days=14))
-    qop = referral("nhs")
-    other = referral(
-        "nhs",
-        commissioner=factories.CommissionerFactory(name="NHS Cheshire and Merseyside ICB", ods_code="QYG"),
-    )
-    session(referral=qop, on=day, hour=9)
-    session(referral=qop, on=day + timedelta(days=1), hour=9, status="signed_off")
-    session(referral=qop, on=day + timedelta(days=2), hour=9, status="dna")
-    session(referral=other, on=day, hour=11, slug="ketamine")
-    session(referral=referral("self_pay"), on=day, hour=13)  # private: not NHS activity
-    session(referral=qop, on=month - timedelta(days=3), hour=9)  # previous month
-    result = reports.nhs_activity(month)
-    assert [(r["ods_code"], r["protocol"], r["sessions"], r["patients"], r["dna"]) for r in result.rows] == [
-        ("QYG", "Ketamine", 1, 1, 0),
-        ("QOP", "Lidocaine", 2, 1, 1),
-    ]
-    response = admin_client_role.get(
-        reverse("billing:nhs_activity"),
-        {"month": f"{month:%Y-%m}", "commissioner": qop.commissioner.pk, "format": "csv"},
-    )
-    assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().strip().splitlines()
-    assert lines[0] == "Month,ODS code,Commissioner,Protocol,Sessions given,Patients treated,Did not attend"
-    assert lines[1] == f"{month:%Y-%m},QOP,NHS Greater Manchester Integrated Care Board,Lidocaine,2,1,1"
-    page = admin_client_role.get(
-        reverse("billing:nhs_activity"), {"month": f"{month:%Y-%m}"}
-    ).content.decode()
-    assert "NHS Cheshire and Merseyside ICB" in page
+def test_the_waiting_list_report_follows_the_rtt_clock_of_patients_rtt():
+    for days in (0, 41, 42, 84, 85, 104, 105, BREACH_AFTER_DAYS, BREACH_AFTER_DAYS + 1, 400):
+        factories.ReferralFactory(received_on=TODAY - timedelta(days=days))
+    rows = selectors.waiting_list_rows(selectors.waiting_list_queryset(), today=TODAY)
+    for row in rows:
+        clock = rtt_clock(row["referral"], today=TODAY)
+        assert (row["days_waited"], row["weeks_waited"], row["breach"]) == (
+            clock.days_waited,
+            clock.weeks_waited,
+            clock.breached,
+        )
+    summary = selectors.waiting_list(today=TODAY)
+    assert summary.totals["breaches"] == sum(r["breach"] for r in rows) == 2
 
 
 def test_adverse_events_per_100_infusions():
@@ -201,7 +168,7 @@ def test_adverse_events_per_100_infusions():
     given = [session(referral=ref, on=day - timedelta(days=i), hour=9) for i in range(4)]
     _adverse_event(given[0])
     _adverse_event(given[1], severity="severe")
-    result = reports.adverse_events(day - timedelta(days=10), day)
+    result = selectors.adverse_events(day - timedelta(days=10), day)
     assert result.rows == [
         {"protocol": "Lidocaine", "infusions": 4, "events": 2, "severe": 1, "per_100": Decimal("50.0")}
     ]
@@ -213,7 +180,7 @@ def test_outcomes_give_the_share_of_30_and_50_percent_responders():
     _review(referral("nhs"), r30=True, r50=False)
     _review(referral("nhs"), r30=False, r50=False)
     _review(referral("nhs"), r30=True, r50=False, offset=42)
-    result = reports.outcomes(TODAY - timedelta(days=1), TODAY)
+    result = selectors.outcomes(TODAY - timedelta(days=1), TODAY)
     two_weeks = next(r for r in result.rows if r["review"] == "2 weeks")
     assert (two_weeks["reviews"], two_weeks["share_30"], two_weeks["share_50"]) == (
         3,
@@ -227,7 +194,7 @@ def test_a_report_csv_has_the_rows_and_a_total(admin_client_role):
     day = _weekday_before(TODAY - timedelta(days=1))
     session(referral=referral("nhs"), on=day, hour=9, status="dna")
     response = admin_client_role.get(
-        reverse("billing:report", args=["attendance"]),
+        reverse("reports:report", args=["attendance"]),
         {"start": day.isoformat(), "end": day.isoformat(), "format": "csv"},
     )
     rows = response.content.decode().strip().splitlines()

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .roles import CLINIC_ADMIN, ROLES
+from infusion_clinic.roles import CLINIC_ADMIN, ROLES
 
 User = get_user_model()
 

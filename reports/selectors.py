@@ -1,4 +1,5 @@
-"""Clinic reports. Each computes in SQL with aggregates, so its query count does not grow with the data.
+"""The clinic reports' queries. Each computes in SQL with aggregates, so its query count does not grow
+with the data. The monthly NHS activity per commissioner is billing's (billing/selectors.py), not here.
 
 Every report returns a Report: the rows for the table and the CSV, the columns, totals and chart data.
 Reports that read another app's model (AdverseEvent, OutcomeReview) look it up at run time and say
@@ -15,12 +16,12 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
-from patients.models import FundingRoute, Referral
+from patients.models import FundingRoute, Referral, ReferralStatus
+from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
 from sessions.models import ACTIVE_STATUSES, Chair, Closure, InfusionSession, OpeningHours, SessionStatus
 
-RTT_BREACH_DAYS = 126
 DONE = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
-CLOSED_REFERRAL_STATUSES = ("declined", "discharged")
+CLOSED_REFERRAL_STATUSES = (ReferralStatus.DECLINED, ReferralStatus.DISCHARGED)
 
 
 @dataclass
@@ -357,13 +358,14 @@ BAND_LABELS = ["under 6 weeks", "6-12 weeks", "12-18 weeks", "over 18 weeks (bre
 
 
 def _band_filters(today: date) -> list[Q]:
-    """Days waited = today - received_on; a pathway is in breach past 126 days (day 127 on)."""
+    """Days waited = today - received_on (the clock of patients/rtt.py, still running on these
+    pathways); the last band is the breaches, past BREACH_AFTER_DAYS (126 days: day 127 on)."""
     d = lambda n: today - timedelta(days=n)  # noqa: E731
     return [
         Q(received_on__gt=d(42)),
         Q(received_on__lte=d(42), received_on__gt=d(84)),
-        Q(received_on__lte=d(84), received_on__gte=d(RTT_BREACH_DAYS)),
-        Q(received_on__lt=d(RTT_BREACH_DAYS)),
+        Q(received_on__lte=d(84), received_on__gte=d(BREACH_AFTER_DAYS)),
+        Q(received_on__lt=d(BREACH_AFTER_DAYS)),
     ]
 
 
@@ -396,7 +398,7 @@ def waiting_list_rows(referrals, *, today: date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     rows = []
     for r in referrals:
-        days = (today - r.received_on).days
+        clock = rtt_clock(r, today=today)
         rows.append(
             {
                 "referral": r,
@@ -405,9 +407,9 @@ def waiting_list_rows(referrals, *, today: date | None = None) -> list[dict]:
                 "received_on": r.received_on,
                 "status": r.get_status_display(),
                 "commissioner": r.commissioner.ods_code if r.commissioner else "",
-                "days_waited": days,
-                "weeks_waited": days // 7,
-                "breach": days > RTT_BREACH_DAYS,
+                "days_waited": clock.days_waited,
+                "weeks_waited": clock.weeks_waited,
+                "breach": clock.breached,
             }
         )
     return rows
@@ -568,61 +570,4 @@ def adverse_events(start: date, end: date) -> Report:
             "per_100": _pct(total_e, total_n),
         },
         chart={"labels": [r["protocol"] for r in rows], "values": [float(r["per_100"] or 0) for r in rows]},
-    )
-
-
-# --- NHS activity per commissioner ------------------------------------------------------------------
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return month, nxt - timedelta(days=1)
-
-
-def nhs_activity(month: date, commissioner=None) -> Report:
-    """NHS sessions by commissioner and protocol in a month: given, did not attend, patients."""
-    first, last = month_bounds(month)
-    lo, hi = _bounds(first, last)
-    qs = InfusionSession.objects.filter(start__gte=lo, start__lt=hi, referral__funding_route=FundingRoute.NHS)
-    if commissioner is not None:
-        qs = qs.filter(referral__commissioner=commissioner)
-    data = (
-        qs.values(
-            "referral__commissioner__ods_code",
-            "referral__commissioner__name",
-            "protocol_version__protocol__name",
-        )
-        .annotate(
-            given=Count("id", filter=Q(status__in=DONE)),
-            dna=Count("id", filter=Q(status=SessionStatus.DID_NOT_ATTEND)),
-            patients=Count("patient", filter=Q(status__in=DONE), distinct=True),
-        )
-        .order_by("referral__commissioner__name", "protocol_version__protocol__name")
-    )
-    rows = [
-        {
-            "month": first.strftime("%Y-%m"),
-            "ods_code": row["referral__commissioner__ods_code"] or "",
-            "commissioner": row["referral__commissioner__name"] or "No commissioner recorded",
-            "protocol": row["protocol_version__protocol__name"],
-            "sessions": row["given"],
-            "patients": row["patients"],
-            "dna": row["dna"],
-        }
-        for row in data
-        if row["given"] or row["dna"]
-    ]
-    return Report(
-        columns=[
-            ("month", "Month"),
-            ("ods_code", "ODS code"),
-            ("commissioner", "Commissioner"),
-            ("protocol", "Protocol"),
-            ("sessions", "Sessions given"),
-            ("patients", "Patients treated"),
-            ("dna", "Did not attend"),
-        ],
-        rows=rows,
-        totals={"sessions": sum(r["sessions"] for r in rows), "dna": sum(r["dna"] for r in rows)},
-        extra={"first": first, "last": last},
     )

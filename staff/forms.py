@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
-from .roles import ROLE_KEYS, ROLES
+from infusion_clinic.roles import ROLE_KEYS, ROLES
 
 User = get_user_model()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views as views
+from . import views
 
 app_name = "staff"
 

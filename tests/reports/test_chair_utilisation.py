@@ -11,15 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import reports
+from reports import selectors
 from sessions.models import OpeningHours
 
 from .. import factories
-from .conftest import referral, session
+from ..billing.conftest import referral, session
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("billing:report", args=["utilisation"])
+URL = reverse("reports:report", args=["utilisation"])
 
 
 def _monday_weeks_ago(weeks):
@@ -61,7 +61,7 @@ def test_it_breaks_utilisation_down_per_location_and_chair_per_day_and_week(clin
     session(referral=referral("nhs"), on=monday, chair=clinic["n1"], hour=9)
     cancelled = referral("nhs")
     session(referral=cancelled, on=monday, chair=clinic["r2"], hour=9, status="cancelled")  # frees the chair
-    days, weeks, rows = reports.chair_usage(monday, monday + timedelta(days=6))
+    days, weeks, rows = selectors.chair_usage(monday, monday + timedelta(days=6))
     assert weeks == [monday] and len(days) == 7
     by = _by_name(rows)
     assert [r.name for r in rows] == [
@@ -90,7 +90,7 @@ def test_the_clinic_wide_figures_are_the_sum_of_the_locations(clinic):
     monday = clinic["monday"]
     session(referral=referral("nhs"), on=monday, chair=clinic["n1"], hour=9)
     session(referral=referral("nhs"), on=monday, chair=clinic["r2"], hour=9)
-    result = reports.utilisation(monday, monday + timedelta(days=13))
+    result = selectors.utilisation(monday, monday + timedelta(days=13))
     assert result.rows[0]["booked_hours"] == 3.5 and result.rows[0]["open_hours"] == 24.0
     assert result.rows[0]["utilisation"] == Decimal("14.6")
     assert [w["open_hours"] for w in result.extra["weeks"]] == [116.0, 120.0]
@@ -104,7 +104,7 @@ def test_an_inactive_chair_with_bookings_is_listed_with_nothing_open(clinic):
     retired = factories.ChairFactory(location=clinic["river"], name="Old chair", is_active=False)
     session(referral=referral("nhs"), on=monday, chair=retired, hour=9)
     factories.ChairFactory(location=clinic["river"], name="Unused retired chair", is_active=False)
-    _, _, rows = reports.chair_usage(monday, monday)
+    _, _, rows = selectors.chair_usage(monday, monday)
     by = _by_name(rows)
     old = by[("Riverside Infusion Suite", "Old chair")]
     assert (old.days[0].booked, old.days[0].open, old.days[0].utilisation) == (105, 0, None)
@@ -122,7 +122,7 @@ def test_the_page_and_the_csv_show_the_breakdown(admin_client_role, clinic):
     assert response["Content-Type"].startswith("text/csv")
     assert f"utilisation-by-chair-{monday}" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert list(rows[0]) == [heading for _, heading in reports.BREAKDOWN_COLUMNS]
+    assert list(rows[0]) == [heading for _, heading in selectors.BREAKDOWN_COLUMNS]
     # 2 locations + 3 chairs, each with 2 weeks and 14 days.
     assert len(rows) == 5 * (2 + 14)
     chair1_monday = next(
@@ -181,7 +181,7 @@ def test_the_clinic_total_is_worked_out_from_minutes_like_the_locations(clinic):
     monday = clinic["monday"]
     for day in range(2):  # 105 minutes a day: 1.75 h, shown 1.8 per day, 3.5 h in all
         session(referral=referral("nhs"), on=monday + timedelta(days=day), chair=clinic["r1"], hour=9)
-    result = reports.utilisation(monday, monday + timedelta(days=1))
+    result = selectors.utilisation(monday, monday + timedelta(days=1))
     assert [r["booked_hours"] for r in result.rows] == [1.8, 1.8]
     assert result.totals["booked_hours"] == 3.5  # not 3.6, the sum of the rounded days
     river = next(r for r in result.extra["breakdown"]["rows"] if r.name == "Riverside Infusion Suite")

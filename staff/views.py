@@ -1,5 +1,5 @@
 """Staff accounts for clinic admins (auth.*_user, held by the Clinic admin role): thin views over
-staff_services. Other roles get 403."""
+services.py. Other roles get 403."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -8,9 +8,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import staff_services as services
-from .permissions import role_required
-from .staff_forms import StaffCreateForm, StaffEditForm, StaffFilterForm
+from infusion_clinic.permissions import role_required
+
+from . import services
+from .forms import StaffCreateForm, StaffEditForm, StaffFilterForm
 
 User = get_user_model()
 
