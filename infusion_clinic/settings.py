@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "billing.apps.BillingConfig",
     "reports.apps.ReportsConfig",
     "staff.apps.StaffConfig",
+    "demo.apps.DemoConfig",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ until a clinic admin marks it verified. seed_protocol_library() is idempotent: i
 missing and changes nothing that exists, so a clinic's own edits (new versions) survive a re-run.
 
 It is called by the data migration 0003_seed_protocol_library (with the migration's historical
-models) and by protocols/demo.py. Tests that need the library call it themselves, because
+models) and by demo/protocols.py. Tests that need the library call it themselves, because
 transactional tests flush the migration's rows.
 """
 

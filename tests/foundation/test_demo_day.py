@@ -29,7 +29,7 @@ def _counts():
 
 @pytest.mark.django_db
 def test_seed_demo_fills_the_clinic_day_board_and_is_idempotent(capsys):
-    from sessions.demo_day import _clinic_day
+    from demo.day import _clinic_day
     from sessions.models import InfusionSession, SessionStatus
 
     call_command("seed_demo")

@@ -2,8 +2,9 @@ import io
 
 import pytest
 
+from demo import bookings as demo_bookings
+from demo import sessions as demo
 from infusion_clinic.roles import RECEPTION
-from sessions import demo, demo_bookings
 from sessions.models import Chair, InfusionSession, NurseShift
 
 from .conftest import eligible_patient

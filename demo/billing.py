@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import Commissioner, Insurer, Package, PriceList
+from billing.models import Commissioner, Insurer, Package, PriceList
 
 COMMISSIONERS = [
     ("NHS Greater Manchester Integrated Care Board", "QOP"),

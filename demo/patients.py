@@ -3,8 +3,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from infusion_clinic.roles import RECEPTION, SPECIALIST
-
-from .models import Patient, Sex, WeightRecord
+from patients.models import Patient, Sex, WeightRecord
 
 
 def _nhs_number(n: int) -> str:
@@ -68,7 +67,7 @@ def seed(*, users, stdout):
 
 
 # (last name, received days ago, condition, funding, source, status, assessed days ago, note).
-# Every patient with sessions (sessions/demo_*.py, followup/demo.py) has an accepted referral,
+# Every patient with sessions (sessions/demo_*.py, demo/followup.py) has an accepted referral,
 # assessed before the first session; the first infusion then moves it to "in treatment" and stops the
 # RTT clock. Pearson and Davies are still waiting and have no sessions.
 DEMO_REFERRALS = [
@@ -188,10 +187,9 @@ def seed_referrals(*, users, stdout):
     from datetime import datetime, time
 
     from billing.models import Commissioner, Insurer
+    from patients import services
+    from patients.models import Referral, ReferralStatus
     from protocols.models import ProtocolFamily
-
-    from . import services
-    from .models import Referral, ReferralStatus
 
     reception, specialist = users[RECEPTION], users[SPECIALIST]
     today = timezone.localdate()
@@ -274,8 +272,7 @@ def seed_preauthorisations(*, users, stdout):
     """Insured sessions are booked only against a current pre-authorisation (billing's service)."""
     from billing.models import PreAuthorisation
     from billing.services import save_preauthorisation
-
-    from .models import Referral
+    from patients.models import Referral
 
     today = timezone.localdate()
     for last, number, sessions in DEMO_PREAUTHORISATIONS:
@@ -316,10 +313,9 @@ DEMO_ELIGIBILITY = [
 
 def seed_eligibility(*, users, stdout):
     """Record eligible assessments through the real service; a family already assessed is skipped."""
+    from patients import services
+    from patients.models import EligibilityAssessment
     from protocols.models import ProtocolFamily
-
-    from . import services
-    from .models import EligibilityAssessment
 
     specialist = users[SPECIALIST]
     today = timezone.localdate()

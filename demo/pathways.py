@@ -14,9 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from infusion_clinic.roles import NURSE, SPECIALIST
-
-from . import services
-from .models import Patient, ReferralEvent, ReferralStatus
+from patients import services
+from patients.models import Patient, ReferralEvent, ReferralStatus
 
 S = ReferralStatus
 # The steps from each waiting status to accepted, as the specialist takes them on the referral page.

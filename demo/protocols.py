@@ -1,7 +1,7 @@
 """Demo data of the protocols app: the example library (the migration seeds it too; idempotent)."""
 
-from .models import ProtocolVersion
-from .seed import seed_protocol_library
+from protocols.models import ProtocolVersion
+from protocols.seed import seed_protocol_library
 
 
 def seed(*, users, stdout):

@@ -11,10 +11,9 @@ from django.utils import timezone
 from infusion_clinic.roles import RECEPTION
 from patients.models import EligibilityAssessment, EligibilityDecision
 from protocols.models import ProtocolVersion
-
-from .booking import book_course, book_session
-from .models import InfusionSession
-from .slots import find_slots
+from sessions.booking import book_course, book_session
+from sessions.models import InfusionSession
+from sessions.slots import find_slots
 
 MAX_PATIENTS = 4
 REPEAT_AFTER_OPEN_DAYS = 20  # about four weeks: the lidocaine protocol repeats every 28 days
@@ -31,7 +30,7 @@ def seed(*, users, stdout):
     )
     seen = set()
     booked = 0
-    from .demo_day import _clinic_day, _weekdays_from
+    from demo.day import _clinic_day, _weekdays_from
 
     clinic_day = _clinic_day(timezone.localdate())
     after_clinic_day = _weekdays_from(clinic_day, 1)
@@ -50,7 +49,7 @@ def seed(*, users, stdout):
         )
         if version is None:
             continue
-        # A course starts after the clinic day (whose board sessions/demo_day.py plans for these same
+        # A course starts after the clinic day (whose board demo/day.py plans for these same
         # patients); a single session is the repeat infusion, about four weeks on (protocol interval).
         earliest = after_clinic_day if version.course_sessions > 1 else four_weeks_on
         slots = find_slots(protocol_version=version, earliest=earliest, patient=patient, count=1 + booked * 3)

@@ -1,6 +1,6 @@
 """Demo clinic: one infusion suite, six chairs, weekday hours, a bank holiday and a rota.
 
-Bookings come from sessions/demo_bookings.py, which runs after the patients' seed (it needs
+Bookings come from demo/bookings.py, which runs after the patients' seed (it needs
 eligible patients). Idempotent: running it again changes nothing that exists.
 """
 
@@ -8,8 +8,8 @@ from datetime import date, time, timedelta
 
 from django.utils import timezone
 
-from .models import Chair, Closure, Location, NurseShift, OpeningHours
-from .rota import fill_rota_week
+from sessions.models import Chair, Closure, Location, NurseShift, OpeningHours
+from sessions.rota import fill_rota_week
 
 LOCATION = "Riverside Infusion Suite"
 ROTA_WEEKS = 6

@@ -9,10 +9,9 @@ from django.utils import timezone
 from infusion_clinic.roles import NURSE, RECEPTION
 from patients.models import WeightRecord
 from protocols.models import ProtocolVersion
+from records import escalation, services
+from records.models import InfusionRecord
 from sessions.models import InfusionSession, Location, SessionStatus
-
-from . import escalation, services
-from .models import InfusionRecord
 
 # minutes after 09:00, then the values: systolic, diastolic, HR, RR, SpO2, temperature, pain
 OBSERVATIONS = [
@@ -27,7 +26,7 @@ OBSERVATIONS = [
 
 def _last_weekday(today, location=None):
     """The last day before today that the clinic was open (not a weekend, not a closure)."""
-    from sessions.demo_day import _is_open
+    from demo.day import _is_open
 
     day = today - timedelta(days=1)
     for _ in range(60):
@@ -111,7 +110,7 @@ def seed(*, users, stdout):
             )
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=at(95))
     services.complete_session(session=session, by=nurse, note="Tolerated well; mild dizziness settled.")
-    from sessions.demo_day import settle_record_times
+    from demo.day import settle_record_times
 
     settle_record_times(session=session, completed_at=at(105))
     stdout.write(f"  charted a completed demo session for {session.patient.full_name} (awaiting sign-off)")

@@ -26,10 +26,9 @@ from patients.models import Patient
 from protocols.models import ProtocolVersion
 from records import services
 from records.models import InfusionRecord
-
-from .booking import book_course, book_session, cancel_session, check_in, mark_did_not_attend
-from .models import Chair, Closure, InfusionSession, Location, OpeningHours, SessionStatus
-from .slots import find_slots, slot_problems
+from sessions.booking import book_course, book_session, cancel_session, check_in, mark_did_not_attend
+from sessions.models import Chair, Closure, InfusionSession, Location, OpeningHours, SessionStatus
+from sessions.slots import find_slots, slot_problems
 
 SIGNED_OFF, COMPLETED, IN_PROGRESS, CHECKED_IN, BOOKED = (
     "signed_off",
@@ -262,7 +261,7 @@ def seed_board(*, day, today, now, chairs, version, users, stdout):
             continue
         start = _at(day, anchor + offset)
         session = None
-        # The planned chair first; when sessions/demo_bookings.py took it, the next free one.
+        # The planned chair first; when demo/bookings.py took it, the next free one.
         for chair in chairs[chair_index:] + chairs[:chair_index]:
             if start > now:
                 if slot_problems(protocol_version=version, chair=chair, start=start, patient=patient):
@@ -371,7 +370,7 @@ def seed_later(*, day, version, ketamine, booked_by, stdout):
         ):
             booked += 1
     whitfield = _patient("Whitfield")
-    # sessions/demo_bookings.py may already have booked his ketamine course
+    # demo/bookings.py may already have booked his ketamine course
     if ketamine is not None and whitfield and not whitfield.courses.exists():
         monday = day + timedelta(days=7 - day.weekday())
         slots = find_slots(protocol_version=ketamine, earliest=monday, patient=whitfield, count=1)

@@ -19,15 +19,15 @@ DEMO_USERS = [
 
 # Each app seeds its own part, in this order; a module that does not exist yet is skipped.
 SEEDERS = [
-    "billing.demo",
-    "protocols.demo",
-    "sessions.demo",
-    "patients.demo",
-    "sessions.demo_bookings",
-    "records.demo",
-    "sessions.demo_day",
-    "followup.demo",
-    "patients.demo_pathways",  # last: referrals, sessions and invoices agree
+    "demo.billing",
+    "demo.protocols",
+    "demo.sessions",
+    "demo.patients",
+    "demo.bookings",
+    "demo.records",
+    "demo.day",
+    "demo.followup",
+    "demo.pathways",  # last: referrals, sessions and invoices agree
 ]
 
 
