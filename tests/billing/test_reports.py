@@ -10,11 +10,17 @@ from patients.models import OutcomeReview
 from sessions.models import AdverseEvent, Course
 
 from .. import factories
+from ..conftest import CLINIC_MORNING
 from .conftest import referral, session, version
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = CLINIC_MORNING.date()
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(clinic_morning):
+    """The reports count back from today: pin it, so that a run across midnight sees one today."""
 
 
 def _weekday_before(d):
