@@ -8,11 +8,12 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/infusion_clinic
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 LINT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run install migrate seed test test-fast bench lint lint-migrations backup restore check-services clean help
+.PHONY: run install migrate seed test test-clock test-fast bench lint lint-migrations backup restore check-services clean help
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, seed the demo clinic, serve on http://127.0.0.1:8000"
 	@echo "make test   - the whole suite on PostgreSQL and Redis, with browser tests in Chromium"
+	@echo "make test-clock - the suite (without the browser) under odd clocks: Saturday 23:50, the spring-forward night, Christmas Eve"
 	@echo "make bench  - benchmarks (bench/); make lint - ruff and the import-linter contracts"
 	@echo "make backup - database (pg_dump) and letters into backups/; make restore BACKUP_DIR=... puts them back"
 
@@ -81,6 +82,29 @@ backup: install
 restore: install
 	@test -n "$(BACKUP_DIR)" || { echo "Say which backup: make restore BACKUP_DIR=backups/20261125-0200"; exit 1; }
 	$(PY) manage.py restore $(BACKUP_DIR)
+
+# The suite must pass at any hour of any day. libfaketime shifts the clock of pytest and of every
+# process it starts (gunicorn, Celery workers) by one offset, and the clock keeps ticking from there:
+# a Saturday at 23:50 (the run crosses midnight), 00:58 GMT on the night the clocks go forward (UK time
+# jumps from 01:00 to 02:00 during the run) and Christmas Eve at 21:45. The times are UTC, which is UK
+# time on each of these dates. PostgreSQL and Redis keep the real clock: the code never asks the
+# database for "now". Browser tests stay out (Chromium keeps its own clock). All three clocks run;
+# the target fails at the end naming each clock whose run failed.
+ODD_CLOCKS := 2026-12-05T23:50:00Z 2027-03-28T00:58:00Z 2026-12-24T21:45:00Z
+
+test-clock: install check-services
+	@command -v faketime >/dev/null 2>&1 || { echo "faketime is missing: apt-get install -y faketime"; exit 1; }
+	@failed=""; for clock in $(ODD_CLOCKS); do \
+	  offset=$$(( $$(date -u -d "$$clock" +%s) - $$(date -u +%s) )); \
+	  echo "== make test-clock: the suite with the clock at $$clock (offset $${offset}s)"; \
+	  faketime -f "$$(printf '%+ds' $$offset)" \
+	    env DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$(TEST_BROKER_URL) \
+	    $(PY) -c "from datetime import datetime; from zoneinfo import ZoneInfo; print('   UK time now:', datetime.now(ZoneInfo('Europe/London')))"; \
+	  faketime -f "$$(printf '%+ds' $$offset)" \
+	    env DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$(TEST_BROKER_URL) \
+	    $(PY) -m pytest -m "not browser" -q $(PYTEST_ARGS) || failed="$$failed $$clock"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test-clock: the suite failed with the clock at$$failed"; exit 1; fi
 
 bench: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest bench -p no:cacheprovider -s -o testpaths=bench -o python_files='bench_*.py' $(PYTEST_ARGS)

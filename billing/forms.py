@@ -2,9 +2,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
+from infusion_clinic import bounds
 from patients.models import Referral
 from protocols.models import ProtocolFamily
 
@@ -30,6 +32,7 @@ def _money(label):
 
 class PriceListForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = PriceList
         fields = [
             "protocol_family",
@@ -61,13 +64,14 @@ class PriceListForm(forms.ModelForm):
 
 
 class ChangePriceForm(forms.Form):
-    starts_on = forms.DateField(label="New price applies from", widget=DateInput())
+    starts_on = bounds.DateField(label="New price applies from", widget=DateInput())
     session_price = _money("New price per session (GBP)")
     review_fee = _money("New follow-up review fee (GBP)")
 
 
 class PackageForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = Package
         fields = [
             "name",
@@ -86,6 +90,7 @@ class PackageForm(forms.ModelForm):
 
 class InsurerForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = Insurer
         fields = ["name", "address", "email", "is_active"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
@@ -93,6 +98,7 @@ class InsurerForm(forms.ModelForm):
 
 class CommissionerForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = Commissioner
         fields = ["name", "ods_code", "is_active"]
 
@@ -102,6 +108,7 @@ class CommissionerForm(forms.ModelForm):
 
 class PreAuthorisationForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = PreAuthorisation
         fields = [
             "referral",
@@ -151,7 +158,7 @@ class DraftInvoiceForm(forms.Form):
 
 
 class MarkPaidForm(forms.Form):
-    paid_on = forms.DateField(label="Paid on", widget=DateInput(), initial=timezone.localdate)
+    paid_on = bounds.DateField(label="Paid on", widget=DateInput(), initial=timezone.localdate)
 
 
 class CreditNoteForm(forms.Form):
@@ -203,8 +210,8 @@ class CreditNoteForm(forms.Form):
 
 
 class ReviewFeeForm(forms.Form):
-    protocol_family = forms.ModelChoiceField(queryset=ProtocolFamily.objects.all(), label="Protocol family")
-    review_date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
+    protocol_family = bounds.ModelChoiceField(queryset=ProtocolFamily.objects.all(), label="Protocol family")
+    review_date = bounds.DateField(widget=DateInput(), initial=timezone.localdate)
 
 
 def _private_referrals():
@@ -216,7 +223,7 @@ def _private_referrals():
     )
 
 
-class PrivateReferralField(forms.ModelChoiceField):
+class PrivateReferralField(bounds.ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
             queryset=_private_referrals(), label="Patient (private or insured referral)", **kwargs
@@ -229,20 +236,20 @@ class PrivateReferralField(forms.ModelChoiceField):
 
 class SellPackageForm(forms.Form):
     referral = PrivateReferralField()
-    package = forms.ModelChoiceField(
+    package = bounds.ModelChoiceField(
         queryset=Package.objects.filter(is_active=True).select_related("protocol_family")
     )
 
 
 class ReviewInvoiceForm(forms.Form):
     referral = PrivateReferralField()
-    protocol_family = forms.ModelChoiceField(queryset=ProtocolFamily.objects.all(), label="Protocol family")
-    review_date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
+    protocol_family = bounds.ModelChoiceField(queryset=ProtocolFamily.objects.all(), label="Protocol family")
+    review_date = bounds.DateField(widget=DateInput(), initial=timezone.localdate)
 
 
 class MonthForm(forms.Form):
     month = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "month"}))
-    commissioner = forms.ModelChoiceField(
+    commissioner = bounds.ModelChoiceField(
         queryset=Commissioner.objects.all(),
         required=False,
         empty_label="All commissioners",
@@ -256,6 +263,10 @@ class MonthForm(forms.Form):
             return date(today.year, today.month, 1)
         try:
             year, month = (int(p) for p in value.split("-"))
-            return date(year, month, 1)
+            first = date(year, month, 1)
         except ValueError as exc:
             raise forms.ValidationError("Choose a month, e.g. 2026-11.") from exc
+        try:
+            return bounds.check_date(first)
+        except ValidationError as exc:
+            raise forms.ValidationError(bounds.MONTH_RANGE_MESSAGE) from exc

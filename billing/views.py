@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from infusion_clinic import bounds
 from infusion_clinic.csv_export import table_csv_response
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
@@ -301,8 +302,7 @@ def commissioner_edit(request, pk):
 
 @role_required("billing.view_preauthorisation")
 def preauth_list(request):
-    referral_id = request.GET.get("referral")
-    referral_id = int(referral_id) if referral_id and referral_id.isdigit() else None
+    referral_id = bounds.parse_id(request.GET.get("referral"))
     page = Paginator(selectors.preauthorisations(referral_id=referral_id), 50).get_page(
         request.GET.get("page")
     )
@@ -311,8 +311,8 @@ def preauth_list(request):
 
 def _preauth_form(request, *, instance, title):
     initial = {}
-    if instance is None and (ref := request.GET.get("referral", "")).isdigit():
-        initial["referral"] = int(ref)
+    if instance is None and (ref := bounds.parse_id(request.GET.get("referral"))):
+        initial["referral"] = ref
     form = PreAuthorisationForm(request.POST or None, instance=instance, initial=initial)
     if request.method == "POST" and form.is_valid():
         preauth = form.instance

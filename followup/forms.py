@@ -3,6 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from infusion_clinic import bounds
+
 from .models import (
     PAIN_VALIDATORS,
     ActivityLevel,
@@ -40,6 +42,7 @@ class PainDiaryForm(forms.ModelForm):
     pain_worst = pain_field("At its worst, how bad was your pain in the last 24 hours?")
 
     class Meta:
+        formfield_callback = bounds.formfield
         model = PainDiaryEntry
         fields = [
             "pain_now",
@@ -74,7 +77,7 @@ class PainDiaryForm(forms.ModelForm):
 
 
 class StaffDiaryEntryForm(PainDiaryForm):
-    recorded_at = forms.DateTimeField(
+    recorded_at = bounds.DateTimeField(
         label="Date and time of the scores",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="When the patient's scores apply (UK time), e.g. a phone call this morning.",

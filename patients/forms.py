@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from infusion_clinic import bounds
+
 from .eligibility import contraindication_checklist, pregnancy_is_relevant
 from .letters import ACCEPT_ATTRIBUTE, ACCEPTED_LABEL
 from .models import (
@@ -48,11 +50,12 @@ class PatientForm(forms.ModelForm):
         required=False,
         help_text="Optional for private patients. 10 digits, e.g. 943 476 5919.",
     )
-    date_of_birth = forms.DateField(widget=DateInput(), input_formats=DATE_FORMATS)
+    date_of_birth = bounds.DateField(widget=DateInput(), input_formats=DATE_FORMATS)
 
     CLINICAL_FIELDS = ("notes", "news2_spo2_scale2")
 
     class Meta:
+        formfield_callback = bounds.formfield
         model = Patient
         fields = [
             "first_name",
@@ -94,7 +97,7 @@ class PatientForm(forms.ModelForm):
 
 
 class WeightForm(forms.Form):
-    recorded_on = forms.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
+    recorded_on = bounds.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
     weight_kg = forms.DecimalField(
         label="Weight (kg)",
         min_value=Decimal(20),
@@ -115,11 +118,12 @@ class WeightForm(forms.Form):
 
 
 class ReferralForm(forms.ModelForm):
-    received_on = forms.DateField(
+    received_on = bounds.DateField(
         label="Received on", widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate
     )
 
     class Meta:
+        formfield_callback = bounds.formfield
         model = Referral
         fields = [
             "source",
@@ -194,7 +198,7 @@ class WaitingListFilterForm(forms.Form):
 class EligibilityForm(forms.Form):
     """A specialist's assessment for one protocol family: the checklist comes from the family."""
 
-    assessed_on = forms.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
+    assessed_on = bounds.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
     contraindications = forms.MultipleChoiceField(
         label="Contraindications present",
         widget=forms.CheckboxSelectMultiple,

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from infusion_clinic import bounds
 from infusion_clinic.permissions import role_required
 from protocols.models import ProtocolFamily
 
@@ -149,8 +150,8 @@ def eligibility_assess(request, pk, family):
     patient = get_object_or_404(Patient, pk=pk)
     family = get_object_or_404(ProtocolFamily, slug=family)
     referral = None
-    referral_id = request.GET.get("referral") or request.POST.get("referral")
-    if referral_id and str(referral_id).isdigit():
+    referral_id = bounds.parse_id(request.GET.get("referral") or request.POST.get("referral"))
+    if referral_id:
         referral = get_object_or_404(Referral, pk=referral_id, patient=patient)
     latest_weight = patient.weights.order_by("-recorded_on", "-id").first()
     initial = {"weight_kg": latest_weight.weight_kg if latest_weight else None}
@@ -186,8 +187,8 @@ def eligibility_assess(request, pk, family):
 def referral_intake(request):
     """Reception: a referral for an existing patient (?patient=<id>) or for a new one."""
     patient = None
-    patient_id = request.GET.get("patient") or request.POST.get("patient")
-    if patient_id and str(patient_id).isdigit():
+    patient_id = bounds.parse_id(request.GET.get("patient") or request.POST.get("patient"))
+    if patient_id:
         patient = get_object_or_404(Patient, pk=patient_id)
     data = request.POST or None
     files = request.FILES or None

@@ -1,5 +1,7 @@
 from django import forms
 
+from infusion_clinic import bounds
+
 from .models import ProtocolVersion
 from .selectors import current_versions
 from .services import EDITABLE_FIELDS
@@ -14,6 +16,7 @@ class ProtocolVersionForm(forms.ModelForm):
     """
 
     class Meta:
+        formfield_callback = bounds.formfield
         model = ProtocolVersion
         fields = EDITABLE_FIELDS
         widgets = {
@@ -29,7 +32,7 @@ class ProtocolVersionForm(forms.ModelForm):
         }
 
 
-class VersionChoiceField(forms.ModelChoiceField):
+class VersionChoiceField(bounds.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.protocol.family.name}: {obj.name} (v{obj.version})"
 
@@ -52,7 +55,7 @@ class PrescribeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when the dose is over the soft limit.",
     )
-    referral = forms.ModelChoiceField(queryset=None, required=False, label="Referral")
+    referral = bounds.ModelChoiceField(queryset=None, required=False, label="Referral")
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)

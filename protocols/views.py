@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from infusion_clinic import bounds
 from infusion_clinic.permissions import role_required
 from patients.eligibility import ensure_eligible
 from patients.models import Patient
@@ -169,7 +170,7 @@ def dose_preview(request, patient_pk):
     version_id = request.GET.get("protocol_version", "")
     if not version_id:
         return render(request, "protocols/_dose_preview.html", {"patient": patient, "result": None})
-    if not version_id.isdigit():
+    if bounds.parse_id(version_id) is None:
         return JsonResponse(
             {"error": "protocol_version must be the id of a current protocol version."}, status=400
         )

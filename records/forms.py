@@ -5,6 +5,8 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
+from infusion_clinic import bounds
+
 from .models import (
     ACVPU,
     EVENT_FIELDS,
@@ -61,6 +63,7 @@ class VitalSignsForm(forms.ModelForm):
     observed_at = TimeOfDayField(label="Time")
 
     class Meta:
+        formfield_callback = bounds.formfield
         model = VitalSigns
         fields = [
             "systolic",
@@ -214,6 +217,7 @@ class AdverseEventForm(forms.ModelForm):
     occurred_at = TimeOfDayField(label="Time")
 
     class Meta:
+        formfield_callback = bounds.formfield
         model = AdverseEvent
         fields = ["event_type", "other_text", "severity", "action_taken", "notes"]
         widgets = {
@@ -241,7 +245,7 @@ AMENDABLE_FIELDS = [(name, str(VitalSigns._meta.get_field(name).verbose_name)) f
 
 class AmendmentForm(forms.Form):
     prefix = "amend"  # several forms share one page: keep their ids apart
-    vital_signs = forms.ModelChoiceField(queryset=VitalSigns.objects.none(), label="Observation")
+    vital_signs = bounds.ModelChoiceField(queryset=VitalSigns.objects.none(), label="Observation")
     field = forms.ChoiceField(choices=[("", "Choose the value")] + AMENDABLE_FIELDS, label="Value to correct")
     value = forms.CharField(
         label="Corrected value", max_length=100, help_text="For 'on oxygen' enter yes or no."
@@ -272,7 +276,7 @@ class AmendmentForm(forms.Form):
 class AdverseEventAmendmentForm(forms.Form):
     prefix = "amendevent"  # several forms share one page: keep their ids apart
 
-    adverse_event = forms.ModelChoiceField(queryset=AdverseEvent.objects.none(), label="Adverse event")
+    adverse_event = bounds.ModelChoiceField(queryset=AdverseEvent.objects.none(), label="Adverse event")
     field = forms.ChoiceField(
         choices=[("", "Choose the value")]
         + [
@@ -322,7 +326,7 @@ def rate_change_label(change):
 class RateChangeAmendmentForm(forms.Form):
     prefix = "amendrate"  # several forms share one page: keep their ids apart
 
-    rate_change = forms.ModelChoiceField(queryset=RateChange.objects.none(), label="Rate change")
+    rate_change = bounds.ModelChoiceField(queryset=RateChange.objects.none(), label="Rate change")
     field = forms.ChoiceField(
         choices=[("", "Choose the value")]
         + [(name, RATE_CHANGE_FIELD_LABELS[name]) for name in RATE_CHANGE_FIELDS],

@@ -3,13 +3,15 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from infusion_clinic import bounds
+
 
 class DateRangeForm(forms.Form):
     """A report period: defaults to the last four weeks; at most a year. The page draws the date
     inputs itself (reports/report.html)."""
 
-    start = forms.DateField(required=False, label="From")
-    end = forms.DateField(required=False, label="To")
+    start = bounds.DateField(required=False, label="From")
+    end = bounds.DateField(required=False, label="To")
 
     def clean(self):
         data = super().clean()

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from infusion_clinic import bounds
 from patients.models import Patient, Referral
 from protocols.models import ProtocolVersion
 
@@ -53,18 +54,18 @@ def _chairs():
     return Chair.objects.filter(is_active=True, location__is_active=True).select_related("location")
 
 
-class PatientChoiceField(forms.ModelChoiceField):
+class PatientChoiceField(bounds.ModelChoiceField):
     def label_from_instance(self, obj):
         nhs = f" · NHS {obj.nhs_number_display}" if obj.nhs_number else ""
         return f"{obj}{nhs}"
 
 
-class ChairChoiceField(forms.ModelChoiceField):
+class ChairChoiceField(bounds.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.location} · {obj.name}"
 
 
-class VersionChoiceField(forms.ModelChoiceField):
+class VersionChoiceField(bounds.ModelChoiceField):
     def label_from_instance(self, obj):
         course = f" · course of {obj.course_sessions}" if obj.course_sessions > 1 else ""
         return f"{obj.name}{course} · {obj.chair_minutes} min in chair"
@@ -73,7 +74,7 @@ class VersionChoiceField(forms.ModelChoiceField):
 class SlotSearchForm(forms.Form):
     patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
     protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
-    earliest = forms.DateField(label="Earliest date", widget=DateInput())
+    earliest = bounds.DateField(label="Earliest date", widget=DateInput())
     preference = forms.ChoiceField(choices=Preference.choices, initial=Preference.ANY, label="Time of day")
     chair = ChairChoiceField(queryset=_chairs(), required=False, empty_label="Any chair")
 
@@ -94,13 +95,13 @@ class BookingForm(forms.Form):
 
     patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
     protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
-    referral = forms.ModelChoiceField(
+    referral = bounds.ModelChoiceField(
         queryset=Referral.objects.select_related("patient"),
         required=False,
         help_text="Leave empty to book against the patient's accepted referral; choose one when there are several.",
     )
     chair = ChairChoiceField(queryset=_chairs())
-    start = forms.DateTimeField(
+    start = bounds.DateTimeField(
         label="First session starts",
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -114,7 +115,7 @@ class BookingForm(forms.Form):
         patient_id = self.data.get("patient") or self.initial.get("patient")
         if isinstance(patient_id, Patient):
             patient_id = patient_id.pk
-        if patient_id and str(patient_id).isdigit():
+        if bounds.parse_id(patient_id):
             self.fields["referral"].queryset = Referral.objects.filter(patient_id=patient_id)
 
     def clean(self):
@@ -137,7 +138,7 @@ class OptionalReasonForm(forms.Form):
 
 class MoveForm(forms.Form):
     chair = ChairChoiceField(queryset=_chairs())
-    start = forms.DateTimeField(
+    start = bounds.DateTimeField(
         label="New start",
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -154,18 +155,21 @@ class MoveForm(forms.Form):
 
 class LocationForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = Location
         fields = ["name", "address", "is_active"]
 
 
 class ChairForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = Chair
         fields = ["location", "name", "display_order", "is_active"]
 
 
 class OpeningHoursForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = OpeningHours
         fields = ["location", "weekday", "opens", "closes"]
         widgets = {"opens": TimeInput(), "closes": TimeInput()}
@@ -180,6 +184,7 @@ class OpeningHoursForm(forms.ModelForm):
 
 class ClosureForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = Closure
         fields = ["location", "starts_on", "ends_on", "reason"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
@@ -194,6 +199,7 @@ class ClosureForm(forms.ModelForm):
 
 class NurseShiftForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounds.formfield
         model = NurseShift
         fields = ["location", "date", "starts", "ends", "nurses"]
         widgets = {"date": DateInput(), "starts": TimeInput(), "ends": TimeInput()}
@@ -209,8 +215,10 @@ class NurseShiftForm(forms.ModelForm):
 class RotaWeekForm(forms.Form):
     """Fill a week's rota in one go: two bands (morning, afternoon) on every open day."""
 
-    location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
-    week_starting = forms.DateField(widget=DateInput(), help_text="Any date in the week; the Monday is used.")
+    location = bounds.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
+    week_starting = bounds.DateField(
+        widget=DateInput(), help_text="Any date in the week; the Monday is used."
+    )
     band_split = forms.TimeField(
         initial="13:00", widget=TimeInput(), help_text="Morning ends and afternoon starts"
     )

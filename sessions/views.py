@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from infusion_clinic import bounds
 from infusion_clinic.permissions import role_required
 
 from . import booking, selectors
@@ -37,16 +38,20 @@ CHECK_IN = "infusion_sessions.checkin_session"
 MANAGE = "infusion_sessions.manage_chairs"
 
 
-def _parse_date(value, default):
+def _query_day(request, name) -> tuple[date, int]:
+    """The day a page shows (?name=YYYY-MM-DD, else today) and the status: 400 with a message for a
+    date that is not one or lies outside the sane range."""
     try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+        day = bounds.parse_date(request.GET.get(name))
+    except ValidationError as exc:
+        messages.error(request, f"{exc.messages[0]} Showing today instead.")
+        return timezone.localdate(), 400
+    return day or timezone.localdate(), 200
 
 
 def _location(request):
-    location_id = request.GET.get("location")
-    if location_id and location_id.isdigit():
+    location_id = bounds.parse_id(request.GET.get("location"))
+    if location_id:
         return get_object_or_404(Location, pk=location_id)
     return selectors.default_location()
 
@@ -146,7 +151,7 @@ def book(request):
 @role_required(VIEW)
 def day_board(request):
     location = _location(request)
-    day = _parse_date(request.GET.get("date"), timezone.localdate())
+    day, status = _query_day(request, "date")
     board = selectors.day_board(location=location, day=day) if location else None
     return render(
         request,
@@ -161,13 +166,14 @@ def day_board(request):
             "today": timezone.localdate(),
             "week_start": day - timedelta(days=day.weekday()),
         },
+        status=status,
     )
 
 
 @role_required(VIEW)
 def week_view(request):
     location = _location(request)
-    day = _parse_date(request.GET.get("week"), timezone.localdate())
+    day, status = _query_day(request, "week")
     week_start = day - timedelta(days=day.weekday())
     days = selectors.week_view(location=location, week_start=week_start) if location else []
     return render(
@@ -182,6 +188,7 @@ def week_view(request):
             "next_week": week_start + timedelta(days=7),
             "today": timezone.localdate(),
         },
+        status=status,
     )
 
 

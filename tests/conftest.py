@@ -3,7 +3,9 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -25,6 +27,26 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and os.environ.get("ALLOW_SKIPS") != "1":
         reporter.write_line(f"FAILED: {skipped} test(s) skipped; every test must run.", red=True)
         session.exitstatus = 1
+
+
+# --- a pinned clock: tests never depend on the hour or the day they run ------------------------
+
+# A Wednesday mid-morning in winter (GMT): the clinic is open and the day has hours left in it.
+CLINIC_MORNING = datetime(2026, 11, 25, 11, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.fixture
+def clinic_morning(time_machine):
+    """Pin "now" (Python's clock only; PostgreSQL keeps its own) to CLINIC_MORNING, standing still."""
+    time_machine.move_to(CLINIC_MORNING, tick=False)
+    return CLINIC_MORNING
+
+
+@pytest.fixture
+def clinic_morning_ticking(time_machine):
+    """CLINIC_MORNING with the clock running from there: for browser tests, whose waits need time to pass."""
+    time_machine.move_to(CLINIC_MORNING, tick=True)
+    return CLINIC_MORNING
 
 
 # --- users per role --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils import timezone
 from patients.models import EligibilityAssessment, Patient, Referral, WeightRecord
 
 from .. import factories
+from ..conftest import CLINIC_MORNING
 from .conftest import referral_in
 
 pytestmark = pytest.mark.django_db
@@ -127,14 +128,14 @@ def test_reception_registers_a_patient_and_the_nhs_number_is_stored_as_digits(re
         ("nhs_number", "943 476 5918", "check digit does not match"),
         ("nhs_number", "12345", "exactly 10 digits"),
         ("nhs_number", "".join(chr(0xFF10 + int(d)) for d in "9434765919"), "digits 0-9"),
-        ("date_of_birth", (timezone.localdate() + timedelta(days=1)).isoformat(), "cannot be in the future"),
+        ("date_of_birth", (CLINIC_MORNING.date() + timedelta(days=1)).isoformat(), "cannot be in the future"),
         ("phone", "555-0100", "UK phone number"),
         ("postcode", "12345", "UK postcode"),
         ("gp_practice_ods", "QE1", "letter and five digits"),
     ],
 )
 def test_it_refuses_bad_patient_details_next_to_the_field_and_saves_nothing(
-    reception_client, field, value, message
+    clinic_morning, reception_client, field, value, message
 ):
     response = reception_client.post(reverse("patients:patient_create"), {**PATIENT, field: value})
     assert response.status_code == 200

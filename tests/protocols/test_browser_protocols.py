@@ -62,7 +62,8 @@ def test_an_admin_makes_a_new_version_and_a_specialist_must_give_a_reason_over_t
     page.get_by_label("Dose", exact=True).fill("5")
     expect(page.get_by_test_id("soft-limit-warning")).to_be_visible()
     expect(page.get_by_test_id("dose-mg")).to_have_text("360.0 mg")
-    expect(page.get_by_test_id("rate-ml-h")).to_have_text("250.0 mL/h")
+    # 36 mL of lidocaine 10 mg/mL in the 250 mL bag: 286 mL over 60 minutes.
+    expect(page.get_by_test_id("rate-ml-h")).to_have_text("286.0 mL/h")
     screenshot(page, "protocols-dose-preview-soft")
     page.get_by_role("button", name="Prescribe").click()
     expect(page.locator("#id_reason.is-invalid")).to_be_visible()

@@ -21,6 +21,11 @@ NORMAL = dict(
 )
 
 
+@pytest.fixture(autouse=True)
+def _pinned_clock(clinic_morning):
+    """Record times are entered as HH:MM "minutes ago": pin the day so none crosses midnight or a clock change."""
+
+
 @pytest.fixture
 def make_session(db):
     """A session today for a new patient on a new chair; checked in `checked_in_ago` before now."""

@@ -311,7 +311,7 @@ def test_an_open_record_shows_no_rate_change_amendment_form(started_session, spe
     ("overrides", "field", "message"),
     [
         ({"amendrate-value": "99:99"}, "value", "Enter a 24-hour time such as 14:30."),
-        ({"amendrate-value": hhmm(25)}, "value", "after the next change"),
+        ({"amendrate-value": 25}, "value", "after the next change"),  # minutes ago, as HH:MM
         ({"amendrate-field": "rate_ml_per_h", "amendrate-value": "0"}, "value", "above 0 mL/h"),
         ({"amendrate-reason": ""}, "reason", "This field is required."),
     ],
@@ -319,6 +319,7 @@ def test_an_open_record_shows_no_rate_change_amendment_form(started_session, spe
 def test_a_bad_rate_change_amendment_is_refused_next_to_its_field_and_changes_nothing(
     started_session, nurse, specialist_client, overrides, field, message
 ):
+    overrides = {key: hhmm(v) if isinstance(v, int) else v for key, v in overrides.items()}
     changes, _ = chart_infusion(started_session, nurse)
     rate = changes[RateChangeKind.RATE]
     before = (rate.changed_at, rate.rate_ml_per_h)

@@ -69,6 +69,7 @@ def test_a_nurse_records_a_news2_alert_and_its_escalation_before_completing(page
         # Stop, then try to complete: refused, with a link to the missing escalation.
         page.reload()
         page.get_by_test_id("open-stop").click()
+        page.locator("#id_stop-reason").fill("Hypotension: stopped early")  # 40 of 60 minutes have run
         page.get_by_test_id("stop-infusion").click()
         expect(page.get_by_test_id("infusion-state")).to_contain_text("Stopped")
         page.get_by_test_id("complete-session").click()

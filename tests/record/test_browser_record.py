@@ -31,7 +31,12 @@ def chart_row(page, values):
     page.keyboard.press("Enter")
 
 
-def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(page, live_server):
+def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(
+    page, live_server, clinic_morning_ticking
+):
+    # The server's clock runs from the clinic morning (the live server shares this process's clock);
+    # the page's own timers read the browser's clock, so it starts there too.
+    page.clock.install(time=clinic_morning_ticking)
     location = factories.LocationFactory(name="Riverside Infusion Suite", weekday_hours=False)
     OpeningHours.objects.bulk_create(
         OpeningHours(location=location, weekday=d, opens=time(0, 0), closes=time(23, 59)) for d in range(7)
@@ -78,6 +83,9 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     expect(page.get_by_test_id("infusion-state")).to_contain_text("Running at 285 mL/h")
 
     # Three observations from the keyboard, without a page reload; the third raises the alert.
+    # The page opens at its #charting anchor; once loaded, Chromium moves to the anchor and drops any
+    # focus given before: wait for the load, then put the focus on systolic.
+    page.wait_for_load_state("load")
     page.evaluate("window.__noReload = true")
     page.locator("#vitals-entry [data-first-field]").focus()
     rows = page.get_by_test_id("vitals-row")
@@ -121,7 +129,7 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     page.get_by_role("button", name="Change rate").click()
     panel = page.locator("#rate-panel")
     panel.get_by_label("New rate (mL/h)").fill("125")
-    panel.get_by_label("Reason").fill("Dizziness: rate halved")
+    panel.locator("#id_rate-reason").fill("Dizziness: rate halved")
     panel.get_by_label("Time").fill(at(0))
     panel.get_by_role("button", name="Save rate change").click()
     expect(page.get_by_test_id("rate-changes")).to_contain_text("Rate changed at 125 mL/h")
@@ -152,7 +160,7 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     expect(page.locator("#stop-panel .invalid-feedback")).to_contain_text(
         "Give the reason for stopping early"
     )
-    page.locator("#stop-panel").get_by_label("Reason").fill("Dizziness: stopped early")
+    page.locator("#id_stop-reason").fill("Dizziness: stopped early")
     page.get_by_test_id("stop-infusion").click()
     expect(page.get_by_test_id("infusion-state")).to_contain_text("Stopped")
     expect(page.get_by_test_id("stopped-early")).to_contain_text("Stopped early")
@@ -166,6 +174,7 @@ def test_a_nurse_charts_a_session_and_a_specialist_signs_it_off_and_amends_it(pa
     page.get_by_test_id("dash-signoff").get_by_role("link", name="Ada Lovelace").click()
     page.get_by_test_id("sign-off").click()
     expect(page.get_by_test_id("session-status")).to_have_text("Signed off")
+    page.wait_for_load_state("load")  # the page finishes loading before its panels are opened
     third = VitalSigns.objects.filter(session=session).order_by("observed_at", "id").last()
     page.get_by_test_id("open-amend").click()
     amend = page.locator("#amend-panel")  # the rate change amendment has the same labels

@@ -15,10 +15,16 @@ from sessions.models import Course
 
 from .. import factories
 from ..billing.conftest import referral, session, version
+from ..conftest import CLINIC_MORNING
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = CLINIC_MORNING.date()
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(clinic_morning):
+    """The reports count back from today: pin it, so that a run across midnight sees one today."""
 
 
 def _weekday_before(d):
