@@ -48,6 +48,9 @@ class OwnRedis:
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # A service keeps the real clock, as the machine's PostgreSQL and Redis do under
+            # make test-clock: libfaketime's shifted clock stalls redis-server's event loop.
+            env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")},
         )
         _wait(lambda: _answers(self.port), 20, "redis-server did not start")
 
