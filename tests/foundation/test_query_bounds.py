@@ -96,7 +96,7 @@ def test_it_refuses_a_rota_week_out_of_range_next_to_the_field_and_saves_nothing
 def test_it_answers_400_with_the_message_next_to_a_report_date_out_of_range(
     admin_client_role, slug, start, end
 ):
-    response = admin_client_role.get(f"/billing/reports/{slug}/", {"start": start, "end": end})
+    response = admin_client_role.get(f"/reports/{slug}/", {"start": start, "end": end})
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert errors["start"] == [RANGE_MESSAGE]
@@ -104,7 +104,7 @@ def test_it_answers_400_with_the_message_next_to_a_report_date_out_of_range(
 
 
 def test_it_refuses_reports_to_reception(reception_client):
-    assert reception_client.get("/billing/reports/utilisation/", {"end": "9999-12-31"}).status_code == 403
+    assert reception_client.get("/reports/utilisation/", {"end": "9999-12-31"}).status_code == 403
 
 
 @pytest.mark.parametrize("month", ["0001-01", "9999-12", "2200-01"])

@@ -48,7 +48,8 @@ def test_a_dose_above_the_hard_limit_or_absolute_maximum_is_never_allowed(slug, 
 
 @given(
     slug=st.sampled_from(WEIGHT_BASED),
-    dose=st.decimals(min_value=D("0.001"), max_value=D("7"), places=3),
+    # At least 0.01 mg/kg: a dose that rounds to 0 mg is refused, whatever the weight.
+    dose=st.decimals(min_value=D("0.01"), max_value=D("7"), places=3),
     w1=weights,
     w2=weights,
 )
