@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from .. import factories
 
@@ -30,16 +31,19 @@ def patient():
 
 
 def _user_form(user, **changes):
+    # The admin shows and takes date_joined in UK time (a UTC time typed as local can fall in the hour
+    # that does not exist on the spring-forward night).
+    joined = timezone.localtime(user.date_joined)
     data = {
         "username": user.username,
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
         "is_active": "on",
-        "date_joined_0": user.date_joined.strftime("%d/%m/%Y"),
-        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
-        "initial-date_joined_0": user.date_joined.strftime("%d/%m/%Y"),
-        "initial-date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "date_joined_0": joined.strftime("%d/%m/%Y"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "initial-date_joined_0": joined.strftime("%d/%m/%Y"),
+        "initial-date_joined_1": joined.strftime("%H:%M:%S"),
     }
     data.update(changes)
     return data
