@@ -95,8 +95,10 @@ def test_bench_10000_due_reminders_sent_exactly_once(due_sessions):
     assert summary["claimed"] == reminders and second["claimed"] == 0
     emails = [m.to[0] for m in mail.outbox]
     assert len(emails) == SESSIONS and len(set(emails)) == SESSIONS
-    texts = [sms.to for sms in LocmemSMSBackend.outbox]
-    assert len(texts) == SESSIONS and len(set(texts)) == SESSIONS
+    # Demo phones come from Ofcom's 1,000-number drama range, so numbers repeat: each reminder's
+    # idempotency key is what must be unique.
+    keys = [sms.key for sms in LocmemSMSBackend.outbox]
+    assert len(keys) == SESSIONS and len(set(keys)) == SESSIONS
     assert ReminderLog.objects.count() == reminders
     assert ReminderLog.objects.filter(status=ReminderStatus.SENT, attempts=1).count() == reminders
     assert elapsed < TARGET_SECONDS, f"{elapsed:.1f} s is over the {TARGET_SECONDS} s target"
