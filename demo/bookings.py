@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from demo.day import _clinic_day, _weekdays_from
 from infusion_clinic.roles import RECEPTION
 from patients.models import EligibilityAssessment, EligibilityDecision
 from protocols.models import ProtocolVersion
@@ -30,7 +31,6 @@ def seed(*, users, stdout):
     )
     seen = set()
     booked = 0
-    from demo.day import _clinic_day, _weekdays_from
 
     clinic_day = _clinic_day(timezone.localdate())
     after_clinic_day = _weekdays_from(clinic_day, 1)

@@ -6,10 +6,12 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from demo.day import _chart, _free, _weekdays_from
 from followup import outcomes
 from followup.models import PainDiaryEntry
 from infusion_clinic.roles import SPECIALIST
 from patients.models import Patient
+from sessions.models import Chair, Course, InfusionSession, Location
 
 # days before today, (pain now, average, worst), reviewed?
 COURSE_DIARY = [
@@ -62,10 +64,9 @@ def _finished_course(patient, users):
     """A three-session lidocaine course a few weeks ago, booked on open days within opening hours and
     charted through the session record's services, so each session has its observations and sign-off
     and the first infusion stops the referral's RTT clock."""
-    from demo.day import _chart, _free, _weekdays_from
+
     from infusion_clinic.roles import NURSE, RECEPTION
     from protocols.models import ProtocolVersion
-    from sessions.models import Chair, Course, InfusionSession, Location
 
     specialist = users[SPECIALIST]
     nurse = users.get(NURSE)

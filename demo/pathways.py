@@ -16,6 +16,8 @@ from django.utils import timezone
 from infusion_clinic.roles import NURSE, SPECIALIST
 from patients import services
 from patients.models import Patient, ReferralEvent, ReferralStatus
+from records.models import InfusionRecord
+from sessions.models import Course, InfusionSession, SessionStatus
 
 S = ReferralStatus
 # The steps from each waiting status to accepted, as the specialist takes them on the referral page.
@@ -27,8 +29,6 @@ TO_ACCEPTED = {
 
 
 def _first_infusion(patient):
-    from records.models import InfusionRecord
-
     return InfusionRecord.objects.filter(session__patient=patient).order_by("started_at").first()
 
 
@@ -94,8 +94,6 @@ def _backdate_bookings() -> None:
     before, and never before the referral was accepted; their course was created with the first."""
     from datetime import timedelta
 
-    from sessions.models import Course, InfusionSession
-
     late = InfusionSession.objects.filter(
         patient__email__endswith="@example.org", booked_at__gt=F("start")
     ).select_related("referral")
@@ -115,7 +113,6 @@ def _bill_completed_sessions() -> int:
     """Completed private and insured sessions get the invoice billing's completion hook makes."""
     from billing import services as billing_services
     from billing.models import InvoiceLine
-    from sessions.models import InfusionSession, SessionStatus
 
     billed = InvoiceLine.objects.filter(session__isnull=False).values("session_id")
     unbilled = (

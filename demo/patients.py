@@ -3,7 +3,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from infusion_clinic.roles import RECEPTION, SPECIALIST
-from patients.models import Patient, Sex, WeightRecord
+from patients import services
+from patients.models import EligibilityAssessment, Patient, Referral, ReferralStatus, Sex, WeightRecord
 
 
 def _nhs_number(n: int) -> str:
@@ -187,8 +188,6 @@ def seed_referrals(*, users, stdout):
     from datetime import datetime, time
 
     from billing.models import Commissioner, Insurer
-    from patients import services
-    from patients.models import Referral, ReferralStatus
     from protocols.models import ProtocolFamily
 
     reception, specialist = users[RECEPTION], users[SPECIALIST]
@@ -272,7 +271,6 @@ def seed_preauthorisations(*, users, stdout):
     """Insured sessions are booked only against a current pre-authorisation (billing's service)."""
     from billing.models import PreAuthorisation
     from billing.services import save_preauthorisation
-    from patients.models import Referral
 
     today = timezone.localdate()
     for last, number, sessions in DEMO_PREAUTHORISATIONS:
@@ -313,8 +311,6 @@ DEMO_ELIGIBILITY = [
 
 def seed_eligibility(*, users, stdout):
     """Record eligible assessments through the real service; a family already assessed is skipped."""
-    from patients import services
-    from patients.models import EligibilityAssessment
     from protocols.models import ProtocolFamily
 
     specialist = users[SPECIALIST]

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from demo.day import _is_open, settle_record_times
 from infusion_clinic.roles import NURSE, RECEPTION
 from patients.models import WeightRecord
 from protocols.models import ProtocolVersion
@@ -26,8 +27,6 @@ OBSERVATIONS = [
 
 def _last_weekday(today, location=None):
     """The last day before today that the clinic was open (not a weekend, not a closure)."""
-    from demo.day import _is_open
-
     day = today - timedelta(days=1)
     for _ in range(60):
         if _is_open(day, location):
@@ -110,7 +109,6 @@ def seed(*, users, stdout):
             )
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=at(95))
     services.complete_session(session=session, by=nurse, note="Tolerated well; mild dizziness settled.")
-    from demo.day import settle_record_times
 
     settle_record_times(session=session, completed_at=at(105))
     stdout.write(f"  charted a completed demo session for {session.patient.full_name} (awaiting sign-off)")

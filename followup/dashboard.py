@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from followup.models import ReminderLog, ReminderStatus
 from infusion_clinic.dashboard import Card
 from infusion_clinic.roles import RECEPTION, SPECIALIST
 
@@ -46,7 +47,6 @@ def outcomes_card(request):
 def failed_reminders_card(request):
     if not request.user.has_perm("followup.view_reminderlog"):
         return None
-    from followup.models import ReminderLog, ReminderStatus
 
     counts = ReminderLog.objects.aggregate(
         failed=Count("pk", filter=Q(status__in=(ReminderStatus.FAILED, ReminderStatus.UNKNOWN))),

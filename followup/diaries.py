@@ -19,7 +19,10 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from followup import messaging
+from followup.reminders import quiet_hours_end
 from patients.models import Patient
+from sessions.models import ACTIVE_STATUSES, InfusionSession
 
 from .models import DiaryEntrySource, DiaryPrompt, DiaryPromptStatus, PainDiaryEntry
 
@@ -222,8 +225,6 @@ def unreviewed_entries(patient):
 
 def chart_data(*, patient, days: int = 120) -> dict:
     """Diary scores and the patient's sessions as JSON-ready lists (timestamps in ms). Two queries."""
-    from sessions.models import ACTIVE_STATUSES, InfusionSession
-
     since = timezone.now() - timedelta(days=days)
     entries = patient.diary_entries.filter(recorded_at__gte=since).order_by("recorded_at")
     sessions = InfusionSession.objects.filter(
@@ -259,8 +260,6 @@ class PromptResult:
 def patients_due_a_prompt(*, now: datetime):
     """Patients in follow-up (a session from PROMPT_BEFORE_DAYS ahead back to the last review
     offset) with consent to a channel and no diary link in the last DIARY_PROMPT_EVERY_DAYS."""
-    from sessions.models import ACTIVE_STATUSES, InfusionSession
-
     follow_up_days = max(settings.OUTCOME_REVIEW_OFFSETS_DAYS or [91])
     in_follow_up = InfusionSession.objects.filter(
         patient=OuterRef("pk"),
@@ -282,9 +281,6 @@ def patients_due_a_prompt(*, now: datetime):
 
 def send_diary_prompts(*, now: datetime | None = None) -> PromptResult:
     """The daily prompt: one link per patient per day at most, even if the task runs twice."""
-    from followup import messaging
-    from followup.reminders import quiet_hours_end
-
     now = now or timezone.now()
     result = PromptResult()
     quiet = bool(quiet_hours_end(now))

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from followup import messaging
 from infusion_clinic.roles import SPECIALIST
 
 from . import diaries, outcomes, reminders
@@ -46,8 +47,6 @@ def follow_up_backlog(*, today=None) -> dict:
 @shared_task(acks_late=True)
 def send_follow_up_alerts() -> dict:
     """One email a day to each specialist when there is a backlog (the dashboard shows it too)."""
-    from followup import messaging
-
     backlog = follow_up_backlog()
     if not any(backlog.values()):
         return {**backlog, "emailed": 0}

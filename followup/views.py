@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 from patients.models import Patient
+from sessions.models import SessionStatus
 
 from . import diaries, outcomes, reminders
 from .forms import DiaryReviewForm, OutcomeReviewForm, PainDiaryForm, StaffDiaryEntryForm
@@ -299,8 +300,6 @@ def outcome_letter(request, pk, as_pdf=False):
 
 
 def _course_context(review):
-    from sessions.models import SessionStatus
-
     sessions = list(
         review.course.sessions.filter(
             status__in=(SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from protocols import dosing
+from sessions import booking
 from sessions.models import InfusionSession, SessionStatus
 
 from . import hooks
@@ -799,6 +800,4 @@ def add_addendum(*, session, by, text: str) -> Addendum:
 
 def check_in_from_record(*, session, by):
     """The record page's own check-in button calls the scheduling service (sessions.booking)."""
-    from sessions import booking
-
     return booking.check_in(session=session, by=by)

@@ -1,5 +1,6 @@
 from django import template
 
+from records.models import VitalSigns
 from records.selectors import badge_for
 
 register = template.Library()
@@ -14,6 +15,4 @@ def record_badge(session):
 @register.simple_tag
 def latest_vitals(session):
     """The latest observation of one session (for its session page: one query)."""
-    from records.models import VitalSigns
-
     return VitalSigns.objects.filter(session=session).order_by("-observed_at", "-id").first()
