@@ -325,7 +325,11 @@ def test_on_a_closed_day_the_dashboard_points_at_the_next_day_with_sessions(
     time_machine.move_to(at(date(2026, 12, 5), 23, 50), tick=False)
     reception_client, nurse_client = client_for(reception), client_for(nurse)
     booking.book_session(
-        patient=patient, protocol_version=lidocaine, chair=chair, start=at(date(2026, 12, 7), 9), booked_by=booker
+        patient=patient,
+        protocol_version=lidocaine,
+        chair=chair,
+        start=at(date(2026, 12, 7), 9),
+        booked_by=booker,
     )
     for client in (reception_client, nurse_client):
         html = client.get(reverse("dashboard")).content.decode()
