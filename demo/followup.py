@@ -6,12 +6,12 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from demo.day import _chart, _free, _weekdays_from
+from demo.day import _chart, _free, _referral, _weekdays_from, _write_session
 from followup import outcomes
 from followup.models import PainDiaryEntry
 from infusion_clinic.roles import SPECIALIST
 from patients.models import Patient
-from sessions.models import Chair, Course, InfusionSession, Location
+from sessions.models import Chair, Course, Location
 
 # days before today, (pain now, average, worst), reviewed?
 COURSE_DIARY = [
@@ -74,11 +74,8 @@ def _finished_course(patient, users):
     location = Location.objects.filter(is_active=True).order_by("name").first()
     if version is None or location is None or nurse is None:
         return None
-    referral = (
-        patient.referrals.filter(status__in=("accepted", "in_treatment")).order_by("-received_on").first()
-    )
     course = Course.objects.create(
-        patient=patient, referral=referral, protocol_version=version, created_by=specialist
+        patient=patient, referral=_referral(patient), protocol_version=version, created_by=specialist
     )
     today = timezone.localdate()
     chairs = Chair.objects.filter(location=location, is_active=True).order_by("-display_order")
@@ -89,19 +86,16 @@ def _finished_course(patient, users):
         if chair is None:
             continue
         with transaction.atomic():
-            session = InfusionSession(
+            session = _write_session(
                 patient=patient,
-                referral=referral,
-                course=course,
-                sequence=number,
-                protocol_version=version,
+                version=version,
                 chair=chair,
                 start=start,
-                end=start + version.chair_time,
                 booked_by=users.get(RECEPTION, specialist),
+                check_slot=False,
+                course=course,
+                sequence=number,
             )
-            session.full_clean()
-            session.save()
             _chart(
                 session=session,
                 nurse=nurse,

@@ -65,18 +65,7 @@ class VitalSignsForm(forms.ModelForm):
     class Meta:
         formfield_callback = bounds.formfield
         model = VitalSigns
-        fields = [
-            "systolic",
-            "diastolic",
-            "heart_rate",
-            "respiratory_rate",
-            "spo2",
-            "on_oxygen",
-            "temperature",
-            "acvpu",
-            "sedation",
-            "pain",
-        ]
+        fields = VITAL_FIELDS
         labels = {
             "systolic": "Systolic",
             "diastolic": "Diastolic",

@@ -217,9 +217,7 @@ def start_infusion(
         reason="",
         soft_limit_reason=soft_reason,
     )
-    session.status = SessionStatus.IN_PROGRESS
-    session._history_user = by
-    session.save(update_fields=["status"])
+    _save(session, by=by, status=SessionStatus.IN_PROGRESS)
     _start_treatment_clock(session=session, by=by, on_date=timezone.localdate(started_at))
     return record
 
@@ -241,21 +239,35 @@ def _add_rate_change(*, session, by, kind, at, rate, reason, soft_limit_reason="
     return change
 
 
-def _running_record(session, *, states, field="reason") -> InfusionRecord:
+def _lock_running(session, *, states) -> tuple[InfusionSession, InfusionRecord]:
+    """Lock the session of an open record whose infusion is in one of `states`."""
+    session = _lock(session)
+    _ensure_open(session)
     record = _record(session)
     if record is None:
         _refuse(NON_FIELD_ERRORS, "Start the infusion first.")
     if record.state not in states:
         _refuse(NON_FIELD_ERRORS, f"The infusion is {record.get_state_display().lower()}.")
-    return record
+    return session, record
 
 
-def _check_change_time(field, at, session, record):
+def _change_time(changed_at, session, record):
+    """When a change to the infusion happens (now unless given): not before the last change."""
+    changed_at = changed_at or timezone.now()
     last = RateChange.objects.filter(session=session).order_by("-changed_at", "-id").first()
     bound, label = record.started_at, "the infusion started"
     if last is not None and last.changed_at > bound:
         bound, label = last.changed_at, "the last change to the infusion"
-    _check_time(field, at, not_before=bound, not_before_label=label)
+    _check_time("changed_at", changed_at, not_before=bound, not_before_label=label)
+    return changed_at
+
+
+def _save(row, *, by, **changes):
+    """Change some fields of a row and save only those, with `by` in its history."""
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row._history_user = by
+    row.save(update_fields=list(changes))
 
 
 def _required_reason(reason):
@@ -284,15 +296,12 @@ def _judge_rate(
 def change_rate(
     *, session, by, rate_ml_per_h, reason: str, changed_at=None, soft_limit_reason: str = ""
 ) -> RateChange:
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.RUNNING,))
+    session, record = _lock_running(session, states=(InfusionState.RUNNING,))
     reason = _required_reason(reason)
     rate, soft_reason = _judge_rate(session, record, rate_ml_per_h, soft_limit_reason=soft_limit_reason)
     if rate == record.current_rate_ml_per_h:
         _refuse("rate_ml_per_h", f"The infusion already runs at {rate} mL/h.")
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     change = _add_rate_change(
         session=session,
         by=by,
@@ -302,26 +311,19 @@ def change_rate(
         reason=reason,
         soft_limit_reason=soft_reason,
     )
-    record.current_rate_ml_per_h = rate
-    record._history_user = by
-    record.save(update_fields=["current_rate_ml_per_h"])
+    _save(record, by=by, current_rate_ml_per_h=rate)
     return change
 
 
 @transaction.atomic
 def pause_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.RUNNING,))
+    session, record = _lock_running(session, states=(InfusionState.RUNNING,))
     reason = _required_reason(reason)
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     change = _add_rate_change(
         session=session, by=by, kind=RateChangeKind.PAUSE, at=changed_at, rate=0, reason=reason
     )
-    record.state = InfusionState.PAUSED
-    record._history_user = by
-    record.save(update_fields=["state"])
+    _save(record, by=by, state=InfusionState.PAUSED)
     return change
 
 
@@ -329,13 +331,10 @@ def pause_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
 def resume_infusion(
     *, session, by, rate_ml_per_h=None, reason: str = "", changed_at=None, soft_limit_reason: str = ""
 ) -> RateChange:
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.PAUSED,))
+    session, record = _lock_running(session, states=(InfusionState.PAUSED,))
     rate = rate_ml_per_h if rate_ml_per_h not in (None, "") else record.current_rate_ml_per_h
     rate, soft_reason = _judge_rate(session, record, rate, soft_limit_reason=soft_limit_reason)
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     change = _add_rate_change(
         session=session,
         by=by,
@@ -345,10 +344,7 @@ def resume_infusion(
         reason=(reason or "").strip(),
         soft_limit_reason=soft_reason,
     )
-    record.state = InfusionState.RUNNING
-    record.current_rate_ml_per_h = rate
-    record._history_user = by
-    record.save(update_fields=["state", "current_rate_ml_per_h"])
+    _save(record, by=by, state=InfusionState.RUNNING, current_rate_ml_per_h=rate)
     return change
 
 
@@ -394,13 +390,10 @@ def _pump_volume(value, record):
 def stop_infusion(*, session, by, reason: str, changed_at=None, pump_volume_ml=None) -> RateChange:
     """Stop the infusion. A stop before the planned volume has run needs a reason other than
     'complete'; the pump's own volume infused may be entered and is compared with the record's."""
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.RUNNING, InfusionState.PAUSED))
+    session, record = _lock_running(session, states=(InfusionState.RUNNING, InfusionState.PAUSED))
     reason = _required_reason(reason)
     pump_volume = _pump_volume(pump_volume_ml, record)
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     changes = list(RateChange.objects.filter(session=session).order_by("changed_at", "id"))
     given = delivered_so_far(record=record, changes=changes, until=changed_at)
     if not given.is_complete(rate_ml_per_h=record.rate_ml_per_h) and _says_complete(reason):
@@ -412,13 +405,32 @@ def stop_infusion(*, session, by, reason: str, changed_at=None, pump_volume_ml=N
     change = _add_rate_change(
         session=session, by=by, kind=RateChangeKind.STOP, at=changed_at, rate=0, reason=reason
     )
-    record.state = InfusionState.STOPPED
-    record.stopped_at = changed_at
-    record.stop_reason = reason
-    record.pump_volume_ml = pump_volume
-    record._history_user = by
-    record.save(update_fields=["state", "stopped_at", "stop_reason", "pump_volume_ml"])
+    _save(
+        record,
+        by=by,
+        state=InfusionState.STOPPED,
+        stopped_at=changed_at,
+        stop_reason=reason,
+        pump_volume_ml=pump_volume,
+    )
     return change
+
+
+def _save_charted(row, *, field, at, session, by) -> InfusionRecord | None:
+    """Save a charted row (observations, an adverse event) timed no earlier than charting starts.
+
+    Returns the session's infusion record (None before the infusion starts)."""
+    row.full_clean()
+    record = _record(session)
+    _check_time(
+        field,
+        at,
+        not_before=charting_starts_at(session, record),
+        not_before_label="check-in" if session.checked_in_at else "the infusion started",
+    )
+    row._history_user = by
+    row.save()
+    return record
 
 
 @transaction.atomic
@@ -436,16 +448,7 @@ def record_vital_signs(*, session, by, observed_at, **values) -> VitalSigns:
         spo2_scale2=session.patient.news2_spo2_scale2,
         **values,
     )
-    vitals.full_clean()
-    record = _record(session)
-    _check_time(
-        "observed_at",
-        observed_at,
-        not_before=charting_starts_at(session, record),
-        not_before_label="check-in" if session.checked_in_at else "the infusion started",
-    )
-    vitals._history_user = by
-    vitals.save()
+    _save_charted(vitals, field="observed_at", at=observed_at, session=session, by=by)
     return vitals
 
 
@@ -466,16 +469,7 @@ def record_adverse_event(
         notes=notes or "",
         recorded_by=by,
     )
-    event.full_clean()
-    record = _record(session)
-    _check_time(
-        "occurred_at",
-        occurred_at,
-        not_before=charting_starts_at(session, record),
-        not_before_label="check-in" if session.checked_in_at else "the infusion started",
-    )
-    event._history_user = by
-    event.save()
+    record = _save_charted(event, field="occurred_at", at=occurred_at, session=session, by=by)
     reason = f"Adverse event: {event.label}"
     if (
         record is not None
@@ -514,14 +508,8 @@ def complete_session(*, session, by, note: str = "") -> InfusionRecord:
     if not VitalSigns.objects.filter(session=session).exists():
         _refuse(NON_FIELD_ERRORS, "Chart at least one set of observations before completing.")
     ensure_alerts_escalated(session=session, doing="completing")
-    record.completed_at = timezone.now()
-    record.completed_by = by
-    record.completion_note = (note or "").strip()
-    record._history_user = by
-    record.save(update_fields=["completed_at", "completed_by", "completion_note"])
-    session.status = SessionStatus.COMPLETED
-    session._history_user = by
-    session.save(update_fields=["status"])
+    _save(record, by=by, completed_at=timezone.now(), completed_by=by, completion_note=(note or "").strip())
+    _save(session, by=by, status=SessionStatus.COMPLETED)
 
     for completed in hooks.on_completed:  # billing's invoice (billing/apps.py)
         completed(session=session)
@@ -537,14 +525,8 @@ def sign_off_session(*, session, by, note: str = "") -> InfusionRecord:
         _refuse(NON_FIELD_ERRORS, "Only a completed session can be signed off.")
     ensure_alerts_escalated(session=session, doing="signing off")
     record = _record(session)
-    record.signed_off_at = timezone.now()
-    record.signed_off_by = by
-    record.signoff_note = (note or "").strip()
-    record._history_user = by
-    record.save(update_fields=["signed_off_at", "signed_off_by", "signoff_note"])
-    session.status = SessionStatus.SIGNED_OFF
-    session._history_user = by
-    session.save(update_fields=["status"])
+    _save(record, by=by, signed_off_at=timezone.now(), signed_off_by=by, signoff_note=(note or "").strip())
+    _save(session, by=by, status=SessionStatus.SIGNED_OFF)
     return record
 
 
