@@ -9,8 +9,9 @@ from django.utils import timezone
 from demo.day import _chart, _free, _referral, _weekdays_from, _write_session
 from followup import outcomes
 from followup.models import PainDiaryEntry
-from infusion_clinic.roles import SPECIALIST
+from infusion_clinic.roles import NURSE, RECEPTION, SPECIALIST
 from patients.models import Patient
+from protocols.models import ProtocolVersion
 from sessions.models import Chair, Course, Location
 
 # days before today, (pain now, average, worst), reviewed?
@@ -64,10 +65,6 @@ def _finished_course(patient, users):
     """A three-session lidocaine course a few weeks ago, booked on open days within opening hours and
     charted through the session record's services, so each session has its observations and sign-off
     and the first infusion stops the referral's RTT clock."""
-
-    from infusion_clinic.roles import NURSE, RECEPTION
-    from protocols.models import ProtocolVersion
-
     specialist = users[SPECIALIST]
     nurse = users.get(NURSE)
     version = ProtocolVersion.objects.filter(is_current=True, protocol__family__slug="lidocaine").first()

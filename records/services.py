@@ -15,6 +15,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from patients import services as patient_services
+from patients.models import ReferralStatus
 from protocols import dosing
 from sessions import booking
 from sessions.models import InfusionSession, SessionStatus
@@ -39,6 +41,7 @@ from .models import (
     VitalSigns,
 )
 from .selectors import delivered_so_far, rate_basis
+from .times import INVALID_TIME, at_session_day, parse_time_of_day
 
 OPEN_STATUSES = (SessionStatus.CHECKED_IN, SessionStatus.IN_PROGRESS)
 LOCKED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
@@ -100,21 +103,13 @@ def _check_time(field, moment, *, not_before, not_before_label):
 
 
 def _start_treatment_clock(*, session, by, on_date):
-    """The first infusion stops the referral's RTT clock (patients app). Their service refuses a
-    referral that is not accepted; the infusion itself must not fail on that, so only an accepted
-    (or already in-treatment) referral is passed on."""
-    try:
-        from patients import services as patient_services
-    except ImportError:
-        return
+    """The first infusion stops the referral's RTT clock. The patients' service refuses a referral that
+    is not accepted; the infusion itself must not fail on that, so only an accepted (or already
+    in-treatment) referral is passed on."""
     if session.referral_id is None:
-        if hasattr(patient_services, "start_treatment_for_patient"):
-            patient_services.start_treatment_for_patient(patient=session.patient, by=by, on_date=on_date)
+        patient_services.start_treatment_for_patient(patient=session.patient, by=by, on_date=on_date)
         return
-    if hasattr(patient_services, "start_treatment") and session.referral.status in (
-        "accepted",
-        "in_treatment",
-    ):
+    if session.referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_TREATMENT):
         patient_services.start_treatment(referral=session.referral, by=by, on_date=on_date)
 
 
@@ -632,17 +627,18 @@ def amend_adverse_event(*, adverse_event, by, field: str, value, reason: str) ->
 
 def _rate_change_time(session, value):
     """A corrected time as the record's forms take it: HH:MM on the session's day (UK time)."""
-    from .forms import TimeOfDayField, at_session_day
-
     if isinstance(value, datetime):
         return value
     if isinstance(value, str):
         value = value.strip()
         if not value:
             _refuse("value", "Enter the time as HH:MM.")
-        value = TimeOfDayField().clean(value)
+        try:
+            value = parse_time_of_day(value)
+        except ValidationError:
+            _refuse("value", INVALID_TIME)
     if not isinstance(value, time):
-        _refuse("value", "Enter a 24-hour time such as 14:30.")
+        _refuse("value", INVALID_TIME)
     return at_session_day(session, value)
 
 
