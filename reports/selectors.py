@@ -16,6 +16,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_format
 from patients.models import FundingRoute, Referral, ReferralStatus
 from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
 from sessions.models import ACTIVE_STATUSES, Chair, Closure, InfusionSession, OpeningHours, SessionStatus
@@ -281,7 +282,7 @@ def utilisation(start: date, end: date) -> Report:
             "utilisation": total.utilisation,
         },
         chart={
-            "labels": [r["day"].strftime("%-d %b") for r in rows],
+            "labels": [uk_format(r["day"], "day_month") for r in rows],
             "values": [float(r["utilisation"]) if r["utilisation"] is not None else None for r in rows],
             "week_labels": [f"w/c {w['week']:%-d %b}" for w in week_rows],
             "week_values": [
