@@ -88,7 +88,7 @@ TEMPLATES = [
                 "infusion_clinic.context_processors.clinic",
             ],
             # Project-wide filters and page parts, so that no template has to load them.
-            "builtins": ["infusion_clinic.templatetags.uk_dates"],
+            "builtins": ["infusion_clinic.templatetags.uk_dates", "infusion_clinic.templatetags.page_parts"],
         },
     },
 ]
