@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from django.template import Context, Engine
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_format, uk_time
 from sessions.models import InfusionSession, SessionStatus
 
 from .messaging import AmbiguousDelivery, DeliveryError, send_email, send_sms
@@ -126,8 +127,8 @@ def reminder_context(session) -> dict:
     local = timezone.localtime(session.start)
     return {
         "first_name": session.patient.first_name,
-        "date": f"{local:%a} {local.day} {local:%b}",
-        "time": f"{local:%H:%M}",
+        "date": uk_format(local, "weekday_day_month"),
+        "time": uk_time(local),
         "location": session.chair.location.name,
         "clinic_name": settings.CLINIC_NAME,
     }

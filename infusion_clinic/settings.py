@@ -87,6 +87,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "infusion_clinic.context_processors.clinic",
             ],
+            # Project-wide filters and page parts, so that no template has to load them.
+            "builtins": ["infusion_clinic.templatetags.uk_dates", "infusion_clinic.templatetags.page_parts"],
         },
     },
 ]

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from infusion_clinic.dates import uk_date
+
 from .letters import ReferralLetterField, referral_letter_path, validate_referral_letter
 from .validators import (
     format_nhs_number,
@@ -147,7 +149,7 @@ class WeightRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.weight_kg} kg on {self.recorded_on:%d %b %Y}"
+        return f"{self.weight_kg} kg on {uk_date(self.recorded_on)}"
 
 
 class Condition(models.TextChoices):

@@ -1,6 +1,7 @@
 from django import forms
 
 from infusion_clinic import bounds
+from infusion_clinic.dates import uk_date
 
 from .models import ProtocolVersion
 from .selectors import current_versions
@@ -63,5 +64,5 @@ class PrescribeForm(forms.Form):
         referrals = patient.referrals.order_by("-received_on", "-id")
         self.fields["referral"].queryset = referrals
         self.fields["referral"].label_from_instance = lambda r: (
-            f"{r.get_condition_display()}, received {r.received_on:%d %b %Y}"
+            f"{r.get_condition_display()}, received {uk_date(r.received_on)}"
         )

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_datetime
 from patients.models import Sex
 from sessions.models import SessionStatus
 
@@ -254,7 +255,7 @@ def _observation(*, resource_id, measure, status, subject, effective, issued, pe
 
 def _amendment_note(amendment) -> str:
     return (
-        f"Amended {timezone.localtime(amendment.amended_at):%d %b %Y %H:%M}: {amendment.field_label} "
+        f"Amended {uk_datetime(amendment.amended_at)}: {amendment.field_label} "
         f"{amendment.old_value} -> {amendment.new_value}. Reason: {amendment.reason}"
     )
 
