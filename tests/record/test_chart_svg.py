@@ -4,7 +4,6 @@ its PDF, with the print view's queries unchanged."""
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from io import BytesIO
 from itertools import combinations
 
@@ -16,10 +15,9 @@ from django.utils import timezone
 
 from records import services
 from records.chart_svg import session_chart_svg, stagger, text_width
-from records.models import AdverseEventAction, AdverseEventType, Severity
 from records.selectors import record_page
 
-from .conftest import chart, finish
+from .conftest import chart, chart_markers_at_one_minute, finish
 
 pytestmark = pytest.mark.django_db
 
@@ -211,28 +209,10 @@ def print_url(session, name="session_record_print"):
 
 
 def chart_with_markers(session, nurse):
-    """Three readings; at one minute a rate change and two adverse events, one with free text."""
-    now = timezone.now()
+    """Three readings; at one minute a rate change and two adverse events, one with markup in its text."""
     for minutes in (40, 25, 10):
         chart(session, nurse, minutes_ago=minutes)
-    at = now - timedelta(minutes=20)
-    services.change_rate(
-        session=session, by=nurse, rate_ml_per_h=Decimal("142.5"), reason="Dizziness", changed_at=at
-    )
-    for event_type, other in (
-        (AdverseEventType.DIZZINESS, ""),
-        (AdverseEventType.OTHER, "<script>x()</script>"),
-    ):
-        services.record_adverse_event(
-            session=session,
-            by=nurse,
-            occurred_at=at,
-            event_type=event_type,
-            other_text=other,
-            severity=Severity.MILD,
-            action_taken=AdverseEventAction.NONE,
-            notes="<script>alert(1)</script>",
-        )
+    chart_markers_at_one_minute(session, nurse, minutes_ago=20)
 
 
 def test_the_printable_record_holds_the_chart_with_every_marker(started_session, nurse, nurse_client):
