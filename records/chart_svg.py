@@ -163,7 +163,7 @@ def _lane_layout(markers, *, x_of, plot_left):
     """Each lane's labels: (kind, [(marker, text, left, right, row)], rows) for the lanes in use."""
     lanes = []
     for kind, *_style in LANES:
-        own = sorted((m for m in markers if m["kind"] == kind), key=lambda m: m["t"])
+        own = sorted((m for m in markers if m["kind"] == kind), key=lambda m: _moment(m["t"]))
         if not own:
             continue
         boxes = []
