@@ -389,7 +389,8 @@ def _iso(moment):
 
 
 def chart_data(*, vitals, rate_changes, events) -> dict:
-    """The chart's data for json_script: every reading, and markers for rate changes and events."""
+    """The chart's data for json_script (the record page's Chart.js chart) and for the printed chart
+    (records.chart_svg): every reading, and markers for rate changes and events with their reason or note."""
     return {
         "points": [
             {
@@ -413,6 +414,7 @@ def chart_data(*, vitals, rate_changes, events) -> dict:
                     if c.kind in RATE_KINDS
                     else c.get_kind_display()
                 ),
+                "detail": c.reason,
             }
             for c in rate_changes
         ]
@@ -421,6 +423,7 @@ def chart_data(*, vitals, rate_changes, events) -> dict:
                 "t": _iso(e.occurred_at),
                 "kind": "event",
                 "label": f"{e.label} ({e.get_severity_display().lower()})",
+                "detail": e.notes,
             }
             for e in events
         ],
