@@ -72,7 +72,9 @@ def normalise_sms_number(phone) -> str:
     try:
         number = parse_phone(phone)
     except ValidationError as exc:
-        raise InvalidRecipient(f"{phone or '(none)'} is not a phone number we can use: {exc.messages[0]}") from exc
+        raise InvalidRecipient(
+            f"{phone or '(none)'} is not a phone number we can use: {exc.messages[0]}"
+        ) from exc
     if not can_take_sms(number):
         raise InvalidRecipient(f"{number} is not a mobile number, so no SMS can be sent.")
     return number.as_e164

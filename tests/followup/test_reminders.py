@@ -232,7 +232,9 @@ def test_a_landline_cannot_take_an_sms_and_fails_permanently(session_factory, sm
     session_factory(patient=patient, start=timezone.now() + timedelta(hours=10))
     run()
     log = ReminderLog.objects.get()
-    assert log.status == ReminderStatus.FAILED and "not a mobile number" in log.last_error and log.attempts == 1
+    assert (
+        log.status == ReminderStatus.FAILED and "not a mobile number" in log.last_error and log.attempts == 1
+    )
 
 
 def test_run_due_work_runs_every_periodic_job_once(session_factory, sms_outbox):
