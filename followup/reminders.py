@@ -156,7 +156,8 @@ def render_reminder(*, session, channel: str, template: dict | None = None) -> t
 
 
 def _recipient(patient, channel) -> str:
-    return patient.email if channel == ReminderChannel.EMAIL else patient.phone
+    # The phone as pages show it ("07700 900123"); send_sms reads it again with the form's rule.
+    return patient.email if channel == ReminderChannel.EMAIL else str(patient.phone)
 
 
 def _consented(patient, channel) -> bool:

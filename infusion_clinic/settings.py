@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "simple_history",
+    "phonenumber_field",
     "axes",
     "django_celery_beat",
     "pgtrigger",  # PostgreSQL triggers that keep locked records and issued invoices unchanged
@@ -127,6 +128,9 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["infusion_clinic.formats"]
+# django-phonenumber-field: "07700 900123" is read as a UK number and stored as E.164 (patients/phones.py).
+PHONENUMBER_DEFAULT_REGION = "GB"
+PHONENUMBER_DB_FORMAT = "E164"
 
 STATIC_URL = "static/"
 # collectstatic writes here; the Docker image and the production-mode test set their own.

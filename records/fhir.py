@@ -204,7 +204,8 @@ def patient_resource(patient) -> dict:
     ]
     telecom = []
     if patient.phone:
-        telecom.append({"system": "phone", "value": patient.phone})
+        # E.164 (+447700900123), unambiguous outside the UK; a number that cannot be read goes as typed.
+        telecom.append({"system": "phone", "value": patient.phone.as_stored})
     if patient.email:
         telecom.append({"system": "email", "value": patient.email})
     if telecom:
