@@ -42,6 +42,32 @@ WEIGHT_MESSAGES = range_messages("a weight", 20, 300, "kg")
 HEIGHT_MESSAGES = range_messages("a height", 100, 250, "cm")
 
 
+def weight_field(**kwargs):
+    """An adult's weight in kg, 20 to 300, one decimal: the range the model's constraint holds."""
+    return forms.DecimalField(
+        label="Weight (kg)",
+        min_value=Decimal(20),
+        max_value=Decimal(300),
+        decimal_places=1,
+        max_digits=5,
+        error_messages=WEIGHT_MESSAGES,
+        **kwargs,
+    )
+
+
+def height_field(**kwargs):
+    return forms.DecimalField(
+        label="Height (cm)",
+        min_value=Decimal(100),
+        max_value=Decimal(250),
+        decimal_places=1,
+        max_digits=4,
+        required=False,
+        error_messages=HEIGHT_MESSAGES,
+        **kwargs,
+    )
+
+
 class PatientForm(forms.ModelForm):
     # Wider than the model's 10 characters: people type "943 476 5919"; clean() stores digits only.
     nhs_number = forms.CharField(
@@ -98,23 +124,8 @@ class PatientForm(forms.ModelForm):
 
 class WeightForm(forms.Form):
     recorded_on = bounds.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
-    weight_kg = forms.DecimalField(
-        label="Weight (kg)",
-        min_value=Decimal(20),
-        max_value=Decimal(300),
-        decimal_places=1,
-        max_digits=5,
-        error_messages=WEIGHT_MESSAGES,
-    )
-    height_cm = forms.DecimalField(
-        label="Height (cm)",
-        min_value=Decimal(100),
-        max_value=Decimal(250),
-        decimal_places=1,
-        max_digits=4,
-        required=False,
-        error_messages=HEIGHT_MESSAGES,
-    )
+    weight_kg = weight_field()
+    height_cm = height_field()
 
 
 class ReferralForm(forms.ModelForm):
@@ -230,24 +241,8 @@ class EligibilityForm(forms.Form):
         required=False,
         help_text="Tick each one the patient has. Leave all unticked when none applies.",
     )
-    weight_kg = forms.DecimalField(
-        label="Weight (kg)",
-        min_value=Decimal(20),
-        max_value=Decimal(300),
-        decimal_places=1,
-        max_digits=5,
-        help_text="Recorded as a dated weight too.",
-        error_messages=WEIGHT_MESSAGES,
-    )
-    height_cm = forms.DecimalField(
-        label="Height (cm)",
-        min_value=Decimal(100),
-        max_value=Decimal(250),
-        decimal_places=1,
-        max_digits=4,
-        required=False,
-        error_messages=HEIGHT_MESSAGES,
-    )
+    weight_kg = weight_field(help_text="Recorded as a dated weight too.")
+    height_cm = height_field()
     egfr = forms.IntegerField(
         label="eGFR (mL/min/1.73m²)",
         min_value=0,
