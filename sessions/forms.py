@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from infusion_clinic import bounds
+from infusion_clinic.forms import DateInput, TimeInput
 from patients.models import Patient, Referral
 from protocols.models import ProtocolVersion
 
@@ -12,29 +13,6 @@ from .models import Chair, Closure, Location, NurseShift, OpeningHours
 from .slots import Preference
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Put a service's field-keyed messages next to the form's fields; others go on top of the form."""
-    if hasattr(error, "error_dict"):
-        for key, errors in error.error_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", **kwargs)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
