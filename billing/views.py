@@ -10,6 +10,7 @@ from infusion_clinic.forms import service_errors_as_message, service_errors_on
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 from infusion_clinic.reference_data import Kind, ReferenceData
+from infusion_clinic.shortcuts import get_or_404
 
 from . import selectors, services
 from .forms import (
@@ -251,12 +252,7 @@ def invoice_list(request):
 
 
 def _invoice(pk):
-    try:
-        return selectors.invoice_detail(pk)
-    except Invoice.DoesNotExist:
-        from django.http import Http404
-
-        raise Http404("No such invoice") from None
+    return get_or_404(selectors.invoice_detail, pk, message="No such invoice")
 
 
 def _invoice_page(request, invoice, *, credit_form=None):

@@ -76,15 +76,7 @@ def book(request):
     )
     slots = []
     if search.is_bound and search.is_valid():
-        data = search.cleaned_data
-        slots = find_slots(
-            protocol_version=data["protocol_version"],
-            earliest=data["earliest"],
-            preference=data["preference"],
-            chair=data["chair"],
-            patient=data["patient"],
-            count=10,
-        )
+        slots = find_slots(**search.cleaned_data, count=10)
     booking_initial = {}
     if search.is_bound and search.is_valid():
         booking_initial = {
@@ -392,13 +384,7 @@ def rota_week(request):
     form = RotaWeekForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        created = fill_rota_week(
-            location=data["location"],
-            week_starting=data["week_starting"],
-            band_split=data["band_split"],
-            morning_nurses=data["morning_nurses"],
-            afternoon_nurses=data["afternoon_nurses"],
-        )
+        created = fill_rota_week(**data)
         messages.success(
             request, f"Rota for the week of {data['week_starting']:%d %b %Y}: {created} shift(s)."
         )
