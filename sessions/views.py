@@ -95,14 +95,7 @@ def book(request):
             version = data["protocol_version"]
             with service_errors_on(form):
                 if version.course_sessions > 1:
-                    course = booking.book_course(
-                        patient=data["patient"],
-                        protocol_version=version,
-                        chair=data["chair"],
-                        start=data["start"],
-                        booked_by=request.user,
-                        referral=data["referral"],
-                    )
+                    course = booking.book_course(**data, booked_by=request.user)
                     first = course.sessions.order_by("start").first()
                     messages.success(
                         request,
@@ -110,14 +103,7 @@ def book(request):
                         f"first on {timezone.localtime(first.start):%a %d %b %Y %H:%M}.",
                     )
                     return redirect(first)
-                session = booking.book_session(
-                    patient=data["patient"],
-                    protocol_version=version,
-                    chair=data["chair"],
-                    start=data["start"],
-                    booked_by=request.user,
-                    referral=data["referral"],
-                )
+                session = booking.book_session(**data, booked_by=request.user)
                 messages.success(
                     request,
                     f"Booked {data['patient'].full_name} on {timezone.localtime(session.start):%a %d %b %Y %H:%M}.",
