@@ -371,46 +371,46 @@ def invoice_credit(request, pk):
     return _invoice_page(request, _invoice(pk), credit_form=form)
 
 
-@role_required("billing.add_invoice")
-def package_sell(request):
-    form = SellPackageForm(request.POST or None)
+def _draft_invoice_page(request, form, *, draft, drafted, title, intro):
+    """Sell a package or invoice a review: `draft(**form data)` drafts the invoice."""
     if request.method == "POST" and form.is_valid():
-        referral = form.cleaned_data["referral"]
         with service_errors_on(form):
-            invoice = services.sell_package(
-                patient=referral.patient,
-                package=form.cleaned_data["package"],
-                referral=referral,
-                created_by=request.user,
-            )
-            messages.success(request, "Package invoice drafted. Issue it when the patient is ready to pay.")
+            invoice = draft(**form.cleaned_data)
+            messages.success(request, drafted)
             return redirect(invoice)
     return _form_page(
         request,
         form=form,
-        title="Sell a package",
+        title=title,
         back=reverse("billing:invoice_list"),
         section="invoices",
         submit="Draft the invoice",
+        intro=intro,
+    )
+
+
+@role_required("billing.add_invoice")
+def package_sell(request):
+    return _draft_invoice_page(
+        request,
+        SellPackageForm(request.POST or None),
+        draft=lambda referral, package: services.sell_package(
+            patient=referral.patient, package=package, referral=referral, created_by=request.user
+        ),
+        drafted="Package invoice drafted. Issue it when the patient is ready to pay.",
+        title="Sell a package",
         intro="The package's sessions are covered by this one invoice; they are not invoiced again.",
     )
 
 
 @role_required("billing.add_invoice")
 def review_invoice_create(request):
-    form = ReviewInvoiceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with service_errors_on(form):
-            invoice = services.invoice_review(created_by=request.user, **form.cleaned_data)
-            messages.success(request, "Follow-up review invoice drafted.")
-            return redirect(invoice)
-    return _form_page(
+    return _draft_invoice_page(
         request,
-        form=form,
+        ReviewInvoiceForm(request.POST or None),
+        draft=lambda **data: services.invoice_review(created_by=request.user, **data),
+        drafted="Follow-up review invoice drafted.",
         title="Invoice a follow-up review",
-        back=reverse("billing:invoice_list"),
-        section="invoices",
-        submit="Draft the invoice",
         intro="At the review fee in force on the review date for the protocol family and the referral's route.",
     )
 
