@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from infusion_clinic.dates import uk_datetime
+from infusion_clinic.forms import add_service_errors, service_errors_as_message, service_errors_on
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 from patients.models import Patient
@@ -78,7 +79,7 @@ def diary_public(request, token):
         except diaries.DiaryLinkError as error:  # revoked while the form was open
             return _link_error(request, error)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             response = render(
                 request,
@@ -141,16 +142,13 @@ def diary_review(request, patient_id):
     unreviewed_ids = list(diaries.unreviewed_entries(patient).values_list("pk", flat=True))
     form = DiaryReviewForm(request.POST, entry_ids=unreviewed_ids)
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             count = diaries.review_diary_entries(
                 patient=patient,
                 entry_ids=form.cleaned_data["entry"],
                 reviewer=request.user,
                 comment=form.cleaned_data["comment"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
             messages.success(
                 request, f"Reviewed {count} diary entr{'y' if count == 1 else 'ies'} for {patient.full_name}."
             )
@@ -167,11 +165,8 @@ def diary_entry_create(request, patient_id):
     patient = get_object_or_404(Patient, pk=patient_id)
     form = StaffDiaryEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             diaries.record_diary_entry(patient=patient, entered_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
             messages.success(request, f"Diary entry saved for {patient.full_name}.")
             return redirect("followup:patient_diary", patient_id=patient.pk)
     return render(
@@ -201,11 +196,8 @@ def diary_link_create(request, patient_id):
 def diary_link_revoke(request, patient_id, pk):
     patient = get_object_or_404(Patient, pk=patient_id)
     prompt = get_object_or_404(patient.diary_prompts, pk=pk)
-    try:
+    with service_errors_as_message(request):
         diaries.revoke_diary_link(prompt=prompt, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(
             request,
             f"Diary link of {uk_datetime(prompt.created_at)} revoked: it opens nothing now.",

@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from infusion_clinic import bounds
+from infusion_clinic.forms import service_errors_on
 from infusion_clinic.permissions import role_required
+from infusion_clinic.shortcuts import get_or_404
 from protocols.models import ProtocolFamily
 
 from . import selectors, services
@@ -38,15 +40,6 @@ def _can_see_clinical(user) -> bool:
     return user.has_perm("patients.view_clinical")
 
 
-def _add_errors(form, error: ValidationError):
-    """Put a service's field-keyed errors next to the fields the form has; the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --- patients ------------------------------------------------------------------------------------
 
 
@@ -65,11 +58,8 @@ def patient_create(request):
     clinical = _can_see_clinical(request.user)
     form = PatientForm(request.POST or None, clinical=clinical)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             patient = services.create_patient(**form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Registered {patient.full_name}.")
             return redirect(patient)
     return render(request, "patients/patient_form.html", {"form": form, "title": "Register a patient"})
@@ -81,11 +71,8 @@ def patient_edit(request, pk):
     clinical = _can_see_clinical(request.user)
     form = PatientForm(request.POST or None, instance=patient, clinical=clinical)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             services.update_patient(patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Saved {patient.full_name}.")
             return redirect(patient)
     return render(
@@ -97,10 +84,7 @@ def patient_edit(request, pk):
 
 @role_required("patients.view_patient")
 def patient_detail(request, pk):
-    try:
-        patient = selectors.patient_for_detail(pk)
-    except Patient.DoesNotExist as exc:
-        raise Http404("No such patient.") from exc
+    patient = get_or_404(selectors.patient_for_detail, pk, message="No such patient.")
     today = timezone.localdate()
     referrals = [(referral, rtt_clock(referral, today=today)) for referral in patient.referrals.all()]
     weights = list(patient.weights.all())
@@ -135,11 +119,8 @@ def weight_add(request, pk):
     patient = get_object_or_404(Patient, pk=pk)
     form = WeightForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             record = services.record_weight(patient=patient, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Recorded {record.weight_kg} kg for {patient.full_name}.")
             return redirect(patient)
     return render(request, "patients/weight_form.html", {"form": form, "patient": patient})
@@ -159,7 +140,7 @@ def eligibility_assess(request, pk, family):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("contraindications", None)
-        try:
+        with service_errors_on(form):
             services.record_eligibility(
                 patient=patient,
                 family=family,
@@ -168,9 +149,6 @@ def eligibility_assess(request, pk, family):
                 checklist=form.checklist_answers(),
                 **data,
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Eligibility for {family.name} recorded for {patient.full_name}.")
             return redirect(referral or patient)
     return render(
@@ -261,10 +239,7 @@ def _referral_context(request, referral, transition_form=None):
 
 @role_required("patients.view_referral")
 def referral_detail(request, pk):
-    try:
-        referral = selectors.referral_for_detail(pk)
-    except Referral.DoesNotExist as exc:
-        raise Http404("No such referral.") from exc
+    referral = get_or_404(selectors.referral_for_detail, pk, message="No such referral.")
     return render(request, "patients/referral_detail.html", _referral_context(request, referral))
 
 
@@ -275,16 +250,13 @@ def referral_transition(request, pk):
         return redirect(referral)
     form = TransitionForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             services.apply_action(
                 referral=referral,
                 action=form.cleaned_data["action"],
                 by=request.user,
                 note=form.cleaned_data["note"],
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
             if request.POST.get("next") == "triage":
                 return redirect("patients:triage_queue")
@@ -334,11 +306,8 @@ def referral_edit(request, pk):
     referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
     form = ReferralForm(request.POST or None, request.FILES or None, instance=referral, require_letter=False)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             services.update_referral_details(referral=referral, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, "Referral details saved.")
             return redirect(referral)
     return render(request, "patients/referral_form.html", {"form": form, "referral": referral})

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from infusion_clinic.admin_site import ReadOnlyHistoryAdmin
 
 from .models import Prescription, Protocol, ProtocolFamily, ProtocolVersion
 
@@ -18,25 +19,16 @@ class ProtocolAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProtocolVersion)
-class ProtocolVersionAdmin(SimpleHistoryAdmin):
+class ProtocolVersionAdmin(ReadOnlyHistoryAdmin):
     """Read-only: a version is never edited. New versions and verification happen on the clinic pages."""
 
     list_display = ["name", "protocol", "version", "dose_basis", "is_current", "is_example", "verified_at"]
     list_filter = ["protocol__family", "is_current", "is_example"]
     search_fields = ["name", "drug"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Prescription)
-class PrescriptionAdmin(SimpleHistoryAdmin):
+class PrescriptionAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "patient",
         "protocol_version",
@@ -48,12 +40,3 @@ class PrescriptionAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["verdict", "is_active", "family"]
     raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
