@@ -31,6 +31,16 @@ urlpatterns = [
         views.diary_link_revoke,
         name="diary_link_revoke",
     ),
+    path(
+        "patients/follow-up/diaries/<int:patient_id>/links/<int:pk>/send/",
+        views.diary_link_send,
+        name="diary_link_send",
+    ),
+    path(
+        "patients/follow-up/diaries/<int:patient_id>/links/<int:pk>/slip/",
+        views.diary_link_slip,
+        name="diary_link_slip",
+    ),
     path("patients/follow-up/diaries/<int:patient_id>/panel/", views.diary_panel, name="diary_panel"),
     path("patients/follow-up/outcomes/", views.outcome_queue, name="outcome_queue"),
     path("patients/follow-up/outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),

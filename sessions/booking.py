@@ -142,7 +142,9 @@ def _referral_blocker(*, patient, referral, error) -> Blocker:
             who="reception or a pain specialist",
         )
     waiting = (
-        Referral.objects.filter(patient=patient, status__in=AWAITING_DECISION).order_by("-received_on", "-pk").first()
+        Referral.objects.filter(patient=patient, status__in=AWAITING_DECISION)
+        .order_by("-received_on", "-pk")
+        .first()
     )
     if waiting is None:
         if Referral.objects.filter(patient=patient, status__in=BOOKABLE_REFERRAL_STATUSES).exists():
@@ -189,9 +191,7 @@ def _check_bookable(*, patient, protocol_version, on_date, referral, session_cou
     try:
         ensure_eligible(patient=patient, protocol_version=protocol_version, on_date=on_date)
     except ValidationError as error:
-        blockers.append(
-            _eligibility_blocker(patient=patient, protocol_version=protocol_version, error=error)
-        )
+        blockers.append(_eligibility_blocker(patient=patient, protocol_version=protocol_version, error=error))
     try:
         chosen = _referral_for(patient=patient, referral=referral)
     except ValidationError as error:
@@ -216,7 +216,9 @@ def _check_bookable(*, patient, protocol_version, on_date, referral, session_cou
     return blockers, chosen
 
 
-def ensure_bookable(*, patient, protocol_version, on_date: date, referral=None, session_count: int = 1) -> Referral:
+def ensure_bookable(
+    *, patient, protocol_version, on_date: date, referral=None, session_count: int = 1
+) -> Referral:
     """The referral the booking belongs to, or ValidationError (keyed by field) with every blocker."""
     blockers, chosen = _check_bookable(
         patient=patient,

@@ -366,7 +366,9 @@ def find_slots(
             )
             day += timedelta(days=1)
         block_start = block_end + timedelta(days=1)
-    return sorted(found[:count], key=lambda slot: (slot.start, slot.chair.location_id, slot.chair.display_order))
+    return sorted(
+        found[:count], key=lambda slot: (slot.start, slot.chair.location_id, slot.chair.display_order)
+    )
 
 
 def _slots_on_day(

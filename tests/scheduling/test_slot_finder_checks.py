@@ -74,7 +74,9 @@ def reception_client_for(user):
     return client
 
 
-def test_a_patient_with_no_referral_at_all_is_sent_to_register_one(lidocaine, chairs, monday, reception_client):
+def test_a_patient_with_no_referral_at_all_is_sent_to_register_one(
+    lidocaine, chairs, monday, reception_client
+):
     patient = factories.PatientFactory()
     make_eligible(patient, lidocaine.protocol.family)
     response = search(reception_client, patient, lidocaine, monday)
@@ -107,7 +109,11 @@ def test_the_finder_and_book_refuse_for_the_same_reasons(lidocaine, chairs, mond
     blockers = booking.booking_blockers(patient=patient, protocol_version=lidocaine, on_date=monday)
     with pytest.raises(ValidationError) as refused:
         booking.book_session(
-            patient=patient, protocol_version=lidocaine, chair=chairs[0], start=at(monday, 9), booked_by=booker
+            patient=patient,
+            protocol_version=lidocaine,
+            chair=chairs[0],
+            start=at(monday, 9),
+            booked_by=booker,
         )
     assert refused.value.message_dict == {b.field: [b.message] for b in blockers}
     assert not InfusionSession.objects.exists()
