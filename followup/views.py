@@ -207,10 +207,11 @@ def diary_entry_create(request, patient_id):
 def diary_link_create(request, patient_id):
     patient = get_object_or_404(Patient, pk=patient_id)
     prompt = diaries.create_diary_link(patient=patient, created_by=request.user)
+    expires = timezone.localtime(diaries.link_expires_at(prompt))
     messages.success(
         request,
         f"New diary link for {patient.first_name}, working until "
-        f"{timezone.localtime(diaries.link_expires_at(prompt)):%d %b %Y %H:%M}: copy it, send it or print "
+        f"{expires.day} {expires:%b %Y %H:%M}: copy it, send it or print "
         "the slip from this page while it works. Older links no longer work.",
     )
     return redirect(reverse("followup:patient_diary", args=[patient.pk]) + "#diary-link")
