@@ -169,24 +169,28 @@ def _referral_blocker(*, patient, referral, error) -> Blocker:
     )
 
 
+@dataclass(frozen=True)
+class BookingCheck:
+    blockers: list[Blocker]
+    referral: Referral | None  # the referral the booking would belong to, when one is chosen
+
+    def referral_or_raise(self) -> Referral:
+        """The referral, or ValidationError (keyed by field) with every blocker's message."""
+        if self.blockers:
+            errors = {}
+            for blocker in self.blockers:
+                errors.setdefault(blocker.field, []).append(blocker.message)
+            raise ValidationError(errors)
+        return self.referral
+
+
 @transaction.atomic  # the checks of the apps above may lock rows (billing's pre-authorisation)
-def booking_blockers(
+def check_booking(
     *, patient, protocol_version, on_date: date, referral=None, session_count: int = 1
-) -> list[Blocker]:
-    """Everything that stops `patient` being booked on `protocol_version` from `on_date`; [] when
-    nothing does. The one rule for both the slot finder (asked before any slot is shown) and booking
-    (`ensure_bookable`, asked again inside the booking transaction)."""
-    blockers, _referral = _check_bookable(
-        patient=patient,
-        protocol_version=protocol_version,
-        on_date=on_date,
-        referral=referral,
-        session_count=session_count,
-    )
-    return blockers
-
-
-def _check_bookable(*, patient, protocol_version, on_date, referral, session_count):
+) -> BookingCheck:
+    """Everything that stops `patient` being booked on `protocol_version` from `on_date` (no blockers
+    when nothing does). The one rule for both the slot finder (asked before any slot is shown) and
+    booking (asked again inside the booking transaction, after the locks)."""
     blockers = []
     try:
         ensure_eligible(patient=patient, protocol_version=protocol_version, on_date=on_date)
@@ -196,7 +200,7 @@ def _check_bookable(*, patient, protocol_version, on_date, referral, session_cou
         chosen = _referral_for(patient=patient, referral=referral)
     except ValidationError as error:
         blockers.append(_referral_blocker(patient=patient, referral=referral, error=error))
-        return blockers, None
+        return BookingCheck(blockers, None)
     try:
         run_booking_checks(
             patient=patient, referral=chosen, protocol_version=protocol_version, session_count=session_count
@@ -213,26 +217,7 @@ def _check_bookable(*, patient, protocol_version, on_date, referral, session_cou
                     who="reception",
                 )
             )
-    return blockers, chosen
-
-
-def ensure_bookable(
-    *, patient, protocol_version, on_date: date, referral=None, session_count: int = 1
-) -> Referral:
-    """The referral the booking belongs to, or ValidationError (keyed by field) with every blocker."""
-    blockers, chosen = _check_bookable(
-        patient=patient,
-        protocol_version=protocol_version,
-        on_date=on_date,
-        referral=referral,
-        session_count=session_count,
-    )
-    if blockers:
-        errors = {}
-        for blocker in blockers:
-            errors.setdefault(blocker.field, []).append(blocker.message)
-        raise ValidationError(errors)
-    return chosen
+    return BookingCheck(blockers, chosen)
 
 
 def _save_session(session: InfusionSession) -> InfusionSession:
@@ -297,13 +282,13 @@ def book_session(*, patient, protocol_version, chair, start, booked_by, referral
     """Book one session (not part of a course)."""
     _check_start(start)
     _lock(chairs=[chair], patient=patient)
-    referral = ensure_bookable(
+    referral = check_booking(
         patient=patient,
         protocol_version=protocol_version,
         on_date=start.astimezone(_tz()).date(),
         referral=referral,
         session_count=1,
-    )
+    ).referral_or_raise()
     return _new_session(
         patient=patient,
         protocol_version=protocol_version,
@@ -435,13 +420,13 @@ def book_course(*, patient, protocol_version, chair, start, booked_by, referral=
         sessions=protocol_version.course_sessions,
         interval_days=protocol_version.course_interval_days,
     )
-    referral = ensure_bookable(
+    referral = check_booking(
         patient=patient,
         protocol_version=protocol_version,
         on_date=starts[0].astimezone(_tz()).date(),
         referral=referral,
         session_count=len(starts),
-    )
+    ).referral_or_raise()
     course = Course(
         patient=patient, referral=referral, protocol_version=protocol_version, created_by=booked_by
     )

@@ -33,13 +33,13 @@ class SlotSearch:
 
 def slot_search(*, patient, protocol_version, earliest, preference, chair=None, referral=None, count=10):
     """Check the booking first (the same rule Book applies); offer slots only when nothing stops it."""
-    blockers = booking.booking_blockers(
+    blockers = booking.check_booking(
         patient=patient,
         protocol_version=protocol_version,
         on_date=earliest,
         referral=referral,
         session_count=protocol_version.course_sessions,
-    )
+    ).blockers
     slots = []
     if not blockers:
         slots = find_slots(

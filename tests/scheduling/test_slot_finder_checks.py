@@ -106,7 +106,7 @@ def test_a_declined_or_lapsed_assessment_is_a_blocker_too(lidocaine, chairs, mon
 def test_the_finder_and_book_refuse_for_the_same_reasons(lidocaine, chairs, monday, booker):
     patient = factories.PatientFactory()
     factories.ReferralFactory(patient=patient, status="received")
-    blockers = booking.booking_blockers(patient=patient, protocol_version=lidocaine, on_date=monday)
+    blockers = booking.check_booking(patient=patient, protocol_version=lidocaine, on_date=monday).blockers
     with pytest.raises(ValidationError) as refused:
         booking.book_session(
             patient=patient,
