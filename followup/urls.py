@@ -18,6 +18,8 @@ patient_diary_urls = [
     path("entry/", views.diary_entry_create, name="diary_entry_create"),
     path("link/", views.diary_link_create, name="diary_link_create"),
     path("links/<int:pk>/revoke/", views.diary_link_revoke, name="diary_link_revoke"),
+    path("links/<int:pk>/send/", views.diary_link_send, name="diary_link_send"),
+    path("links/<int:pk>/slip/", views.diary_link_slip, name="diary_link_slip"),
     path("panel/", views.diary_panel, name="diary_panel"),
 ]
 

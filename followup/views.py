@@ -131,7 +131,28 @@ def patient_diary(request, patient_id):
             ],
             "link_days": settings.DIARY_LINK_DAYS,
             "now": timezone.now(),
+            "active": _active_link(request, patient),
         },
+    )
+
+
+def _active_link(request, patient):
+    """The working link, for whoever may hand links out: its address, QR code and ways to send it."""
+    if not request.user.has_perm("followup.add_paindiaryentry"):
+        return None
+    prompt = diaries.active_link(patient)
+    if prompt is None:
+        return None
+    url = diaries.link_url(prompt)
+    return SimpleNamespace(
+        prompt=prompt,
+        url=url,
+        qr=diaries.qr_svg(url),
+        expires_at=diaries.link_expires_at(prompt),
+        channels=[
+            (channel, diaries.send_refusal(prompt=prompt, channel=channel)) for channel in ReminderChannel
+        ],
+        sent=list(prompt.messages.select_related("sent_by")[:5]),
     )
 
 
@@ -182,13 +203,57 @@ def diary_entry_create(request, patient_id):
 def diary_link_create(request, patient_id):
     patient = get_object_or_404(Patient, pk=patient_id)
     prompt = diaries.create_diary_link(patient=patient, created_by=request.user)
-    url = request.build_absolute_uri(diaries.link_path(prompt))
+    expires = timezone.localtime(diaries.link_expires_at(prompt))
     messages.success(
         request,
-        f"New diary link for {patient.first_name} (works until "
-        f"{uk_datetime(diaries.link_expires_at(prompt))}): {url}",
+        f"New diary link for {patient.first_name}, working until "
+        f"{uk_datetime(expires)}: copy it, send it or print "
+        "the slip from this page while it works. Older links no longer work.",
     )
-    return redirect("followup:patient_diary", patient_id=patient.pk)
+    return redirect(reverse("followup:patient_diary", args=[patient.pk]) + "#diary-link")
+
+
+@require_POST
+@role_required("followup.add_paindiaryentry")
+def diary_link_send(request, patient_id, pk):
+    patient = get_object_or_404(Patient, pk=patient_id)
+    prompt = get_object_or_404(patient.diary_prompts, pk=pk)
+    channel = request.POST.get("channel", "")
+    try:
+        sent = diaries.send_diary_link(prompt=prompt, channel=channel, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, f"Nothing was sent. {' '.join(exc.messages)}")
+    else:
+        how = f"by {'SMS' if sent.channel == ReminderChannel.SMS else 'email'} to {sent.recipient}"
+        if sent.status == ReminderStatus.SENT:
+            messages.success(request, f"Diary link sent {how}.")
+        elif sent.status == ReminderStatus.UNKNOWN:
+            messages.warning(request, f"The diary link may not have reached {how}: {sent.last_error}")
+        else:
+            messages.error(request, f"The diary link was not sent {how}: {sent.last_error}")
+    return redirect(reverse("followup:patient_diary", args=[patient.pk]) + "#diary-link")
+
+
+@role_required("followup.add_paindiaryentry")
+def diary_link_slip(request, patient_id, pk):
+    """A printable slip to hand the patient: their name, how to use the link, its QR code and expiry."""
+    patient = get_object_or_404(Patient, pk=patient_id)
+    prompt = get_object_or_404(patient.diary_prompts, pk=pk)
+    if prompt != diaries.active_link(patient):
+        messages.error(request, "That diary link no longer works: print the slip of the current link.")
+        return redirect(reverse("followup:patient_diary", args=[patient.pk]) + "#diary-link")
+    url = diaries.link_url(prompt)
+    return render(
+        request,
+        "followup/diary_link_slip.html",
+        {
+            "patient": patient,
+            "url": url,
+            "qr": diaries.qr_svg(url),
+            "expires_at": diaries.link_expires_at(prompt),
+            "clinic_name": settings.CLINIC_NAME,
+        },
+    )
 
 
 @require_POST

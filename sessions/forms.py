@@ -49,17 +49,44 @@ class VersionChoiceField(bounds.ModelChoiceField):
         return f"{obj.name}{course} · {obj.chair_minutes} min in chair"
 
 
+def _limit_referrals(form) -> None:
+    """Offer the chosen patient's referrals only."""
+    patient_id = form.data.get("patient") or form.initial.get("patient")
+    if isinstance(patient_id, Patient):
+        patient_id = patient_id.pk
+    if bounds.parse_id(patient_id):
+        form.fields["referral"].queryset = Referral.objects.filter(patient_id=patient_id)
+
+
+def _check_referral_patient(form, cleaned) -> None:
+    referral, patient = cleaned.get("referral"), cleaned.get("patient")
+    if referral and patient and referral.patient_id != patient.pk:
+        form.add_error("referral", "This referral belongs to another patient.")
+
+
 class SlotSearchForm(forms.Form):
     patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
     protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
     earliest = bounds.DateField(label="Earliest date", widget=DateInput())
     preference = forms.ChoiceField(choices=Preference.choices, initial=Preference.ANY, label="Time of day")
     chair = ChairChoiceField(queryset=_chairs(), required=False, empty_label="Any chair")
+    referral = bounds.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        required=False,
+        empty_label="The accepted referral",
+        help_text="Choose one only when the patient has several accepted referrals.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["protocol_version"].queryset = _versions()
         self.fields["chair"].queryset = _chairs()
+        _limit_referrals(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_referral_patient(self, cleaned)
+        return cleaned
 
     def clean_earliest(self):
         earliest = self.cleaned_data["earliest"]
@@ -90,17 +117,11 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["protocol_version"].queryset = _versions()
         self.fields["chair"].queryset = _chairs()
-        patient_id = self.data.get("patient") or self.initial.get("patient")
-        if isinstance(patient_id, Patient):
-            patient_id = patient_id.pk
-        if bounds.parse_id(patient_id):
-            self.fields["referral"].queryset = Referral.objects.filter(patient_id=patient_id)
+        _limit_referrals(self)
 
     def clean(self):
         cleaned = super().clean()
-        referral, patient = cleaned.get("referral"), cleaned.get("patient")
-        if referral and patient and referral.patient_id != patient.pk:
-            self.add_error("referral", "This referral belongs to another patient.")
+        _check_referral_patient(self, cleaned)
         return cleaned
 
 

@@ -75,15 +75,12 @@ def book(request):
     search = SlotSearchForm(
         request.GET if "protocol_version" in request.GET else None, initial=_search_initial(request)
     )
-    slots = []
-    if search.is_bound and search.is_valid():
-        slots = find_slots(**search.cleaned_data, count=10)
+    found = None
     booking_initial = {}
     if search.is_bound and search.is_valid():
+        found = selectors.slot_search(**search.cleaned_data)
         booking_initial = {
-            "patient": search.cleaned_data["patient"],
-            "protocol_version": search.cleaned_data["protocol_version"],
-            "chair": search.cleaned_data["chair"],
+            key: search.cleaned_data[key] for key in ("patient", "protocol_version", "chair", "referral")
         }
     elif request.GET.get("patient"):
         booking_initial = {"patient": request.GET.get("patient")}
@@ -117,7 +114,12 @@ def book(request):
     return render(
         request,
         "infusion_sessions/book.html",
-        {"search": search, "slots": slots, "form": form},
+        {
+            "search": search,
+            "found": found,
+            "blockers": [(b, request.user.has_perm(b.permission)) for b in found.blockers] if found else [],
+            "form": form,
+        },
         status=status,
     )
 

@@ -144,7 +144,7 @@ def test_reception_finds_slots_and_books_a_course(patient, ketamine, chair, mond
         },
     )
     assert found.status_code == 200
-    slots = found.context["slots"]
+    slots = found.context["found"].slots
     assert len(slots) == 10 and "Book course" in found.content.decode()
     slot = slots[0]
     response = reception_client.post(
