@@ -184,7 +184,7 @@ def referral_intake(request):
         if patient_form is not None:
             patient_form.is_valid()
         referral_form.is_valid()
-        if not referral_form.errors and not (patient_form is not None and patient_form.errors):
+        if referral_form.is_valid() and (patient_form is None or patient_form.is_valid()):
             try:
                 referral = services.register_referral(
                     created_by=request.user,
