@@ -43,7 +43,17 @@ MIGRATION_LINTER_ACKNOWLEDGED = {
     "new nullable column, so existing rows (day NULL) never clash; the diary entry table is small",
 }
 MIGRATION_LINTER_OPTIONS = {
-    "exclude_apps": ["admin", "auth", "contenttypes", "sessions", "django_celery_beat", "axes", "pgtrigger"],
+    "exclude_apps": [
+        "admin",
+        "auth",
+        "contenttypes",
+        "sessions",
+        "django_celery_beat",
+        "axes",
+        "pgtrigger",
+        "otp_totp",
+        "otp_static",
+    ],
     "ignore_name": list(MIGRATION_LINTER_ACKNOWLEDGED),
     "no_cache": True,
 }

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
+from .mfa.middleware import second_factor_pending_allowed
 
 handler400 = "infusion_clinic.views.bad_request"
 handler403 = "infusion_clinic.views.permission_denied"
@@ -12,7 +13,8 @@ handler500 = "infusion_clinic.views.server_error"
 
 auth_patterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signing out is open between the password and the second factor too.
+    path("logout/", second_factor_pending_allowed(auth_views.LogoutView.as_view()), name="logout"),
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
@@ -23,6 +25,7 @@ auth_patterns = [
         name="password_reset_confirm",
     ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("two-factor/", include("infusion_clinic.mfa.urls")),
 ]
 
 urlpatterns = [
