@@ -8,6 +8,8 @@ os.environ.setdefault("DEBUG", "false")
 from .settings import *  # noqa: E402,F403
 from .settings import DATABASES  # noqa: E402
 
+# The production default, whatever the environment says (`make run` empties it for the demo).
+MFA_REQUIRED_ROLES = ["admin", "nurse", "specialist"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -39,6 +40,16 @@ def _add_errors(form, error: ValidationError):
         form.add_error(field if field in form.fields else None, errors)
 
 
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page (the password step), which says so when a demo runs without the second."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        demo = settings.DEBUG and not settings.MFA_REQUIRED_ROLES
+        return {**super().get_context_data(**kwargs), "demo_without_mfa": demo}
+
+
 @second_factor_pending_allowed
 @never_cache
 def verify(request):
@@ -61,7 +72,11 @@ def verify(request):
                 messages.warning(
                     request,
                     f"You signed in with a recovery code; it cannot be used again. {left} left"
-                    + (": make new ones on your two-factor page." if left < 4 else "."),
+                    + (
+                        ": make new ones on your two-factor page (click your name at the top)."
+                        if left < 4
+                        else "."
+                    ),
                 )
             return HttpResponseRedirect(next_url)
     return render(request, "registration/mfa_verify.html", {"form": form, "next": next_url})

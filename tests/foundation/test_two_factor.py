@@ -240,3 +240,13 @@ def test_an_unknown_role_in_the_setting_stops_start_up_with_a_clear_message(sett
     )
     assert result.returncode != 0
     assert "MFA_REQUIRED_ROLES names unknown roles doctor" in result.stderr
+
+
+def test_the_demo_login_page_says_when_two_factor_is_off(client, settings):
+    assert 'data-testid="demo-without-mfa"' not in client.get(reverse("login")).content.decode()
+    settings.DEBUG = True
+    settings.MFA_REQUIRED_ROLES = []
+
+    page = client.get(reverse("login")).content.decode()
+
+    assert "Demo: two-factor sign-in is off (MFA_REQUIRED_ROLES is empty)" in page
