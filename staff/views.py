@@ -7,11 +7,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from infusion_clinic.forms import service_errors_as_message, service_errors_on
+from infusion_clinic.mfa import services as mfa
 from infusion_clinic.permissions import role_required
 from infusion_clinic.shortcuts import get_or_404
 
 from . import services
-from .forms import StaffCreateForm, StaffEditForm, StaffFilterForm
+from .forms import SecondFactorResetForm, StaffCreateForm, StaffEditForm, StaffFilterForm
 
 VIEW = ("auth.view_user", "auth.change_user")
 ADD = ("auth.view_user", "auth.add_user")
@@ -78,7 +79,29 @@ def staff_detail(request, pk):
             "limit": services.CHANGES_SHOWN,
             "is_self": member.pk == request.user.pk,
             "may_manage": services.may_manage(user=member, by=request.user),
+            "second_factor": mfa.status_of(member),
         },
+    )
+
+
+@role_required(*VIEW)
+def staff_reset_second_factor(request, pk):
+    """Confirm with a reason, then remove their authenticator and recovery codes."""
+    member = _get(pk)
+    form = SecondFactorResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with service_errors_on(form):
+            services.reset_second_factor(user=member, by=request.user, **form.cleaned_data)
+            messages.success(
+                request,
+                f"Reset {services.display_name(member)}'s two-factor sign-in: "
+                "they set it up again at their next sign-in.",
+            )
+            return redirect("staff:detail", pk=member.pk)
+    return render(
+        request,
+        "staff/reset_second_factor.html",
+        {"form": form, "member": member, "second_factor": mfa.status_of(member)},
     )
 
 
