@@ -6,6 +6,7 @@ unless it sits in a scroller that says so."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -22,8 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = [(1366, 800), (768, 1024), (390, 844)]
 
 # Every visible element whose box reaches past the viewport, or whose content is wider than its box,
-# unless it is (or sits in) a horizontal scroller: such a scroller must carry a visible cue
-# ([data-scroll-cue]). Visually hidden text (1px boxes) and inline boxes (no width of their own) are
+# unless it sits in a horizontal scroller: such a scroller, when it does scroll, must show a hint
+# (.scroll-cue-hint inside [data-scroll-cue], clinic.css and js/scroll-cue.js). Visually hidden text (1px boxes) and inline boxes (no width of their own) are
 # left out; an input is checked too, so "400" cut to "40" counts.
 OVERFLOW_JS = """
 () => {
@@ -48,14 +49,23 @@ OVERFLOW_JS = """
     if (rect.width <= 1 || rect.height <= 1) continue;
     const scroller = inScroller(el);
     if (scroller) {
-      if (!scroller.closest('[data-scroll-cue]')) problems.push('scrolls without a cue: ' + describe(scroller));
+      const cue = scroller.closest('[data-scroll-cue]');
+      const hint = cue && cue.querySelector('.scroll-cue-hint');
+      if (scroller.scrollWidth > scroller.clientWidth + 1 && !(hint && hint.checkVisibility())) {
+        problems.push('scrolls sideways without a cue: ' + describe(scroller));
+      }
       continue;
     }
     if (rect.right > width + 1 || rect.left < -1) {
       problems.push(`past the screen edge (${Math.round(rect.left)}-${Math.round(rect.right)} of ${width}): ` + describe(el));
       continue;
     }
-    if (style.display !== 'inline' && !scrolls(el) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+    // A box that clips (overflow hidden, an ellipsis, a form field) cuts what does not fit; one that
+    // lets it spill is flagged too, except for Bootstrap's rows, whose gutters reach into the
+    // parent's padding by design.
+    const clips = ['hidden', 'clip'].includes(style.overflowX) || ['INPUT', 'TEXTAREA'].includes(el.tagName);
+    const gutters = [...el.children].some((child) => child.classList.contains('row'));
+    if (style.display !== 'inline' && !scrolls(el) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 && (clips || !gutters)) {
       problems.push(`content cut (${el.scrollWidth} in ${el.clientWidth}): ` + describe(el));
     }
   }
@@ -106,12 +116,10 @@ def _chart_a_wrong_systolic(page):
 def test_the_chairside_pages_fit_a_desk_a_tablet_and_a_phone(page, live_server, clinic_morning_ticking):
     page.clock.install(time=clinic_morning_ticking)
     call_command("seed_demo", stdout=open("/dev/null", "w"))
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects
-    session = _record_with_an_alert(users.get(username="nurse"))
+    session = _record_with_an_alert(get_user_model().objects.get(username="nurse"))
     signoff = InfusionSession.objects.filter(status=SessionStatus.COMPLETED).order_by("-start").first()
-    diary = link_path(create_diary_link(patient=Patient.objects.order_by("pk").first(), created_by=None))
+    patient = Patient.objects.order_by("pk").first()
+    diary = link_path(create_diary_link(patient=patient, created_by=None))
     problems = []
 
     login(page, "reception", "reception-demo")
@@ -130,6 +138,7 @@ def test_the_chairside_pages_fit_a_desk_a_tablet_and_a_phone(page, live_server, 
 
     login(page, "specialist", "specialist-demo")
     problems += check_sizes(page, "specialist", "signoff", f"/sessions/{signoff.pk}/record/")
+    problems += check_sizes(page, "specialist", "diary-entry", f"/patients/follow-up/diaries/{patient.pk}/entry/")
     page.context.clear_cookies()
 
     problems += check_sizes(page, "patient", "diary", diary)
