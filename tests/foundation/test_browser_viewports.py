@@ -133,12 +133,16 @@ def test_the_chairside_pages_fit_a_desk_a_tablet_and_a_phone(page, live_server, 
     problems += check_sizes(page, "nurse", "board", "/sessions/")
     problems += check_sizes(page, "nurse", "record", f"/sessions/{session.pk}/record/")
     expect(page.get_by_test_id("vitals-row").last).to_contain_text("118")
-    problems += check_sizes(page, "nurse", "record-error", f"/sessions/{session.pk}/record/", _chart_a_wrong_systolic)
+    problems += check_sizes(
+        page, "nurse", "record-error", f"/sessions/{session.pk}/record/", _chart_a_wrong_systolic
+    )
     page.context.clear_cookies()
 
     login(page, "specialist", "specialist-demo")
     problems += check_sizes(page, "specialist", "signoff", f"/sessions/{signoff.pk}/record/")
-    problems += check_sizes(page, "specialist", "diary-entry", f"/patients/follow-up/diaries/{patient.pk}/entry/")
+    problems += check_sizes(
+        page, "specialist", "diary-entry", f"/patients/follow-up/diaries/{patient.pk}/entry/"
+    )
     page.context.clear_cookies()
 
     problems += check_sizes(page, "patient", "diary", diary)
