@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .roles import ROLE_KEYS
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp",  # two-factor sign-in (infusion_clinic/mfa/): TOTP apps and recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",  # Content-Security-Policy header (settings below)
     "infusion_clinic.apps.InfusionClinicConfig",
     "patients.apps.PatientsConfig",
     "protocols.apps.ProtocolsConfig",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "infusion_clinic.mfa.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "infusion_clinic.middleware.NoStoreForPatientDataMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -232,6 +236,30 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)  # one clinic day
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere; pages load their scripts and
+# styles from /static/ and set computed positions from static scripts (CSSOM is allowed). `data:` images
+# are Bootstrap's own SVG icons in its CSS (select arrows, check marks, close buttons). Set
+# CSP_REPORT_ONLY=true to send the same policy as Content-Security-Policy-Report-Only (violations are
+# reported in the browser console but nothing is blocked), e.g. to try a new page in production first.
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY
+else:
+    CONTENT_SECURITY_POLICY = _CSP_POLICY
 
 LOGGING = {
     "version": 1,
