@@ -89,8 +89,12 @@ def test_every_roles_main_pages_run_with_no_csp_violation(page, live_server, cli
             _visit(page, path, username, problems, messages)
         if username == "admin":  # every report draws a Chart.js chart from a static script
             page.goto("/reports/")
-            links = page.eval_on_selector_all("main a[href^='/reports/']", "els => els.map(e => e.getAttribute('href'))")
-            reports = sorted({href.split("?")[0] for href in links if not href.split("?")[0].endswith((".csv", ".pdf"))})
+            links = page.eval_on_selector_all(
+                "main a[href^='/reports/']", "els => els.map(e => e.getAttribute('href'))"
+            )
+            reports = sorted(
+                {href.split("?")[0] for href in links if not href.split("?")[0].endswith((".csv", ".pdf"))}
+            )
             assert len(reports) >= 3, reports
             for path in reports:
                 _visit(page, path, username, problems, messages)

@@ -76,6 +76,7 @@ def _assert_static_files_served(opener, base_url: str, html: str) -> list[str]:
         with opener.open(_request(base_url + path), timeout=REQUEST_TIMEOUT) as response:
             assert response.status == 200, path
             assert "immutable" in response.headers["Cache-Control"], path
+            assert "no-store" not in response.headers["Cache-Control"], path  # signed in, still cacheable
             assert response.read(), path
     return paths
 
