@@ -96,7 +96,7 @@ ROLE_PERMISSIONS = {
         "records.add_escalation",
         "protocols.view_protocolfamily",
         "protocols.view_protocolversion",
-        "protocols.prescribe",
+        "patients.prescribe",
     ],
     CLINIC_ADMIN: [
         "patients.view_patient",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import EligibilityAssessment, Patient, Referral, ReferralEvent, WeightRecord
+from .models import EligibilityAssessment, Patient, Prescription, Referral, ReferralEvent, WeightRecord
 
 
 class WeightRecordInline(admin.TabularInline):
@@ -48,3 +48,27 @@ class EligibilityAssessmentAdmin(SimpleHistoryAdmin):
     list_select_related = ("patient", "protocol_family", "assessed_by")
     search_fields = ("patient__last_name", "patient__nhs_number")
     raw_id_fields = ("patient", "referral", "assessed_by")
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "patient",
+        "protocol_version",
+        "dose_mg",
+        "verdict",
+        "prescribed_by",
+        "prescribed_at",
+        "is_active",
+    ]
+    list_filter = ["verdict", "is_active", "family"]
+    raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Prescription, Protocol, ProtocolFamily, ProtocolVersion
+from .models import Protocol, ProtocolFamily, ProtocolVersion
 
 
 @admin.register(ProtocolFamily)
@@ -24,30 +24,6 @@ class ProtocolVersionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "protocol", "version", "dose_basis", "is_current", "is_example", "verified_at"]
     list_filter = ["protocol__family", "is_current", "is_example"]
     search_fields = ["name", "drug"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Prescription)
-class PrescriptionAdmin(SimpleHistoryAdmin):
-    list_display = [
-        "patient",
-        "protocol_version",
-        "dose_mg",
-        "verdict",
-        "prescribed_by",
-        "prescribed_at",
-        "is_active",
-    ]
-    list_filter = ["verdict", "is_active", "family"]
-    raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]
 
     def has_add_permission(self, request):
         return False

@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from patients.selectors import current_prescription
 from protocols import dosing
 from sessions import booking
 from sessions.models import InfusionSession, SessionStatus
@@ -119,14 +120,8 @@ def _start_treatment_clock(*, session, by, on_date):
 
 
 def _prescription(session):
-    """The specialist's active prescription for this session's protocol, when the protocols app has one."""
-    try:
-        from protocols import selectors as protocol_selectors
-    except ImportError:
-        return None
-    if not hasattr(protocol_selectors, "current_prescription"):
-        return None
-    prescription = protocol_selectors.current_prescription(
+    """The specialist's active prescription for this session's protocol, if there is one."""
+    prescription = current_prescription(
         patient=session.patient, family=session.protocol_version.protocol.family
     )
     if (

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
+from protocols.models import ProtocolVersion
+from protocols.seed import seed_protocol_library
+
 from . import factories
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -70,6 +73,16 @@ def specialist(db):
 @pytest.fixture
 def clinic_admin(db):
     return factories.admin_user(username="clinicadmin")
+
+
+@pytest.fixture
+def library(db):
+    """The seeded library, {protocol slug: current version}. Transactional tests flush the migration's rows."""
+    seed_protocol_library()
+    return {
+        v.protocol.slug: v
+        for v in ProtocolVersion.objects.filter(is_current=True).select_related("protocol__family")
+    }
 
 
 def _client_for(user):
