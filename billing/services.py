@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from patients.models import FundingRoute
+from sessions.models import InfusionSession
 
 from .models import (
     ZERO,
@@ -193,8 +194,6 @@ def save_preauthorisation(*, preauth: PreAuthorisation) -> PreAuthorisation:
 
 
 def _sessions_left(preauth: PreAuthorisation, *, exclude_session_pk=None) -> int:
-    from sessions.models import InfusionSession
-
     used = preauth.uses.count()
     pending = InfusionSession.objects.filter(referral_id=preauth.referral_id, status__in=_PENDING_STATUSES)
     if exclude_session_pk:
@@ -220,8 +219,6 @@ def ensure_preauthorisation(*, patient, referral, protocol_version, session_coun
                 "authorisation (number and sessions authorised) before booking."
             }
         )
-    from sessions.models import InfusionSession
-
     used = PreAuthorisationUse.objects.filter(preauthorisation__in=preauths).count()
     pending = InfusionSession.objects.filter(referral=referral, status__in=_PENDING_STATUSES).count()
     left = sum(p.sessions_authorised for p in preauths) - used - pending

@@ -124,8 +124,9 @@ def _free(chair, patient, start, end):
     return not active.filter(chair=chair).exists() and not active.filter(patient=patient).exists()
 
 
-def _write_session(*, patient, version, chair, start, booked_by, check_slot=True):
-    """A session whose start may have passed, written as record_demo.py does, after the slot checks."""
+def _write_session(*, patient, version, chair, start, booked_by, check_slot=True, course=None, sequence=1):
+    """A session whose start may have passed, written directly (booking refuses a past start) after
+    the slot checks."""
     if check_slot:
         if slot_problems(protocol_version=version, chair=chair, start=start, patient=patient, now=start):
             return None
@@ -135,6 +136,8 @@ def _write_session(*, patient, version, chair, start, booked_by, check_slot=True
     session = InfusionSession(
         patient=patient,
         referral=referral,
+        course=course,
+        sequence=sequence,
         protocol_version=version,
         chair=chair,
         start=start,
@@ -155,6 +158,27 @@ def settle_record_times(*, session, completed_at, signed_off_at=None):
         InfusionRecord.objects.filter(session=session).update(signed_off_at=min(signed_off_at, now))
 
 
+def chart_vitals(*, session, by, observed_at, values):
+    """Chart a demo patient's observations, alert and comfortable on air: `values` are systolic,
+    diastolic, HR, RR, SpO2, temperature and pain."""
+    sbp, dbp, hr, rr, spo2, temp, pain = values
+    return services.record_vital_signs(
+        session=session,
+        by=by,
+        observed_at=observed_at,
+        systolic=sbp,
+        diastolic=dbp,
+        heart_rate=hr,
+        respiratory_rate=rr,
+        spo2=spo2,
+        on_oxygen=False,
+        temperature=temp,
+        acvpu="A",
+        sedation="1",
+        pain=pain,
+    )
+
+
 def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
     """Take the session as far towards its aim as the clock allows."""
     if checked_in_at > now:
@@ -171,22 +195,7 @@ def _chart(*, session, nurse, specialist, aim, checked_in_at, now):
         return
     services.start_infusion(session=session, by=nurse, started_at=started)
     for observed_at, key in obs:
-        sbp, dbp, hr, rr, spo2, temp, pain = VITALS[key]
-        services.record_vital_signs(
-            session=session,
-            by=nurse,
-            observed_at=observed_at,
-            systolic=sbp,
-            diastolic=dbp,
-            heart_rate=hr,
-            respiratory_rate=rr,
-            spo2=spo2,
-            on_oxygen=False,
-            temperature=temp,
-            acvpu="A",
-            sedation="1",
-            pain=pain,
-        )
+        chart_vitals(session=session, by=nurse, observed_at=observed_at, values=VITALS[key])
     if aim == IN_PROGRESS or stop > now:
         return
     services.stop_infusion(session=session, by=nurse, reason="Infusion complete", changed_at=stop)
@@ -348,6 +357,21 @@ def seed_history(*, day, chairs, version, users, stdout):
         stdout.write(f"  history: {made} demo sessions over the last four weeks")
 
 
+def _book_first_slot(*, patient, version, earliest, booked_by, stdout):
+    """Book the slot finder's first free slot from `earliest`; the booking, or None."""
+    slots = find_slots(protocol_version=version, earliest=earliest, patient=patient, count=1)
+    if not slots:
+        return None
+    return _book(
+        patient=patient,
+        version=version,
+        chair=slots[0].chair,
+        start=slots[0].start,
+        booked_by=booked_by,
+        stdout=stdout,
+    )
+
+
 def seed_later(*, day, version, ketamine, booked_by, stdout):
     marker = _patient(LATER[0][0])
     if marker is None or marker.infusion_sessions.filter(start__date__gt=day).exists():
@@ -355,16 +379,10 @@ def seed_later(*, day, version, ketamine, booked_by, stdout):
     booked = 0
     for last, ahead in LATER:
         patient = _patient(last)
-        if patient is None:
-            continue
-        slots = find_slots(
-            protocol_version=version, earliest=_weekdays_from(day, ahead), patient=patient, count=1
-        )
-        if slots and _book(
+        if patient is not None and _book_first_slot(
             patient=patient,
             version=version,
-            chair=slots[0].chair,
-            start=slots[0].start,
+            earliest=_weekdays_from(day, ahead),
             booked_by=booked_by,
             stdout=stdout,
         ):
@@ -373,14 +391,8 @@ def seed_later(*, day, version, ketamine, booked_by, stdout):
     # demo/bookings.py may already have booked his ketamine course
     if ketamine is not None and whitfield and not whitfield.courses.exists():
         monday = day + timedelta(days=7 - day.weekday())
-        slots = find_slots(protocol_version=ketamine, earliest=monday, patient=whitfield, count=1)
-        if slots and _book(
-            patient=whitfield,
-            version=ketamine,
-            chair=slots[0].chair,
-            start=slots[0].start,
-            booked_by=booked_by,
-            stdout=stdout,
+        if _book_first_slot(
+            patient=whitfield, version=ketamine, earliest=monday, booked_by=booked_by, stdout=stdout
         ):
             booked += 1
     if booked:

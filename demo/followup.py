@@ -6,12 +6,13 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from demo.day import _chart, _free, _weekdays_from
+from demo.day import _chart, _free, _referral, _weekdays_from, _write_session
 from followup import outcomes
 from followup.models import PainDiaryEntry
-from infusion_clinic.roles import SPECIALIST
+from infusion_clinic.roles import NURSE, RECEPTION, SPECIALIST
 from patients.models import Patient
-from sessions.models import Chair, Course, InfusionSession, Location
+from protocols.models import ProtocolVersion
+from sessions.models import Chair, Course, Location
 
 # days before today, (pain now, average, worst), reviewed?
 COURSE_DIARY = [
@@ -64,21 +65,14 @@ def _finished_course(patient, users):
     """A three-session lidocaine course a few weeks ago, booked on open days within opening hours and
     charted through the session record's services, so each session has its observations and sign-off
     and the first infusion stops the referral's RTT clock."""
-
-    from infusion_clinic.roles import NURSE, RECEPTION
-    from protocols.models import ProtocolVersion
-
     specialist = users[SPECIALIST]
     nurse = users.get(NURSE)
     version = ProtocolVersion.objects.filter(is_current=True, protocol__family__slug="lidocaine").first()
     location = Location.objects.filter(is_active=True).order_by("name").first()
     if version is None or location is None or nurse is None:
         return None
-    referral = (
-        patient.referrals.filter(status__in=("accepted", "in_treatment")).order_by("-received_on").first()
-    )
     course = Course.objects.create(
-        patient=patient, referral=referral, protocol_version=version, created_by=specialist
+        patient=patient, referral=_referral(patient), protocol_version=version, created_by=specialist
     )
     today = timezone.localdate()
     chairs = Chair.objects.filter(location=location, is_active=True).order_by("-display_order")
@@ -89,19 +83,16 @@ def _finished_course(patient, users):
         if chair is None:
             continue
         with transaction.atomic():
-            session = InfusionSession(
+            session = _write_session(
                 patient=patient,
-                referral=referral,
-                course=course,
-                sequence=number,
-                protocol_version=version,
+                version=version,
                 chair=chair,
                 start=start,
-                end=start + version.chair_time,
                 booked_by=users.get(RECEPTION, specialist),
+                check_slot=False,
+                course=course,
+                sequence=number,
             )
-            session.full_clean()
-            session.save()
             _chart(
                 session=session,
                 nurse=nurse,

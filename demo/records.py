@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from demo.day import _is_open, settle_record_times
+from demo.day import _is_open, chart_vitals, settle_record_times
 from infusion_clinic.roles import NURSE, RECEPTION
 from patients.models import WeightRecord
 from protocols.models import ProtocolVersion
@@ -69,22 +69,8 @@ def seed(*, users, stdout):
         booked_by=users.get(RECEPTION, nurse),
     )
     services.start_infusion(session=session, by=nurse, started_at=at(20))
-    for minutes, sbp, dbp, hr, rr, spo2, temp, pain in OBSERVATIONS:
-        services.record_vital_signs(
-            session=session,
-            by=nurse,
-            observed_at=at(minutes),
-            systolic=sbp,
-            diastolic=dbp,
-            heart_rate=hr,
-            respiratory_rate=rr,
-            spo2=spo2,
-            on_oxygen=False,
-            temperature=temp,
-            acvpu="A",
-            sedation="1",
-            pain=pain,
-        )
+    for minutes, *values in OBSERVATIONS:
+        chart_vitals(session=session, by=nurse, observed_at=at(minutes), values=values)
         if minutes == 50:
             services.record_adverse_event(
                 session=session,

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from sessions.models import Course, SessionStatus
+
 from .models import BaselineSource, OutcomeReview, OutcomeReviewStatus, PainDiaryEntry
 
 BASELINE_DAYS = 7
@@ -29,8 +31,6 @@ SUBSTANTIAL = 50
 
 
 def _session_statuses():
-    from sessions.models import SessionStatus
-
     finished = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
     not_counted = (SessionStatus.CANCELLED, SessionStatus.RESCHEDULED, SessionStatus.DID_NOT_ATTEND)
     return finished, not_counted
@@ -144,8 +144,6 @@ def schedule_outcome_reviews(*, course) -> list[OutcomeReview]:
 def create_due_outcome_reviews() -> int:
     """The daily job: schedule reviews for every finished course that lacks them. Returns how many
     courses got reviews. Courses still running are left for a later day."""
-    from sessions.models import Course
-
     finished_statuses, _ = _session_statuses()
     wanted = len(set(settings.OUTCOME_REVIEW_OFFSETS_DAYS))
     candidates = (

@@ -22,6 +22,20 @@ _DAY_BOARD = [
     "infusion_sessions.checkin_session",
 ]
 
+# Every role reads the protocol library.
+_PROTOCOL_LIBRARY = [
+    "protocols.view_protocolfamily",
+    "protocols.view_protocolversion",
+]
+
+# Nurses and specialists both add addenda and escalations to a session record.
+_RECORD_NOTES = [
+    "records.view_addendum",
+    "records.add_addendum",
+    "records.view_escalation",
+    "records.add_escalation",
+]
+
 ROLE_PERMISSIONS = {
     RECEPTION: [
         "patients.view_patient",
@@ -34,8 +48,7 @@ ROLE_PERMISSIONS = {
         "infusion_sessions.change_infusionsession",
         "infusion_sessions.book_session",
         *_DAY_BOARD,
-        "protocols.view_protocolfamily",
-        "protocols.view_protocolversion",
+        *_PROTOCOL_LIBRARY,
         "billing.view_invoice",
         "billing.view_preauthorisation",
         "billing.add_preauthorisation",
@@ -61,12 +74,8 @@ ROLE_PERMISSIONS = {
         "records.add_adverseevent",
         "records.view_ratechange",
         "records.add_ratechange",
-        "records.view_addendum",
-        "records.add_addendum",
-        "records.view_escalation",
-        "records.add_escalation",
-        "protocols.view_protocolfamily",
-        "protocols.view_protocolversion",
+        *_RECORD_NOTES,
+        *_PROTOCOL_LIBRARY,
     ],
     SPECIALIST: [
         "patients.view_patient",
@@ -90,19 +99,14 @@ ROLE_PERMISSIONS = {
         "records.view_ratechange",
         "infusion_sessions.signoff_session",
         "infusion_sessions.amend_session",
-        "records.view_addendum",
-        "records.add_addendum",
-        "records.view_escalation",
-        "records.add_escalation",
-        "protocols.view_protocolfamily",
-        "protocols.view_protocolversion",
+        *_RECORD_NOTES,
+        *_PROTOCOL_LIBRARY,
         "patients.prescribe",
     ],
     CLINIC_ADMIN: [
         "patients.view_patient",
         "patients.view_referral",
-        "protocols.view_protocolfamily",
-        "protocols.view_protocolversion",
+        *_PROTOCOL_LIBRARY,
         "protocols.manage_protocols",
         "infusion_sessions.view_infusionsession",
         "infusion_sessions.manage_chairs",

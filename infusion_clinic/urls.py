@@ -28,6 +28,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include(auth_patterns)),
     path("patients/", include("patients.urls")),
     path("protocols/", include("protocols.urls")),

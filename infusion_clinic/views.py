@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -52,6 +53,13 @@ def healthz(request):
         {"status": "ok" if ok else "unavailable", "database": db_detail, "broker": broker_detail},
         status=200 if ok else 503,
     )
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico before (or instead of) reading the page's <link rel="icon">."""
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))
 
 
 def permission_denied(request, exception=None):

@@ -15,45 +15,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from protocols.seed import EXAMPLE_CONTRAINDICATIONS
+
 from .models import EligibilityAssessment, EligibilityDecision, WeightRecord
 
 WEIGHT_CHANGE_LAPSES_AT = Decimal("0.10")
 
-# The example checklists (docs/clinical-reference.md#eligibility), used while a family's own
-# `contraindications` list is empty.
-FALLBACK_CONTRAINDICATIONS = {
-    "lidocaine": [
-        "Allergy to amide local anaesthetics",
-        "2nd/3rd-degree heart block without a pacemaker",
-        "Recent myocardial infarction",
-        "Severe heart failure",
-        "Severe hepatic impairment",
-        "Uncontrolled epilepsy",
-        "Taking class I antiarrhythmics",
-    ],
-    "ketamine": [
-        "Uncontrolled hypertension",
-        "History of psychosis",
-        "Raised intracranial or intraocular pressure",
-        "Severe cardiac disease",
-        "Pregnancy",
-        "Active substance misuse",
-        "Severe hepatic impairment",
-    ],
-    "magnesium": ["eGFR below 30", "Heart block", "Myasthenia gravis"],
-    "bisphosphonate": [
-        "eGFR below 35 (zoledronic acid) or 30 (pamidronate)",
-        "Corrected calcium below 2.20 mmol/L",
-        "Pregnancy or breastfeeding",
-        "Dental work pending (osteonecrosis of the jaw)",
-    ],
-    "corticosteroid": [
-        "Active infection",
-        "Uncontrolled diabetes",
-        "Active peptic ulcer",
-        "Live vaccine in the last 4 weeks",
-    ],
-}
+# The example checklists (docs/clinical-reference.md#eligibility) the protocol library seeds, used
+# while a family's own `contraindications` list is empty.
+FALLBACK_CONTRAINDICATIONS = EXAMPLE_CONTRAINDICATIONS
 
 # Families where a pregnancy question belongs on the form (their checklists list pregnancy:
 # docs/clinical-reference.md#eligibility).

@@ -153,9 +153,21 @@ class ReferralForm(forms.ModelForm):
             "gp_practice_ods": "A letter and five digits, e.g. A81001.",
         }
 
-    def __init__(self, *args, require_letter: bool = True, **kwargs):
+    REFERRER_FIELDS = ("gp_practice_name", "gp_practice_ods")
+
+    def __init__(self, *args, require_letter: bool = True, patient_form=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.require_letter = require_letter
+        # A new patient's intake asks for the GP practice once, in the patient's part (patient_form,
+        # validated first): a GP referral comes from it (services.register_referral copies it), and a
+        # mistake about it is shown there.
+        self.patient_form = patient_form
+        if patient_form is not None:
+            for name in self.REFERRER_FIELDS:
+                del self.fields[name]
+            self.fields[
+                "source"
+            ].help_text = "A GP referral comes from the patient's GP practice, given above."
         self.fields[
             "letter_file"
         ].help_text = f"{ACCEPTED_LABEL}, at most {settings.REFERRAL_LETTER_MAX_MB} MB."
@@ -167,7 +179,20 @@ class ReferralForm(forms.ModelForm):
         cleaned = super().clean()
         if self.require_letter and not cleaned.get("letter_text") and not cleaned.get("letter_file"):
             self.add_error("letter_text", "Paste the referral letter or upload it.")
+        if self.patient_form is not None:
+            patient_data = getattr(self.patient_form, "cleaned_data", {})
+            for name in self.REFERRER_FIELDS:
+                setattr(self.instance, name, patient_data.get(name, ""))
         return cleaned
+
+    def _update_errors(self, errors):
+        if self.patient_form is not None and hasattr(errors, "error_dict"):
+            for name in self.REFERRER_FIELDS:
+                if name in errors.error_dict:
+                    self.patient_form.add_error(name, errors.error_dict.pop(name))
+            if not errors.error_dict:
+                return
+        super()._update_errors(errors)
 
 
 SELECT = {"class": "form-select"}

@@ -38,6 +38,7 @@ from .models import (
     Prescription,
     Referral,
     ReferralEvent,
+    ReferralSource,
     ReferralStatus,
     WeightRecord,
 )
@@ -139,10 +140,15 @@ def create_referral(*, patient: Patient, created_by, note: str = "", **fields) -
 def register_referral(
     *, created_by, referral_fields: dict, patient: Patient | None = None, patient_fields: dict | None = None
 ) -> Referral:
-    """Reception's intake: an existing patient, or a new one registered in the same transaction."""
+    """Reception's intake: an existing patient, or a new one registered in the same transaction. A GP
+    referral that names no practice comes from the patient's own GP practice."""
     if patient is None:
         patient = create_patient(**(patient_fields or {}))
-    return create_referral(patient=patient, created_by=created_by, **referral_fields)
+    fields = dict(referral_fields)
+    if fields.get("source") == ReferralSource.GP and not fields.get("gp_practice_name"):
+        fields["gp_practice_name"] = patient.gp_practice_name
+        fields["gp_practice_ods"] = fields.get("gp_practice_ods") or patient.gp_practice_ods
+    return create_referral(patient=patient, created_by=created_by, **fields)
 
 
 @transaction.atomic

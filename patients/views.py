@@ -199,11 +199,20 @@ def referral_intake(request):
     data = request.POST or None
     files = request.FILES or None
     patient_form = None if patient else PatientForm(data, prefix="patient", clinical=False)
-    referral_form = ReferralForm(data, files, prefix="referral")
+    referral_form = ReferralForm(
+        data,
+        files,
+        prefix="referral",
+        patient_form=patient_form,
+        initial={name: getattr(patient, name) for name in ReferralForm.REFERRER_FIELDS} if patient else None,
+    )
     if request.method == "POST":
-        # `&`, not `and`: validate both forms so that every mistake is shown at once.
-        forms_valid = referral_form.is_valid() & (patient_form is None or patient_form.is_valid())
-        if forms_valid:
+        # Both forms, so that every mistake is shown at once; the patient's part first: the referral
+        # takes its GP practice from it (and may put a mistake about it there).
+        if patient_form is not None:
+            patient_form.is_valid()
+        referral_form.is_valid()
+        if not referral_form.errors and not (patient_form is not None and patient_form.errors):
             try:
                 referral = services.register_referral(
                     created_by=request.user,
@@ -213,7 +222,9 @@ def referral_intake(request):
                 )
             except ValidationError as exc:
                 # Errors keyed by field land on whichever form has that field.
-                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+                for field, errors in (
+                    exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+                ).items():
                     target = patient_form if patient_form and field in patient_form.fields else referral_form
                     target.add_error(field if field in target.fields else None, errors)
             else:

@@ -60,10 +60,9 @@ class DoseBasis(models.TextChoices):
     FIXED_MG = "fixed_mg", "fixed mg"
 
 
-# The clinical content of a version: never changed once saved (a change is a new version).
-CLINICAL_FIELDS = (
-    "protocol_id",
-    "version",
+# What an admin may change when making a new version (everything clinical except identity), in the
+# order the new-version form shows it.
+EDITABLE_FIELDS = (
     "name",
     "drug",
     "concentration_mg_per_ml",
@@ -74,8 +73,8 @@ CLINICAL_FIELDS = (
     "absolute_max_mg",
     "max_rate_mg_per_hour",
     "max_rate_ml_per_hour",
-    "min_infusion_minutes",
     "infusion_minutes",
+    "min_infusion_minutes",
     "diluent",
     "diluent_volume_ml",
     "setup_minutes",
@@ -88,8 +87,10 @@ CLINICAL_FIELDS = (
     "course_sessions",
     "course_interval_days",
     "note",
-    "is_example",
 )
+
+# The clinical content of a version: never changed once saved (a change is a new version).
+CLINICAL_FIELDS = ("protocol_id", "version", *EDITABLE_FIELDS, "is_example")
 
 
 class ProtocolVersion(models.Model):

@@ -80,6 +80,10 @@ FAMILIES = [
     },
 ]
 
+# Each family's example checklist (docs/clinical-reference.md#eligibility), by family slug: seeded as
+# the family's `contraindications`, and the eligibility form's fallback while a family's list is empty.
+EXAMPLE_CONTRAINDICATIONS = {family["slug"]: family["contraindications"] for family in FAMILIES}
+
 # family slug, protocol slug, protocol name, first version's fields.
 PROTOCOLS = [
     (

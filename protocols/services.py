@@ -4,35 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Protocol, ProtocolVersion
-
-# What an admin may change when making a new version (everything clinical except identity).
-EDITABLE_FIELDS = (
-    "name",
-    "drug",
-    "concentration_mg_per_ml",
-    "dose_basis",
-    "default_dose",
-    "soft_limit",
-    "hard_limit",
-    "absolute_max_mg",
-    "max_rate_mg_per_hour",
-    "max_rate_ml_per_hour",
-    "infusion_minutes",
-    "min_infusion_minutes",
-    "diluent",
-    "diluent_volume_ml",
-    "setup_minutes",
-    "observation_minutes",
-    "observation_interval_minutes",
-    "alert_observation_interval_minutes",
-    "requires_ecg",
-    "monitoring",
-    "contraindications",
-    "course_sessions",
-    "course_interval_days",
-    "note",
-)
+from .models import EDITABLE_FIELDS, Protocol, ProtocolVersion
 
 
 @transaction.atomic

@@ -14,9 +14,9 @@ from sessions.models import InfusionSession
 from . import escalation as services
 from .escalation_forms import EscalationForm
 from .escalation_rules import unescalated_alerts_for
-from .forms import at_session_day
 from .models import Escalation, VitalSigns
 from .news2 import AlertLevel
+from .times import at_session_day
 
 PERMS = ("records.view_vitalsigns", "records.add_escalation")
 

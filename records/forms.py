@@ -1,7 +1,5 @@
 """Forms of the session record. Times are entered as HH:MM on the session's day (UK time)."""
 
-from datetime import datetime
-
 from django import forms
 from django.utils import timezone
 
@@ -21,18 +19,7 @@ from .models import (
     Severity,
     VitalSigns,
 )
-
-
-def now_hhmm():
-    return timezone.localtime().strftime("%H:%M")
-
-
-def at_session_day(session, value):
-    """Combine a time of day with the session's date in UK time; None stays None."""
-    if value is None:
-        return None
-    day = timezone.localtime(session.start).date()
-    return timezone.make_aware(datetime.combine(day, value))
+from .times import INVALID_TIME, TIME_INPUT_FORMATS, now_hhmm
 
 
 class TimeOfDayField(forms.TimeField):
@@ -40,7 +27,7 @@ class TimeOfDayField(forms.TimeField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", now_hhmm)
-        kwargs.setdefault("input_formats", ["%H:%M", "%H.%M", "%H%M"])
+        kwargs.setdefault("input_formats", list(TIME_INPUT_FORMATS))
         kwargs.setdefault(
             "widget",
             forms.TextInput(
@@ -53,7 +40,7 @@ class TimeOfDayField(forms.TimeField):
                 }
             ),
         )
-        kwargs.setdefault("error_messages", {"invalid": "Enter a 24-hour time such as 14:30."})
+        kwargs.setdefault("error_messages", {"invalid": INVALID_TIME})
         super().__init__(*args, **kwargs)
 
 
@@ -65,18 +52,7 @@ class VitalSignsForm(forms.ModelForm):
     class Meta:
         formfield_callback = bounds.formfield
         model = VitalSigns
-        fields = [
-            "systolic",
-            "diastolic",
-            "heart_rate",
-            "respiratory_rate",
-            "spo2",
-            "on_oxygen",
-            "temperature",
-            "acvpu",
-            "sedation",
-            "pain",
-        ]
+        fields = VITAL_FIELDS
         labels = {
             "systolic": "Systolic",
             "diastolic": "Diastolic",

@@ -1,7 +1,8 @@
 """NEWS2 (Royal College of Physicians, 2017): the aggregate early warning score.
 
 Pure functions, no Django: every band is written out as in the RCP chart (the table is in
-docs/clinical-reference.md#news2) so that a reviewer can hold this file next to it. Sedation (POSS,
+docs/clinical-reference.md#news2), one (highest value, score) row each, so that a reviewer can hold
+this file next to it. Sedation (POSS,
 docs/clinical-reference.md#poss) is not part of NEWS2, but a POSS of 3 or 4 is treated like a NEWS2 of 7
 (an urgent alert), so the alert level is decided here too.
 """
@@ -44,42 +45,36 @@ ACVPU_ALERT = "A"
 POSS_UNACCEPTABLE = ("3", "4")
 
 
+# Each parameter's bands as in the RCP chart: (highest value in the band, score), lowest band first;
+# a value above every band scores the last figure.
+RESPIRATION_BANDS = ((8, 3), (11, 1), (20, 0), (24, 2)), 3  # 25+
+SPO2_SCALE1_BANDS = ((91, 3), (93, 2), (95, 1)), 0  # 96+
+SPO2_SCALE2_BANDS = ((83, 3), (85, 2), (87, 1)), 0  # 88+ breathing air
+SPO2_SCALE2_ON_OXYGEN_BANDS = ((83, 3), (85, 2), (87, 1), (92, 0), (94, 1), (96, 2)), 3  # 97+
+SYSTOLIC_BANDS = ((90, 3), (100, 2), (110, 1), (219, 0)), 3  # 220+
+PULSE_BANDS = ((40, 3), (50, 1), (90, 0), (110, 1), (130, 2)), 3  # 131+
+TEMPERATURE_BANDS = (
+    ((Decimal("35.0"), 3), (Decimal("36.0"), 1), (Decimal("38.0"), 0), (Decimal("39.0"), 1)),
+    2,  # 39.1+
+)
+
+
+def _banded(value, bands) -> int:
+    rows, above = bands
+    return next((points for highest, points in rows if value <= highest), above)
+
+
 def respiration_score(rate: int) -> int:
-    if rate <= 8:
-        return 3
-    if rate <= 11:
-        return 1
-    if rate <= 20:
-        return 0
-    if rate <= 24:
-        return 2
-    return 3
+    return _banded(rate, RESPIRATION_BANDS)
 
 
 def spo2_scale1_score(spo2: int) -> int:
-    if spo2 <= 91:
-        return 3
-    if spo2 <= 93:
-        return 2
-    if spo2 <= 95:
-        return 1
-    return 0
+    return _banded(spo2, SPO2_SCALE1_BANDS)
 
 
 def spo2_scale2_score(spo2: int, *, on_oxygen: bool) -> int:
-    if spo2 <= 83:
-        return 3
-    if spo2 <= 85:
-        return 2
-    if spo2 <= 87:
-        return 1
-    if spo2 <= 92 or not on_oxygen:
-        return 0  # 88-92, or 93 and above breathing air
-    if spo2 <= 94:
-        return 1
-    if spo2 <= 96:
-        return 2
-    return 3
+    # 88-92 scores 0 either way; 93 and above scores 0 breathing air, more and more on oxygen.
+    return _banded(spo2, SPO2_SCALE2_ON_OXYGEN_BANDS if on_oxygen else SPO2_SCALE2_BANDS)
 
 
 def air_or_oxygen_score(on_oxygen: bool) -> int:
@@ -87,29 +82,11 @@ def air_or_oxygen_score(on_oxygen: bool) -> int:
 
 
 def systolic_score(systolic: int) -> int:
-    if systolic <= 90:
-        return 3
-    if systolic <= 100:
-        return 2
-    if systolic <= 110:
-        return 1
-    if systolic <= 219:
-        return 0
-    return 3
+    return _banded(systolic, SYSTOLIC_BANDS)
 
 
 def pulse_score(pulse: int) -> int:
-    if pulse <= 40:
-        return 3
-    if pulse <= 50:
-        return 1
-    if pulse <= 90:
-        return 0
-    if pulse <= 110:
-        return 1
-    if pulse <= 130:
-        return 2
-    return 3
+    return _banded(pulse, PULSE_BANDS)
 
 
 def consciousness_score(acvpu: str) -> int:
@@ -123,16 +100,7 @@ def temperature_to_one_decimal(temperature) -> Decimal:
 
 
 def temperature_score(temperature) -> int:
-    t = temperature_to_one_decimal(temperature)
-    if t <= Decimal("35.0"):
-        return 3
-    if t <= Decimal("36.0"):
-        return 1
-    if t <= Decimal("38.0"):
-        return 0
-    if t <= Decimal("39.0"):
-        return 1
-    return 2
+    return _banded(temperature_to_one_decimal(temperature), TEMPERATURE_BANDS)
 
 
 def band_for(*, total: int, sub_scores) -> str:

@@ -15,6 +15,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from patients import services as patient_services
+from patients.models import ReferralStatus
 from patients.selectors import current_prescription
 from protocols import dosing
 from sessions import booking
@@ -40,6 +42,7 @@ from .models import (
     VitalSigns,
 )
 from .selectors import delivered_so_far, rate_basis
+from .times import INVALID_TIME, at_session_day, parse_time_of_day
 
 OPEN_STATUSES = (SessionStatus.CHECKED_IN, SessionStatus.IN_PROGRESS)
 LOCKED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
@@ -101,21 +104,13 @@ def _check_time(field, moment, *, not_before, not_before_label):
 
 
 def _start_treatment_clock(*, session, by, on_date):
-    """The first infusion stops the referral's RTT clock (patients app). Their service refuses a
-    referral that is not accepted; the infusion itself must not fail on that, so only an accepted
-    (or already in-treatment) referral is passed on."""
-    try:
-        from patients import services as patient_services
-    except ImportError:
-        return
+    """The first infusion stops the referral's RTT clock. The patients' service refuses a referral that
+    is not accepted; the infusion itself must not fail on that, so only an accepted (or already
+    in-treatment) referral is passed on."""
     if session.referral_id is None:
-        if hasattr(patient_services, "start_treatment_for_patient"):
-            patient_services.start_treatment_for_patient(patient=session.patient, by=by, on_date=on_date)
+        patient_services.start_treatment_for_patient(patient=session.patient, by=by, on_date=on_date)
         return
-    if hasattr(patient_services, "start_treatment") and session.referral.status in (
-        "accepted",
-        "in_treatment",
-    ):
+    if session.referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_TREATMENT):
         patient_services.start_treatment(referral=session.referral, by=by, on_date=on_date)
 
 
@@ -212,9 +207,7 @@ def start_infusion(
         reason="",
         soft_limit_reason=soft_reason,
     )
-    session.status = SessionStatus.IN_PROGRESS
-    session._history_user = by
-    session.save(update_fields=["status"])
+    _save(session, by=by, status=SessionStatus.IN_PROGRESS)
     _start_treatment_clock(session=session, by=by, on_date=timezone.localdate(started_at))
     return record
 
@@ -236,21 +229,35 @@ def _add_rate_change(*, session, by, kind, at, rate, reason, soft_limit_reason="
     return change
 
 
-def _running_record(session, *, states, field="reason") -> InfusionRecord:
+def _lock_running(session, *, states) -> tuple[InfusionSession, InfusionRecord]:
+    """Lock the session of an open record whose infusion is in one of `states`."""
+    session = _lock(session)
+    _ensure_open(session)
     record = _record(session)
     if record is None:
         _refuse(NON_FIELD_ERRORS, "Start the infusion first.")
     if record.state not in states:
         _refuse(NON_FIELD_ERRORS, f"The infusion is {record.get_state_display().lower()}.")
-    return record
+    return session, record
 
 
-def _check_change_time(field, at, session, record):
+def _change_time(changed_at, session, record):
+    """When a change to the infusion happens (now unless given): not before the last change."""
+    changed_at = changed_at or timezone.now()
     last = RateChange.objects.filter(session=session).order_by("-changed_at", "-id").first()
     bound, label = record.started_at, "the infusion started"
     if last is not None and last.changed_at > bound:
         bound, label = last.changed_at, "the last change to the infusion"
-    _check_time(field, at, not_before=bound, not_before_label=label)
+    _check_time("changed_at", changed_at, not_before=bound, not_before_label=label)
+    return changed_at
+
+
+def _save(row, *, by, **changes):
+    """Change some fields of a row and save only those, with `by` in its history."""
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row._history_user = by
+    row.save(update_fields=list(changes))
 
 
 def _required_reason(reason):
@@ -279,15 +286,12 @@ def _judge_rate(
 def change_rate(
     *, session, by, rate_ml_per_h, reason: str, changed_at=None, soft_limit_reason: str = ""
 ) -> RateChange:
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.RUNNING,))
+    session, record = _lock_running(session, states=(InfusionState.RUNNING,))
     reason = _required_reason(reason)
     rate, soft_reason = _judge_rate(session, record, rate_ml_per_h, soft_limit_reason=soft_limit_reason)
     if rate == record.current_rate_ml_per_h:
         _refuse("rate_ml_per_h", f"The infusion already runs at {rate} mL/h.")
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     change = _add_rate_change(
         session=session,
         by=by,
@@ -297,26 +301,19 @@ def change_rate(
         reason=reason,
         soft_limit_reason=soft_reason,
     )
-    record.current_rate_ml_per_h = rate
-    record._history_user = by
-    record.save(update_fields=["current_rate_ml_per_h"])
+    _save(record, by=by, current_rate_ml_per_h=rate)
     return change
 
 
 @transaction.atomic
 def pause_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.RUNNING,))
+    session, record = _lock_running(session, states=(InfusionState.RUNNING,))
     reason = _required_reason(reason)
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     change = _add_rate_change(
         session=session, by=by, kind=RateChangeKind.PAUSE, at=changed_at, rate=0, reason=reason
     )
-    record.state = InfusionState.PAUSED
-    record._history_user = by
-    record.save(update_fields=["state"])
+    _save(record, by=by, state=InfusionState.PAUSED)
     return change
 
 
@@ -324,13 +321,10 @@ def pause_infusion(*, session, by, reason: str, changed_at=None) -> RateChange:
 def resume_infusion(
     *, session, by, rate_ml_per_h=None, reason: str = "", changed_at=None, soft_limit_reason: str = ""
 ) -> RateChange:
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.PAUSED,))
+    session, record = _lock_running(session, states=(InfusionState.PAUSED,))
     rate = rate_ml_per_h if rate_ml_per_h not in (None, "") else record.current_rate_ml_per_h
     rate, soft_reason = _judge_rate(session, record, rate, soft_limit_reason=soft_limit_reason)
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     change = _add_rate_change(
         session=session,
         by=by,
@@ -340,10 +334,7 @@ def resume_infusion(
         reason=(reason or "").strip(),
         soft_limit_reason=soft_reason,
     )
-    record.state = InfusionState.RUNNING
-    record.current_rate_ml_per_h = rate
-    record._history_user = by
-    record.save(update_fields=["state", "current_rate_ml_per_h"])
+    _save(record, by=by, state=InfusionState.RUNNING, current_rate_ml_per_h=rate)
     return change
 
 
@@ -389,13 +380,10 @@ def _pump_volume(value, record):
 def stop_infusion(*, session, by, reason: str, changed_at=None, pump_volume_ml=None) -> RateChange:
     """Stop the infusion. A stop before the planned volume has run needs a reason other than
     'complete'; the pump's own volume infused may be entered and is compared with the record's."""
-    session = _lock(session)
-    _ensure_open(session)
-    record = _running_record(session, states=(InfusionState.RUNNING, InfusionState.PAUSED))
+    session, record = _lock_running(session, states=(InfusionState.RUNNING, InfusionState.PAUSED))
     reason = _required_reason(reason)
     pump_volume = _pump_volume(pump_volume_ml, record)
-    changed_at = changed_at or timezone.now()
-    _check_change_time("changed_at", changed_at, session, record)
+    changed_at = _change_time(changed_at, session, record)
     changes = list(RateChange.objects.filter(session=session).order_by("changed_at", "id"))
     given = delivered_so_far(record=record, changes=changes, until=changed_at)
     if not given.is_complete(rate_ml_per_h=record.rate_ml_per_h) and _says_complete(reason):
@@ -407,13 +395,32 @@ def stop_infusion(*, session, by, reason: str, changed_at=None, pump_volume_ml=N
     change = _add_rate_change(
         session=session, by=by, kind=RateChangeKind.STOP, at=changed_at, rate=0, reason=reason
     )
-    record.state = InfusionState.STOPPED
-    record.stopped_at = changed_at
-    record.stop_reason = reason
-    record.pump_volume_ml = pump_volume
-    record._history_user = by
-    record.save(update_fields=["state", "stopped_at", "stop_reason", "pump_volume_ml"])
+    _save(
+        record,
+        by=by,
+        state=InfusionState.STOPPED,
+        stopped_at=changed_at,
+        stop_reason=reason,
+        pump_volume_ml=pump_volume,
+    )
     return change
+
+
+def _save_charted(row, *, field, at, session, by) -> InfusionRecord | None:
+    """Save a charted row (observations, an adverse event) timed no earlier than charting starts.
+
+    Returns the session's infusion record (None before the infusion starts)."""
+    row.full_clean()
+    record = _record(session)
+    _check_time(
+        field,
+        at,
+        not_before=charting_starts_at(session, record),
+        not_before_label="check-in" if session.checked_in_at else "the infusion started",
+    )
+    row._history_user = by
+    row.save()
+    return record
 
 
 @transaction.atomic
@@ -431,16 +438,7 @@ def record_vital_signs(*, session, by, observed_at, **values) -> VitalSigns:
         spo2_scale2=session.patient.news2_spo2_scale2,
         **values,
     )
-    vitals.full_clean()
-    record = _record(session)
-    _check_time(
-        "observed_at",
-        observed_at,
-        not_before=charting_starts_at(session, record),
-        not_before_label="check-in" if session.checked_in_at else "the infusion started",
-    )
-    vitals._history_user = by
-    vitals.save()
+    _save_charted(vitals, field="observed_at", at=observed_at, session=session, by=by)
     return vitals
 
 
@@ -461,16 +459,7 @@ def record_adverse_event(
         notes=notes or "",
         recorded_by=by,
     )
-    event.full_clean()
-    record = _record(session)
-    _check_time(
-        "occurred_at",
-        occurred_at,
-        not_before=charting_starts_at(session, record),
-        not_before_label="check-in" if session.checked_in_at else "the infusion started",
-    )
-    event._history_user = by
-    event.save()
+    record = _save_charted(event, field="occurred_at", at=occurred_at, session=session, by=by)
     reason = f"Adverse event: {event.label}"
     if (
         record is not None
@@ -509,14 +498,8 @@ def complete_session(*, session, by, note: str = "") -> InfusionRecord:
     if not VitalSigns.objects.filter(session=session).exists():
         _refuse(NON_FIELD_ERRORS, "Chart at least one set of observations before completing.")
     ensure_alerts_escalated(session=session, doing="completing")
-    record.completed_at = timezone.now()
-    record.completed_by = by
-    record.completion_note = (note or "").strip()
-    record._history_user = by
-    record.save(update_fields=["completed_at", "completed_by", "completion_note"])
-    session.status = SessionStatus.COMPLETED
-    session._history_user = by
-    session.save(update_fields=["status"])
+    _save(record, by=by, completed_at=timezone.now(), completed_by=by, completion_note=(note or "").strip())
+    _save(session, by=by, status=SessionStatus.COMPLETED)
 
     for completed in hooks.on_completed:  # billing's invoice (billing/apps.py)
         completed(session=session)
@@ -532,14 +515,8 @@ def sign_off_session(*, session, by, note: str = "") -> InfusionRecord:
         _refuse(NON_FIELD_ERRORS, "Only a completed session can be signed off.")
     ensure_alerts_escalated(session=session, doing="signing off")
     record = _record(session)
-    record.signed_off_at = timezone.now()
-    record.signed_off_by = by
-    record.signoff_note = (note or "").strip()
-    record._history_user = by
-    record.save(update_fields=["signed_off_at", "signed_off_by", "signoff_note"])
-    session.status = SessionStatus.SIGNED_OFF
-    session._history_user = by
-    session.save(update_fields=["status"])
+    _save(record, by=by, signed_off_at=timezone.now(), signed_off_by=by, signoff_note=(note or "").strip())
+    _save(session, by=by, status=SessionStatus.SIGNED_OFF)
     return record
 
 
@@ -645,17 +622,18 @@ def amend_adverse_event(*, adverse_event, by, field: str, value, reason: str) ->
 
 def _rate_change_time(session, value):
     """A corrected time as the record's forms take it: HH:MM on the session's day (UK time)."""
-    from .forms import TimeOfDayField, at_session_day
-
     if isinstance(value, datetime):
         return value
     if isinstance(value, str):
         value = value.strip()
         if not value:
             _refuse("value", "Enter the time as HH:MM.")
-        value = TimeOfDayField().clean(value)
+        try:
+            value = parse_time_of_day(value)
+        except ValidationError:
+            _refuse("value", INVALID_TIME)
     if not isinstance(value, time):
-        _refuse("value", "Enter a 24-hour time such as 14:30.")
+        _refuse("value", INVALID_TIME)
     return at_session_day(session, value)
 
 

@@ -17,6 +17,7 @@ from sessions.models import InfusionSession, SessionStatus
 from . import forms, services
 from .models import InfusionState
 from .selectors import record_page
+from .times import at_session_day
 
 VIEW_PERMS = ("records.view_vitalsigns",)
 CHART_PERMS = ("infusion_sessions.chart_session",)
@@ -183,7 +184,7 @@ def session_record_start(request, pk):
         services.start_infusion(
             session=session,
             by=request.user,
-            started_at=forms.at_session_day(session, data["started_at"]),
+            started_at=at_session_day(session, data["started_at"]),
             override_dose=data["dose"],
             soft_limit_reason=data["soft_limit_reason"],
         )
@@ -210,7 +211,7 @@ def session_record_infusion(request, pk, action):
 
     def call(data):
         values = dict(data)
-        values["changed_at"] = forms.at_session_day(session, values["changed_at"])
+        values["changed_at"] = at_session_day(session, values["changed_at"])
         service(session=session, by=request.user, **values)
 
     return _handle(request, pk, form=form, key=key, call=call, success=success, anchor="infusion")
@@ -226,7 +227,7 @@ def session_record_event(request, pk):
         services.record_adverse_event(
             session=session,
             by=request.user,
-            occurred_at=forms.at_session_day(session, data["occurred_at"]),
+            occurred_at=at_session_day(session, data["occurred_at"]),
             event_type=data["event_type"],
             other_text=data["other_text"],
             severity=data["severity"],
@@ -364,7 +365,7 @@ def session_record_vitals(request, pk):
             vitals = services.record_vital_signs(
                 session=session,
                 by=request.user,
-                observed_at=forms.at_session_day(session, form.cleaned_data["observed_at"]),
+                observed_at=at_session_day(session, form.cleaned_data["observed_at"]),
                 **form.service_values(),
             )
         except ValidationError as exc:

@@ -2,8 +2,6 @@
 with the data. The monthly NHS activity per commissioner is billing's (billing/selectors.py), not here.
 
 Every report returns a Report: the rows for the table and the CSV, the columns, totals and chart data.
-Reports that read another app's model (AdverseEvent, OutcomeReview) look it up at run time and say
-"not available" when that model does not exist in this deployment.
 """
 
 from collections import OrderedDict
@@ -11,13 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.apps import apps
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
+from followup.models import OutcomeReview
 from patients.models import FundingRoute, Referral, ReferralStatus
 from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
+from records.models import AdverseEvent
 from sessions.models import ACTIVE_STATUSES, Chair, Closure, InfusionSession, OpeningHours, SessionStatus
 
 DONE = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
@@ -92,6 +91,14 @@ class Usage:
     @property
     def utilisation(self) -> Decimal | None:
         return _pct(self.booked, self.open)
+
+    def figures(self) -> dict:
+        """The report's three columns of this usage."""
+        return {
+            "booked_hours": self.booked_hours,
+            "open_hours": self.open_hours,
+            "utilisation": self.utilisation,
+        }
 
 
 @dataclass
@@ -223,15 +230,7 @@ def chair_usage_rows(days, weeks, rows) -> list[dict]:
         for period, dates, cells in (("week", weeks, row.weeks), ("day", days, row.days)):
             for d, cell in zip(dates, cells, strict=True):
                 out.append(
-                    {
-                        "location": row.location,
-                        "chair": chair,
-                        "period": period,
-                        "date": d,
-                        "booked_hours": cell.booked_hours,
-                        "open_hours": cell.open_hours,
-                        "utilisation": cell.utilisation,
-                    }
+                    {"location": row.location, "chair": chair, "period": period, "date": d, **cell.figures()}
                 )
     return out
 
@@ -245,24 +244,8 @@ def utilisation(start: date, end: date) -> Report:
             total.add(cell.booked, cell.open)
         for total, cell in zip(clinic_weeks, place.weeks, strict=True):
             total.add(cell.booked, cell.open)
-    rows = [
-        {
-            "day": d,
-            "booked_hours": cell.booked_hours,
-            "open_hours": cell.open_hours,
-            "utilisation": cell.utilisation,
-        }
-        for d, cell in zip(days, clinic_days, strict=True)
-    ]
-    week_rows = [
-        {
-            "week": w,
-            "booked_hours": cell.booked_hours,
-            "open_hours": cell.open_hours,
-            "utilisation": cell.utilisation,
-        }
-        for w, cell in zip(weeks, clinic_weeks, strict=True)
-    ]
+    rows = [{"day": d, **cell.figures()} for d, cell in zip(days, clinic_days, strict=True)]
+    week_rows = [{"week": w, **cell.figures()} for w, cell in zip(weeks, clinic_weeks, strict=True)]
     # From minutes, not from the rounded daily hours, so that it matches the per-location totals.
     total = Usage()
     for cell in clinic_days:
@@ -275,11 +258,7 @@ def utilisation(start: date, end: date) -> Report:
             ("utilisation", "Utilisation %"),
         ],
         rows=rows,
-        totals={
-            "booked_hours": total.booked_hours,
-            "open_hours": total.open_hours,
-            "utilisation": total.utilisation,
-        },
+        totals=total.figures(),
         chart={
             "labels": [r["day"].strftime("%-d %b") for r in rows],
             "values": [float(r["utilisation"]) if r["utilisation"] is not None else None for r in rows],
@@ -429,15 +408,7 @@ WAITING_LIST_COLUMNS = [
 # --- outcomes by protocol -------------------------------------------------------------------------
 
 
-def _model(label, name):
-    try:
-        return apps.get_model(label, name)
-    except LookupError:
-        return None
-
-
 def outcomes(start: date, end: date) -> Report:
-    OutcomeReview = _model("followup", "OutcomeReview")
     columns = [
         ("protocol", "Protocol"),
         ("review", "Review"),
@@ -447,13 +418,6 @@ def outcomes(start: date, end: date) -> Report:
         ("responders_50", "50% responders"),
         ("share_50", "Share at 50% (%)"),
     ]
-    if OutcomeReview is None:
-        return Report(
-            columns=columns,
-            rows=[],
-            available=False,
-            unavailable_reason="Outcome reviews are not recorded in this installation yet.",
-        )
     lo, hi = _bounds(start, end)
     data = (
         OutcomeReview.objects.filter(status="completed", completed_at__gte=lo, completed_at__lt=hi)
@@ -515,7 +479,6 @@ def _offset_label(days: int) -> str:
 
 
 def adverse_events(start: date, end: date) -> Report:
-    AdverseEvent = _model("records", "AdverseEvent")
     columns = [
         ("protocol", "Protocol"),
         ("infusions", "Infusions given"),
@@ -523,13 +486,6 @@ def adverse_events(start: date, end: date) -> Report:
         ("severe", "Severe"),
         ("per_100", "Events per 100 infusions"),
     ]
-    if AdverseEvent is None:
-        return Report(
-            columns=columns,
-            rows=[],
-            available=False,
-            unavailable_reason="Adverse events are not recorded in this installation yet.",
-        )
     lo, hi = _bounds(start, end)
     infusions = dict(
         InfusionSession.objects.filter(start__gte=lo, start__lt=hi, status__in=DONE)

@@ -334,6 +334,15 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
+def _release(session, *, status, by, reason, now):
+    """Cancelled or moved: the chair is free again; under 48 hours before the start it is late."""
+    session.status = status
+    session.cancelled_at = now
+    session.cancelled_by = by
+    session.cancel_reason = reason
+    session.late_cancellation = session.start - now < LATE_CANCELLATION
+
+
 @transaction.atomic
 def cancel_session(*, session, by, reason: str, now=None) -> InfusionSession:
     """Cancel a booked or checked-in session; under 48 hours before its start it is a late cancellation."""
@@ -344,11 +353,7 @@ def cancel_session(*, session, by, reason: str, now=None) -> InfusionSession:
         raise ValidationError(
             {"status": f"A session that is {session.get_status_display().lower()} cannot be cancelled."}
         )
-    session.status = SessionStatus.CANCELLED
-    session.cancelled_at = now
-    session.cancelled_by = by
-    session.cancel_reason = reason
-    session.late_cancellation = session.start - now < LATE_CANCELLATION
+    _release(session, status=SessionStatus.CANCELLED, by=by, reason=reason, now=now)
     session.full_clean()
     session.save()
     return session
@@ -396,11 +401,7 @@ def check_in(*, session, by, now=None) -> InfusionSession:
 
 
 def _mark_rescheduled(*, session, by, reason, now):
-    session.status = SessionStatus.RESCHEDULED
-    session.cancelled_at = now
-    session.cancelled_by = by
-    session.cancel_reason = reason
-    session.late_cancellation = session.start - now < LATE_CANCELLATION
+    _release(session, status=SessionStatus.RESCHEDULED, by=by, reason=reason, now=now)
     session.save()
 
 

@@ -267,3 +267,13 @@ def todays_sessions(*, statuses=None):
     if statuses:
         qs = qs.filter(status__in=statuses)
     return qs.order_by("start", "chair__display_order")
+
+
+def next_session_day(*, statuses=None):
+    """The first day after today with a session (dashboard cards on a closed day), or None."""
+    tz = _tz()
+    qs = InfusionSession.objects.filter(start__gte=_at(timezone.localdate() + timedelta(days=1), 0, tz))
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    first = qs.order_by("start").values_list("start", flat=True).first()
+    return timezone.localtime(first, tz).date() if first else None

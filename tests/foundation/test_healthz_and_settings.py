@@ -112,3 +112,12 @@ def test_tasks_run_in_process_when_no_broker_is_configured():
         timeout=60,
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, "django.db.backends.sqlite3"]
+
+
+def test_the_favicon_is_public_and_every_page_names_it(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.ico"
+    login = client.get("/accounts/login/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in login
+    assert 'rel="apple-touch-icon"' in login

@@ -139,6 +139,12 @@ def test_it_serves_pages_and_hashed_static_files_with_debug_off_under_gunicorn(t
             timeout=30,
         )
         assert healthcheck.returncode == 0, healthcheck.stderr
+
+        # The favicon a browser asks for on every page: a redirect to the hashed file, which is served.
+        with opener.open(_request(base_url + "/favicon.ico"), timeout=REQUEST_TIMEOUT) as response:
+            assert response.status == 200
+            assert re.search(r"/static/img/favicon\.[0-9a-f]{12}\.ico$", response.url), response.url
+            assert response.headers["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -44,8 +44,8 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     page.fill("#id_patient-gp_practice_name", "Heaton Moor Medical Group")
     page.fill("#id_patient-gp_practice_ods", "P88012")
     page.fill("#id_patient-allergies", "Codeine (vomiting)")
-    page.fill("#id_referral-gp_practice_name", "Heaton Moor Medical Group")
-    page.fill("#id_referral-gp_practice_ods", "P88012")
+    # The GP practice is asked for once: a GP referral comes from the patient's practice.
+    expect(page.locator("#id_referral-gp_practice_name")).to_have_count(0)
     page.select_option("#id_referral-condition", "neuropathic")
     page.fill("#id_referral-prior_treatments", "Pregabalin, amitriptyline, TENS")
     page.fill(

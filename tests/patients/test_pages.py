@@ -179,8 +179,6 @@ def intake(**changes):
     data.update(
         {
             "referral-source": "gp",
-            "referral-gp_practice_name": "Riverside Medical Practice",
-            "referral-gp_practice_ods": "P84001",
             "referral-received_on": timezone.localdate().isoformat(),
             "referral-condition": "crps",
             "referral-prior_treatments": "Gabapentin",
@@ -233,13 +231,35 @@ def test_an_insured_referral_needs_insurer_and_policy_but_not_yet_preauthorisati
         ({"referral-commissioner": ""}, "commissioner", "needs the commissioner"),
         ({"referral-letter_text": ""}, "letter_text", "Paste the referral letter or upload it"),
         ({"referral-condition": "other"}, "condition_other", "Describe the condition"),
-        ({"referral-gp_practice_name": ""}, "gp_practice_name", "referring GP practice"),
+        ({"patient-gp_practice_name": ""}, "patient-gp_practice_name", "referring GP practice"),
     ],
 )
 def test_it_refuses_bad_referral_details_next_to_the_field(reception_client, changes, field, message):
     response = reception_client.post(reverse("patients:referral_intake"), intake(**changes))
-    assert_field_error(response, f"id_referral-{field}", message)
+    assert_field_error(
+        response, f"id_{field}" if field.startswith("patient-") else f"id_referral-{field}", message
+    )
     assert not Referral.objects.exists() and not Patient.objects.exists()
+
+
+def test_a_new_patients_intake_asks_for_the_gp_practice_once_and_the_referral_comes_from_it(
+    reception_client,
+):
+    page = reception_client.get(reverse("patients:referral_intake")).content.decode()
+    assert page.count('name="patient-gp_practice_name"') == 1
+    assert "referral-gp_practice_name" not in page
+    reception_client.post(reverse("patients:referral_intake"), intake())
+    referral = Referral.objects.get()
+    assert (referral.gp_practice_name, referral.gp_practice_ods) == ("Riverside Medical Practice", "P84001")
+
+
+def test_an_existing_patients_referral_starts_from_their_gp_practice(reception_client, patient):
+    patient.gp_practice_name = "Moss Side Health Centre"
+    patient.save()
+    page = reception_client.get(
+        reverse("patients:referral_intake") + f"?patient={patient.pk}"
+    ).content.decode()
+    assert f'name="referral-gp_practice_name" value="{patient.gp_practice_name}"' in page
 
 
 def test_the_intake_refuses_a_duplicate_nhs_number_and_saves_neither(reception_client):
@@ -251,6 +271,7 @@ def test_the_intake_refuses_a_duplicate_nhs_number_and_saves_neither(reception_c
 
 def test_a_referral_for_an_existing_patient_keeps_the_patient(reception_client, patient):
     data = {k: v for k, v in intake().items() if k.startswith("referral-")}
+    data["referral-gp_practice_name"] = "Riverside Medical Practice"
     reception_client.post(
         reverse("patients:referral_intake") + f"?patient={patient.pk}", {**data, "patient": patient.pk}
     )

@@ -318,6 +318,32 @@ def test_dashboard_cards_show_todays_arrivals_and_sessions(today_session, recept
     assert name in nurse_client.get(reverse("dashboard")).content.decode()
 
 
+def test_on_a_closed_day_the_dashboard_points_at_the_next_day_with_sessions(
+    time_machine, patient, lidocaine, chair, booker, reception, nurse
+):
+    """Saturday evening: nothing today, Monday's sessions are booked; the cards say so and link there."""
+    time_machine.move_to(at(date(2026, 12, 5), 23, 50), tick=False)
+    reception_client, nurse_client = client_for(reception), client_for(nurse)
+    booking.book_session(
+        patient=patient,
+        protocol_version=lidocaine,
+        chair=chair,
+        start=at(date(2026, 12, 7), 9),
+        booked_by=booker,
+    )
+    for client in (reception_client, nurse_client):
+        html = client.get(reverse("dashboard")).content.decode()
+        assert "The next sessions are on <strong>Monday 7 Dec 2026</strong>" in html
+        assert "?date=2026-12-07" in html
+        assert "Open the board for Mon 7 Dec" in html
+
+
+def test_with_nothing_booked_the_dashboard_cards_keep_the_plain_empty_state(clinic_morning, nurse_client):
+    html = nurse_client.get(reverse("dashboard")).content.decode()
+    assert "No infusions booked today." in html
+    assert "The next sessions are on" not in html
+
+
 # --- clinic set-up ---------------------------------------------------------------------------
 
 

@@ -1,12 +1,11 @@
 """Seed a believable demo clinic. Idempotent: running it again changes nothing that exists."""
 
-from importlib import import_module
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo import billing, bookings, day, followup, pathways, patients, protocols, records, sessions
 from infusion_clinic.roles import CLINIC_ADMIN, NURSE, RECEPTION, SPECIALIST
 
 # username, password, first name, last name, role. Listed in README.md; demo only.
@@ -17,17 +16,17 @@ DEMO_USERS = [
     ("admin", "admin-demo", "Alex", "Morgan", CLINIC_ADMIN),
 ]
 
-# Each app seeds its own part, in this order; a module that does not exist yet is skipped.
+# Each part of the demo seeds itself, in this order.
 SEEDERS = [
-    "demo.billing",
-    "demo.protocols",
-    "demo.sessions",
-    "demo.patients",
-    "demo.bookings",
-    "demo.records",
-    "demo.day",
-    "demo.followup",
-    "demo.pathways",  # last: referrals, sessions and invoices agree
+    billing,
+    protocols,
+    sessions,
+    patients,
+    bookings,
+    records,
+    day,
+    followup,
+    pathways,  # last: referrals, sessions and invoices agree
 ]
 
 
@@ -48,14 +47,8 @@ class Command(BaseCommand):
                 user.save()
             user.groups.add(Group.objects.get(name=role))
             users[role] = user
-        for module_name in SEEDERS:
-            try:
-                module = import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name != module_name:
-                    raise
-                continue
-            module.seed(users=users, stdout=self.stdout)
+        for seeder in SEEDERS:
+            seeder.seed(users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000/ with:"))
         for username, password, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {role:<16} {username:<11} password: {password}")
