@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from infusion_clinic.dates import uk_date
 from patients.models import FundingRoute
 from sessions.models import InfusionSession
 
@@ -45,12 +45,7 @@ PRIVATE_ROUTES = (FundingRoute.SELF_PAY, FundingRoute.INSURED)
 _PENDING_STATUSES = ("booked", "checked_in", "in_progress")
 
 
-def display_date(value: date) -> str:
-    """25 Nov 2026, as the pages show dates."""
-    return date_format(value, "j M Y")
-
-
-_d = display_date
+_d = uk_date
 
 
 # --- prices ---------------------------------------------------------------------------------------

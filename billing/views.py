@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from infusion_clinic import bounds
 from infusion_clinic.csv_export import table_csv_response
+from infusion_clinic.dates import uk_date
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 
@@ -68,7 +69,7 @@ def price_create(request):
             messages.success(
                 request,
                 f"Price added: {price.protocol_family} {price.get_funding_route_display().lower()}"
-                f" GBP {price.session_price} a session from {services.display_date(price.effective_from)}.",
+                f" GBP {price.session_price} a session from {uk_date(price.effective_from)}.",
             )
             return redirect("billing:price_list")
     return _form_page(
@@ -113,7 +114,7 @@ def price_change(request, pk):
         else:
             messages.success(
                 request,
-                f"New price GBP {new.session_price} applies from {services.display_date(new.effective_from)}.",
+                f"New price GBP {new.session_price} applies from {uk_date(new.effective_from)}.",
             )
             return redirect("billing:price_list")
     return _form_page(
@@ -122,7 +123,7 @@ def price_change(request, pk):
         title=f"Change the {price.protocol_family} {price.get_funding_route_display().lower()} price",
         back=reverse("billing:price_list"),
         submit="Change price",
-        intro=f"The current price (GBP {price.session_price} a session, from {services.display_date(price.effective_from)}) "
+        intro=f"The current price (GBP {price.session_price} a session, from {uk_date(price.effective_from)}) "
         "ends the day before the new one starts.",
     )
 

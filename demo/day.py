@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_format
 from infusion_clinic.roles import NURSE, RECEPTION, SPECIALIST
 from patients.models import Patient
 from protocols.models import ProtocolVersion
@@ -305,7 +306,7 @@ def seed_board(*, day, today, now, chairs, version, users, stdout):
                 now=now,
             )
     if made:
-        stdout.write(f"  day board for {day:%a %d %b}: {made} demo sessions")
+        stdout.write(f"  day board for {uk_format(day, 'weekday_day_month')}: {made} demo sessions")
 
 
 def seed_history(*, day, chairs, version, users, stdout):

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from followup import messaging
 from followup.reminders import quiet_hours_end
+from infusion_clinic.dates import uk_format
 from patients.models import Patient
 from sessions.models import ACTIVE_STATUSES, InfusionSession
 
@@ -241,7 +242,7 @@ def chart_data(*, patient, days: int = 120) -> dict:
         "worst": [{"x": ms(r[0]), "y": r[3]} for r in rows],
         "unreviewed": [{"x": ms(r[0]), "y": r[3]} for r in rows if r[4] is None],
         "sessions": [
-            {"x": ms(start), "label": f"Infusion {timezone.localtime(start):%d %b}"}
+            {"x": ms(start), "label": f"Infusion {uk_format(start, 'day_month')}"}
             for start in sessions.values_list("start", flat=True)
         ],
     }

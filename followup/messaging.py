@@ -19,7 +19,6 @@ SMS backends (settings.SMS_BACKEND, a dotted path):
 import fcntl
 import http.client
 import json
-import re
 import smtplib
 import sys
 import threading
@@ -29,10 +28,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.message import DNS_NAME
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from patients.phones import can_take_sms, parse_phone
 
 
 class DeliveryError(Exception):
@@ -64,16 +66,18 @@ class Sms:
     key: str = ""  # idempotency key: the same message always carries the same key
 
 
-_UK_MOBILE = re.compile(r"^(?:\+44|0044|0)(7\d{9})$")
-
-
-def normalise_uk_mobile(phone: str) -> str:
-    """'07700 900123' -> '+447700900123'. A number that is not a UK mobile cannot take an SMS."""
-    digits = re.sub(r"[\s\-()]", "", phone or "")
-    match = _UK_MOBILE.match(digits)
-    if not match:
-        raise InvalidRecipient(f"{phone!r} is not a UK mobile number, so no SMS can be sent.")
-    return "+44" + match.group(1)
+def normalise_sms_number(phone) -> str:
+    """'07700.900123' -> '+447700900123', read by the same rule as the patient form (patients.phones).
+    A number the form would refuse, or one that is not a mobile, cannot take an SMS."""
+    try:
+        number = parse_phone(phone)
+    except ValidationError as exc:
+        raise InvalidRecipient(
+            f"{phone or '(none)'} is not a phone number we can use: {exc.messages[0]}"
+        ) from exc
+    if not can_take_sms(number):
+        raise InvalidRecipient(f"{number} is not a mobile number, so no SMS can be sent.")
+    return number.as_e164
 
 
 class BaseSMSBackend:
@@ -189,7 +193,7 @@ def get_sms_backend() -> BaseSMSBackend:
 
 def send_sms(*, to: str, body: str, key: str = "") -> str:
     return get_sms_backend().send(
-        Sms(to=normalise_uk_mobile(to), body=body, sender=settings.SMS_SENDER, key=key)
+        Sms(to=normalise_sms_number(to), body=body, sender=settings.SMS_SENDER, key=key)
     )
 
 

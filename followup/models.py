@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from infusion_clinic.dates import uk_date, uk_datetime
+
 __all__ = [
     "PAIN_VALIDATORS",
     "SleepQuality",
@@ -126,7 +128,7 @@ class PainDiaryEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"Diary {self.recorded_at:%d %b %Y %H:%M}: now {self.pain_now}, worst {self.pain_worst}"
+        return f"Diary {uk_datetime(self.recorded_at)}: now {self.pain_now}, worst {self.pain_worst}"
 
     def clean(self):
         errors = {}
@@ -185,7 +187,7 @@ class DiaryPrompt(models.Model):
         ]
 
     def __str__(self):
-        return f"Diary link for {self.patient} ({self.prompted_on:%d %b %Y})"
+        return f"Diary link for {self.patient} ({uk_date(self.prompted_on)})"
 
 
 class Pgic(models.IntegerChoices):
@@ -290,7 +292,7 @@ class OutcomeReview(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.offset_days}-day review of course {self.course_id} (due {self.due_on:%d %b %Y})"
+        return f"{self.offset_days}-day review of course {self.course_id} (due {uk_date(self.due_on)})"
 
     def get_absolute_url(self):
         return reverse("followup:outcome_detail", args=[self.pk])

@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from django.template import Context, Engine
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_format, uk_time
 from sessions.models import InfusionSession, SessionStatus
 
 from .messaging import AmbiguousDelivery, DeliveryError, send_email, send_sms
@@ -126,8 +127,8 @@ def reminder_context(session) -> dict:
     local = timezone.localtime(session.start)
     return {
         "first_name": session.patient.first_name,
-        "date": f"{local:%a} {local.day} {local:%b}",
-        "time": f"{local:%H:%M}",
+        "date": uk_format(local, "weekday_day_month"),
+        "time": uk_time(local),
         "location": session.chair.location.name,
         "clinic_name": settings.CLINIC_NAME,
     }
@@ -155,7 +156,8 @@ def render_reminder(*, session, channel: str, template: dict | None = None) -> t
 
 
 def _recipient(patient, channel) -> str:
-    return patient.email if channel == ReminderChannel.EMAIL else patient.phone
+    # The phone as pages show it ("07700 900123"); send_sms reads it again with the form's rule.
+    return patient.email if channel == ReminderChannel.EMAIL else str(patient.phone)
 
 
 def _consented(patient, channel) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from infusion_clinic.dates import uk_datetime
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 from patients.models import Patient
@@ -190,7 +191,7 @@ def diary_link_create(request, patient_id):
     messages.success(
         request,
         f"New diary link for {patient.first_name} (works until "
-        f"{timezone.localtime(diaries.link_expires_at(prompt)):%d %b %Y %H:%M}): {url}",
+        f"{uk_datetime(diaries.link_expires_at(prompt))}): {url}",
     )
     return redirect("followup:patient_diary", patient_id=patient.pk)
 
@@ -207,7 +208,7 @@ def diary_link_revoke(request, patient_id, pk):
     else:
         messages.success(
             request,
-            f"Diary link of {timezone.localtime(prompt.created_at):%d %b %Y %H:%M} revoked: it opens nothing now.",
+            f"Diary link of {uk_datetime(prompt.created_at)} revoked: it opens nothing now.",
         )
     return redirect("followup:patient_diary", patient_id=patient.pk)
 

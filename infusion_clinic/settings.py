@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "simple_history",
+    "phonenumber_field",
     "axes",
     "django_celery_beat",
     "pgtrigger",  # PostgreSQL triggers that keep locked records and issued invoices unchanged
@@ -87,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "infusion_clinic.context_processors.clinic",
             ],
+            # Project-wide filters and page parts, so that no template has to load them.
+            "builtins": ["infusion_clinic.templatetags.uk_dates", "infusion_clinic.templatetags.page_parts"],
         },
     },
 ]
@@ -125,6 +128,9 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["infusion_clinic.formats"]
+# django-phonenumber-field: "07700 900123" is read as a UK number and stored as E.164 (patients/phones.py).
+PHONENUMBER_DEFAULT_REGION = "GB"
+PHONENUMBER_DB_FORMAT = "E164"
 
 STATIC_URL = "static/"
 # collectstatic writes here; the Docker image and the production-mode test set their own.

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from infusion_clinic.dates import uk_date
 from protocols.seed import EXAMPLE_CONTRAINDICATIONS
 
 from .models import EligibilityAssessment, EligibilityDecision, WeightRecord
@@ -81,7 +82,7 @@ def lapse_reason(*, assessment: EligibilityAssessment, on_date: date, weights=No
     """
     if on_date > valid_until(assessment):
         return (
-            f"the eligibility assessment of {assessment.assessed_on:%d %b %Y} has lapsed "
+            f"the eligibility assessment of {uk_date(assessment.assessed_on)} has lapsed "
             f"(older than {valid_days()} days)"
         )
     if assessment.weight_kg:
@@ -98,7 +99,7 @@ def lapse_reason(*, assessment: EligibilityAssessment, on_date: date, weights=No
         ):
             return (
                 f"the weight has changed by more than 10% since the assessment "
-                f"({assessment.weight_kg} kg then, {newer.weight_kg} kg on {newer.recorded_on:%d %b %Y})"
+                f"({assessment.weight_kg} kg then, {newer.weight_kg} kg on {uk_date(newer.recorded_on)})"
             )
     return None
 

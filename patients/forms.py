@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from infusion_clinic import bounds
+from infusion_clinic.dates import uk_date
 from protocols.selectors import current_versions
 
 from .eligibility import contraindication_checklist, pregnancy_is_relevant
@@ -41,6 +42,32 @@ def range_messages(what: str, low, high, unit: str = "") -> dict:
 
 WEIGHT_MESSAGES = range_messages("a weight", 20, 300, "kg")
 HEIGHT_MESSAGES = range_messages("a height", 100, 250, "cm")
+
+
+def weight_field(**kwargs):
+    """An adult's weight in kg, 20 to 300, one decimal: the range the model's constraint holds."""
+    return forms.DecimalField(
+        label="Weight (kg)",
+        min_value=Decimal(20),
+        max_value=Decimal(300),
+        decimal_places=1,
+        max_digits=5,
+        error_messages=WEIGHT_MESSAGES,
+        **kwargs,
+    )
+
+
+def height_field(**kwargs):
+    return forms.DecimalField(
+        label="Height (cm)",
+        min_value=Decimal(100),
+        max_value=Decimal(250),
+        decimal_places=1,
+        max_digits=4,
+        required=False,
+        error_messages=HEIGHT_MESSAGES,
+        **kwargs,
+    )
 
 
 class PatientForm(forms.ModelForm):
@@ -99,23 +126,8 @@ class PatientForm(forms.ModelForm):
 
 class WeightForm(forms.Form):
     recorded_on = bounds.DateField(widget=DateInput(), input_formats=DATE_FORMATS, initial=timezone.localdate)
-    weight_kg = forms.DecimalField(
-        label="Weight (kg)",
-        min_value=Decimal(20),
-        max_value=Decimal(300),
-        decimal_places=1,
-        max_digits=5,
-        error_messages=WEIGHT_MESSAGES,
-    )
-    height_cm = forms.DecimalField(
-        label="Height (cm)",
-        min_value=Decimal(100),
-        max_value=Decimal(250),
-        decimal_places=1,
-        max_digits=4,
-        required=False,
-        error_messages=HEIGHT_MESSAGES,
-    )
+    weight_kg = weight_field()
+    height_cm = height_field()
 
 
 class ReferralForm(forms.ModelForm):
@@ -231,24 +243,8 @@ class EligibilityForm(forms.Form):
         required=False,
         help_text="Tick each one the patient has. Leave all unticked when none applies.",
     )
-    weight_kg = forms.DecimalField(
-        label="Weight (kg)",
-        min_value=Decimal(20),
-        max_value=Decimal(300),
-        decimal_places=1,
-        max_digits=5,
-        help_text="Recorded as a dated weight too.",
-        error_messages=WEIGHT_MESSAGES,
-    )
-    height_cm = forms.DecimalField(
-        label="Height (cm)",
-        min_value=Decimal(100),
-        max_value=Decimal(250),
-        decimal_places=1,
-        max_digits=4,
-        required=False,
-        error_messages=HEIGHT_MESSAGES,
-    )
+    weight_kg = weight_field(help_text="Recorded as a dated weight too.")
+    height_cm = height_field()
     egfr = forms.IntegerField(
         label="eGFR (mL/min/1.73m²)",
         min_value=0,
@@ -328,5 +324,5 @@ class PrescribeForm(forms.Form):
         referrals = patient.referrals.order_by("-received_on", "-id")
         self.fields["referral"].queryset = referrals
         self.fields["referral"].label_from_instance = lambda r: (
-            f"{r.get_condition_display()}, received {r.received_on:%d %b %Y}"
+            f"{r.get_condition_display()}, received {uk_date(r.received_on)}"
         )

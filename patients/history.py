@@ -8,6 +8,8 @@ patient page."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from infusion_clinic.dates import uk_date
+
 from .models import Patient
 from .validators import format_nhs_number
 
@@ -52,7 +54,7 @@ def _display(model_field, value) -> str:
     if model_field.name == "nhs_number":
         return format_nhs_number(value)
     if hasattr(value, "strftime"):
-        return value.strftime("%d %b %Y")
+        return uk_date(value)
     return str(value)
 
 

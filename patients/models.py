@@ -6,7 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from infusion_clinic.dates import uk_date
+
 from .letters import ReferralLetterField, referral_letter_path, validate_referral_letter
+from .phones import PhoneNumberField
 from .validators import (
     format_nhs_number,
     normalise_nhs_number,
@@ -14,7 +17,6 @@ from .validators import (
     validate_gp_ods_code,
     validate_nhs_number,
     validate_postcode,
-    validate_uk_phone,
 )
 
 
@@ -42,7 +44,12 @@ class Patient(models.Model):
     address_line2 = models.CharField("address line 2", max_length=200, blank=True)
     town = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
-    phone = models.CharField("UK phone", max_length=20, blank=True, validators=[validate_uk_phone])
+    phone = PhoneNumberField(
+        "phone",
+        max_length=20,
+        blank=True,
+        help_text="A UK number, e.g. 07700 900123, or an international one starting with +.",
+    )
     email = models.EmailField(blank=True)
     consent_sms = models.BooleanField("consents to SMS reminders", default=False)
     consent_email = models.BooleanField("consents to email reminders", default=False)
@@ -147,7 +154,7 @@ class WeightRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.weight_kg} kg on {self.recorded_on:%d %b %Y}"
+        return f"{self.weight_kg} kg on {uk_date(self.recorded_on)}"
 
 
 class Condition(models.TextChoices):

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_date
 from protocols.dosing import FIELD_WEIGHT, OVER_SOFT_LIMIT, calculate_dose
 from protocols.models import ProtocolVersion
 
@@ -131,7 +132,7 @@ def create_referral(*, patient: Patient, created_by, note: str = "", **fields) -
         to_status=S.RECEIVED,
         at=referral.status_changed_at,
         by=created_by,
-        note=note or f"Referral received on {referral.received_on:%d %b %Y}.",
+        note=note or f"Referral received on {uk_date(referral.received_on)}.",
     )
     return referral
 
@@ -237,7 +238,7 @@ def start_treatment(*, referral: Referral, by, on_date: date) -> Referral:
         referral=referral,
         to_status=S.IN_TREATMENT,
         by=by,
-        note=f"First infusion on {on_date:%d %b %Y}.",
+        note=f"First infusion on {uk_date(on_date)}.",
         on_date=on_date,
     )
 

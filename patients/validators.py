@@ -1,8 +1,11 @@
-"""NHS number (Modulus 11: docs/clinical-reference.md#nhs-number), UK postcode and phone validation."""
+"""NHS number (Modulus 11: docs/clinical-reference.md#nhs-number), UK postcode and GP ODS code validation.
+Phone numbers: phones.py."""
 
 import re
 
 from django.core.exceptions import ValidationError
+
+from .phones import validate_phone
 
 NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 # ASCII digits only: Python's \d also matches full-width, Arabic-Indic and Devanagari digits, which
@@ -67,22 +70,8 @@ def validate_postcode(value: str) -> None:
         raise ValidationError("Enter a UK postcode, e.g. M14 5TQ.", code="postcode")
 
 
-# UK phone numbers: 01/02/03 landlines, 07 mobiles, 08 non-geographic; +44 or 0044 in place of 0.
-_PHONE_RE = re.compile(r"^0[1-9]\d{8,9}$")
-
-
-def normalise_phone(value: str) -> str:
-    digits = re.sub(r"[\s\-().]", "", value or "")
-    if digits.startswith("+44"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("0044"):
-        digits = "0" + digits[4:]
-    return digits
-
-
-def validate_uk_phone(value: str) -> None:
-    if value and not _PHONE_RE.match(normalise_phone(value)):
-        raise ValidationError("Enter a UK phone number, e.g. 07700 900123 or 0161 496 0123.", code="uk_phone")
+# Phone numbers are read by django-phonenumber-field in phones.py. Migration 0002 names this validator.
+validate_uk_phone = validate_phone
 
 
 # A GP practice's ODS code is a letter and five digits (e.g. A81001): docs/clinical-reference.md#ods-codes.

@@ -39,6 +39,8 @@ from fractions import Fraction
 
 from django.conf import settings
 
+from infusion_clinic.dates import uk_date
+
 from .models import DoseBasis
 
 WITHIN_LIMITS = "ok"
@@ -297,15 +299,15 @@ def calculate_dose(
             )
         if weight_recorded_on > on_date:
             return refuse(
-                f"The weight was recorded on {weight_recorded_on:%d %b %Y}, after the dose date "
-                f"{on_date:%d %b %Y}.",
+                f"The weight was recorded on {uk_date(weight_recorded_on)}, after the dose date "
+                f"{uk_date(on_date)}.",
                 FIELD_WEIGHT,
                 basis_dose=basis_dose,
             )
         age = (on_date - weight_recorded_on).days
         if age > max_weight_age_days:
             return refuse(
-                f"The latest weight ({_fmt(weight)} kg on {weight_recorded_on:%d %b %Y}) is {age} days old; "
+                f"The latest weight ({_fmt(weight)} kg on {uk_date(weight_recorded_on)}) is {age} days old; "
                 f"a {unit} dose needs a weight from the last {max_weight_age_days} days. Weigh the patient again.",
                 FIELD_WEIGHT,
                 basis_dose=basis_dose,

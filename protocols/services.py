@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_date
+
 from .models import EDITABLE_FIELDS, Protocol, ProtocolVersion
 
 
@@ -41,9 +43,7 @@ def mark_verified(*, version: ProtocolVersion, by) -> ProtocolVersion:
     """A clinic admin confirms a version's values for this clinic; the banner goes."""
     version = ProtocolVersion.objects.select_for_update().get(pk=version.pk)
     if version.verified_at is not None:
-        raise ValidationError(
-            {"version": f"Already verified on {timezone.localtime(version.verified_at):%d %b %Y}."}
-        )
+        raise ValidationError({"version": f"Already verified on {uk_date(version.verified_at)}."})
     version.verified_at = timezone.now()
     version.verified_by = by
     version.save(update_fields=["verified_at", "verified_by"])

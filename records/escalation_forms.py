@@ -1,7 +1,8 @@
 """The escalation entry form: the alert it answers, who was informed, when, the action and the outcome."""
 
 from django import forms
-from django.utils import timezone
+
+from infusion_clinic.dates import uk_time
 
 from .forms import TimeOfDayField
 from .models import Escalation, EscalationAction
@@ -11,7 +12,7 @@ def alert_label(v) -> str:
     level = "urgent" if v.alert_level >= 2 else "alert"
     reds = f", scoring 3: {', '.join(v.red_parameters)}" if v.red_parameters else ""
     poss = f", POSS {v.sedation}" if v.sedation_unacceptable else ""
-    return f"{timezone.localtime(v.observed_at):%H:%M} · NEWS2 {v.news2_total} ({level}{reds}{poss})"
+    return f"{uk_time(v.observed_at)} · NEWS2 {v.news2_total} ({level}{reds}{poss})"
 
 
 class EscalationForm(forms.Form):

@@ -10,7 +10,8 @@ so that the record page, the services, the day board and the dashboard agree (an
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+
+from infusion_clinic.dates import uk_time
 
 from .models import Escalation, VitalSigns
 from .news2 import AlertLevel
@@ -69,7 +70,7 @@ def ensure_alerts_escalated(*, session, doing: str):
                 code="unescalated_alert",
                 params={
                     "level": level,
-                    "time": f"{timezone.localtime(first.observed_at):%H:%M}",
+                    "time": uk_time(first.observed_at),
                     "more": more,
                     "doing": doing,
                 },

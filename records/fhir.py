@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_datetime
 from patients.models import Sex
 from sessions.models import SessionStatus
 
@@ -203,7 +204,8 @@ def patient_resource(patient) -> dict:
     ]
     telecom = []
     if patient.phone:
-        telecom.append({"system": "phone", "value": patient.phone})
+        # E.164 (+447700900123), unambiguous outside the UK; a number that cannot be read goes as typed.
+        telecom.append({"system": "phone", "value": patient.phone.as_stored})
     if patient.email:
         telecom.append({"system": "email", "value": patient.email})
     if telecom:
@@ -254,7 +256,7 @@ def _observation(*, resource_id, measure, status, subject, effective, issued, pe
 
 def _amendment_note(amendment) -> str:
     return (
-        f"Amended {timezone.localtime(amendment.amended_at):%d %b %Y %H:%M}: {amendment.field_label} "
+        f"Amended {uk_datetime(amendment.amended_at)}: {amendment.field_label} "
         f"{amendment.old_value} -> {amendment.new_value}. Reason: {amendment.reason}"
     )
 

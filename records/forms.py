@@ -1,9 +1,9 @@
 """Forms of the session record. Times are entered as HH:MM on the session's day (UK time)."""
 
 from django import forms
-from django.utils import timezone
 
 from infusion_clinic import bounds
+from infusion_clinic.dates import uk_time
 
 from .models import (
     ACVPU,
@@ -236,7 +236,7 @@ class AmendmentForm(forms.Form):
         self.fields["vital_signs"].choices = [("", "Choose the observation")] + [
             (
                 v.pk,
-                f"{timezone.localtime(v.observed_at):%H:%M} - BP {v.systolic}/{v.diastolic}, HR {v.heart_rate}, NEWS2 {v.news2_total}",
+                f"{uk_time(v.observed_at)} - BP {v.systolic}/{v.diastolic}, HR {v.heart_rate}, NEWS2 {v.news2_total}",
             )
             for v in vitals
         ]
@@ -272,7 +272,7 @@ class AdverseEventAmendmentForm(forms.Form):
         self.fields["adverse_event"].choices = [("", "Choose the event")] + [
             (
                 e.pk,
-                f"{timezone.localtime(e.occurred_at):%H:%M} - {e.label} ({e.get_severity_display().lower()})",
+                f"{uk_time(e.occurred_at)} - {e.label} ({e.get_severity_display().lower()})",
             )
             for e in events
         ]
@@ -296,7 +296,7 @@ RATE_CHANGE_FIELD_LABELS = {
 def rate_change_label(change):
     rate = f" at {format(change.rate_ml_per_h.normalize(), 'f')} mL/h" if change.kind in RATE_KINDS else ""
     reason = f": {change.reason}" if change.reason else ""
-    return f"{timezone.localtime(change.changed_at):%H:%M} - {change.get_kind_display()}{rate}{reason}"
+    return f"{uk_time(change.changed_at)} - {change.get_kind_display()}{rate}{reason}"
 
 
 class RateChangeAmendmentForm(forms.Form):

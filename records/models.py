@@ -17,6 +17,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from infusion_clinic.dates import uk_datetime, uk_time
+
 from . import news2
 from .news2 import AlertLevel, Band
 
@@ -214,7 +216,7 @@ class RateChange(models.Model):
         indexes = [models.Index(fields=["session", "changed_at"], name="ratechange_session_time")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.rate_ml_per_h} mL/h at {self.changed_at:%H:%M}"
+        return f"{self.get_kind_display()} {self.rate_ml_per_h} mL/h at {uk_time(self.changed_at)}"
 
 
 class ACVPU(models.TextChoices):
@@ -313,7 +315,7 @@ class VitalSigns(models.Model):
         indexes = [models.Index(fields=["session", "observed_at"], name="vitals_session_time")]
 
     def __str__(self):
-        return f"Observations at {self.observed_at:%H:%M}: NEWS2 {self.news2_total}"
+        return f"Observations at {uk_time(self.observed_at)}: NEWS2 {self.news2_total}"
 
     def save(self, *args, **kwargs):
         result = self.compute_news2()
@@ -430,7 +432,7 @@ class AdverseEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.label} ({self.get_severity_display().lower()}) at {self.occurred_at:%H:%M}"
+        return f"{self.label} ({self.get_severity_display().lower()}) at {uk_time(self.occurred_at)}"
 
     def clean(self):
         super().clean()
@@ -501,11 +503,11 @@ class Amendment(models.Model):
     @property
     def target_label(self):
         if self.vital_signs_id:
-            return f"Observation at {timezone.localtime(self.vital_signs.observed_at):%H:%M}"
+            return f"Observation at {uk_time(self.vital_signs.observed_at)}"
         if self.rate_change_id:
             change = self.rate_change
-            return f"Infusion {change.get_kind_display().lower()} at {timezone.localtime(change.changed_at):%H:%M}"
-        return f"Adverse event at {timezone.localtime(self.adverse_event.occurred_at):%H:%M}"
+            return f"Infusion {change.get_kind_display().lower()} at {uk_time(change.changed_at)}"
+        return f"Adverse event at {uk_time(self.adverse_event.occurred_at)}"
 
 
 class Addendum(models.Model):
@@ -527,7 +529,7 @@ class Addendum(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="addendum_text_required")]
 
     def __str__(self):
-        return f"Addendum to session {self.session_id} at {timezone.localtime(self.added_at):%d %b %Y %H:%M}"
+        return f"Addendum to session {self.session_id} at {uk_datetime(self.added_at)}"
 
 
 __all__ = [
@@ -606,7 +608,7 @@ class Escalation(models.Model):
         indexes = [models.Index(fields=["session", "informed_at"], name="escalation_session_time")]
 
     def __str__(self):
-        return f"Escalation at {timezone.localtime(self.informed_at):%H:%M}: {self.get_action_display()}"
+        return f"Escalation at {uk_time(self.informed_at)}: {self.get_action_display()}"
 
 
 __all__ += ["Escalation", "EscalationAction"]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_time
 from protocols import dosing
 from sessions.models import InfusionSession, SessionStatus
 
@@ -327,7 +328,7 @@ def _changes(*, model, rows, fields, item):
             else:
                 label = str(model._meta.get_field(name).verbose_name)
                 if isinstance(old, datetime):
-                    old, new = f"{timezone.localtime(old):%H:%M}", f"{timezone.localtime(new):%H:%M}"
+                    old, new = uk_time(old), uk_time(new)
                 else:
                     old, new = _display(model, name, old), _display(model, name, new)
             yield HistoryEntry(
@@ -364,21 +365,19 @@ def record_history(*, session) -> list[HistoryEntry]:
             model=VitalSigns,
             rows=vitals,
             fields=(*VITAL_FIELDS, "news2_total", "observed_at"),
-            item=lambda r: f"Observation {timezone.localtime(r.observed_at):%H:%M}",
+            item=lambda r: f"Observation {uk_time(r.observed_at)}",
         ),
         *_changes(
             model=AdverseEvent,
             rows=events,
             fields=(*EVENT_FIELDS, "occurred_at"),
-            item=lambda r: f"Adverse event {timezone.localtime(r.occurred_at):%H:%M}",
+            item=lambda r: f"Adverse event {uk_time(r.occurred_at)}",
         ),
         *_changes(
             model=RateChange,
             rows=rate_changes,
             fields=RATE_CHANGE_FIELDS,
-            item=lambda r: (
-                f"Infusion {r.get_kind_display().lower()} {timezone.localtime(r.changed_at):%H:%M}"
-            ),
+            item=lambda r: f"Infusion {r.get_kind_display().lower()} {uk_time(r.changed_at)}",
         ),
     ]
     entries.sort(key=lambda e: e.at)
@@ -390,7 +389,8 @@ def _iso(moment):
 
 
 def chart_data(*, vitals, rate_changes, events) -> dict:
-    """The chart's data for json_script: every reading, and markers for rate changes and events."""
+    """The chart's data for json_script (the record page's Chart.js chart) and for the printed chart
+    (records.chart_svg): every reading, and markers for rate changes and events with their reason or note."""
     return {
         "points": [
             {
@@ -414,6 +414,7 @@ def chart_data(*, vitals, rate_changes, events) -> dict:
                     if c.kind in RATE_KINDS
                     else c.get_kind_display()
                 ),
+                "detail": c.reason,
             }
             for c in rate_changes
         ]
@@ -422,6 +423,7 @@ def chart_data(*, vitals, rate_changes, events) -> dict:
                 "t": _iso(e.occurred_at),
                 "kind": "event",
                 "label": f"{e.label} ({e.get_severity_display().lower()})",
+                "detail": e.notes,
             }
             for e in events
         ],

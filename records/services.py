@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_time
 from patients import services as patient_services
 from patients.models import ReferralStatus
 from patients.selectors import current_prescription
@@ -99,8 +100,7 @@ def _check_time(field, moment, *, not_before, not_before_label):
     if moment > timezone.now():
         _refuse(field, "This time is in the future.")
     if not_before is not None and _floor_minute(moment) < _floor_minute(not_before):
-        local = timezone.localtime(not_before)
-        _refuse(field, f"This time is before {not_before_label} ({local:%H:%M}).")
+        _refuse(field, f"This time is before {not_before_label} ({uk_time(not_before)}).")
 
 
 def _start_treatment_clock(*, session, by, on_date):
@@ -528,7 +528,7 @@ def _display(instance, field_name):
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        return f"{timezone.localtime(value):%H:%M}"
+        return uk_time(value)
     return str(value)
 
 
@@ -638,7 +638,7 @@ def _rate_change_time(session, value):
 
 
 def _hhmm(moment):
-    return f"{timezone.localtime(moment):%H:%M}"
+    return uk_time(moment)
 
 
 def _clean_rate_change_value(changes, record):

@@ -14,6 +14,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from followup.models import OutcomeReview
+from infusion_clinic.dates import uk_format
 from patients.models import FundingRoute, Referral, ReferralStatus
 from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
 from records.models import AdverseEvent
@@ -260,7 +261,7 @@ def utilisation(start: date, end: date) -> Report:
         rows=rows,
         totals=total.figures(),
         chart={
-            "labels": [r["day"].strftime("%-d %b") for r in rows],
+            "labels": [uk_format(r["day"], "day_month") for r in rows],
             "values": [float(r["utilisation"]) if r["utilisation"] is not None else None for r in rows],
             "week_labels": [f"w/c {w['week']:%-d %b}" for w in week_rows],
             "week_values": [

@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_date, uk_datetime, uk_weekday_datetime
 from patients.eligibility import ensure_eligible
 from patients.models import Patient, Referral, ReferralStatus
 
@@ -145,9 +146,7 @@ def _check_start(start):
     if timezone.is_naive(start):
         raise ValidationError({"start": "The start time needs a time zone."})
     if start < timezone.now():  # before eligibility: a past date is the clearer message
-        raise ValidationError(
-            {"start": f"{timezone.localtime(start):%d %b %Y %H:%M} is in the past. Choose a future time."}
-        )
+        raise ValidationError({"start": f"{uk_datetime(start)} is in the past. Choose a future time."})
 
 
 # --- one session -----------------------------------------------------------------------------
@@ -184,7 +183,7 @@ def _open_day(*, location, day, hours_by_weekday, closed_days):
         if hours_by_weekday.get(day.weekday()) and day not in closed_days:
             return day
         day += timedelta(days=1)
-    raise ValidationError({"start": f"{location} has no open day within a month after {day:%d %b %Y}."})
+    raise ValidationError({"start": f"{location} has no open day within a month after {uk_date(day)}."})
 
 
 def plan_course_starts(
@@ -266,7 +265,7 @@ def _book_series(
             exclude_ids=exclude_ids,
         )
         if problems:
-            label = f"Session {sequence} on {start.astimezone(_tz()):%a %d %b %Y %H:%M}"
+            label = f"Session {sequence} on {uk_weekday_datetime(start)}"
             raise ValidationError({field: f"{label}: {message}" for field, message in problems.items()})
         sessions.append(
             _new_session(

@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from infusion_clinic.dates import uk_date, uk_datetime, uk_time
+
 
 class Location(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -59,7 +61,7 @@ class OpeningHours(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+        return f"{self.get_weekday_display()} {uk_time(self.opens)}-{uk_time(self.closes)}"
 
 
 class Closure(models.Model):
@@ -79,7 +81,7 @@ class Closure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reason} ({self.starts_on:%d %b %Y})"
+        return f"{self.reason} ({uk_date(self.starts_on)})"
 
 
 class NurseShift(models.Model):
@@ -100,7 +102,7 @@ class NurseShift(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date:%d %b %Y} {self.starts:%H:%M}-{self.ends:%H:%M}: {self.nurses} nurse(s)"
+        return f"{uk_date(self.date)} {uk_time(self.starts)}-{uk_time(self.ends)}: {self.nurses} nurse(s)"
 
 
 class Course(models.Model):
@@ -217,7 +219,7 @@ class InfusionSession(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.patient} on {self.chair} at {self.start:%d %b %Y %H:%M}"
+        return f"{self.patient} on {self.chair} at {uk_datetime(self.start)}"
 
     def get_absolute_url(self):
         return reverse("infusion_sessions:session_detail", args=[self.pk])

@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_time
+
 from . import hooks
 from .models import (
     ACTIVE_STATUSES,
@@ -234,7 +236,7 @@ def week_view(*, location: Location, week_start: date) -> list[WeekDay]:
         .order_by("date", "starts")
         .values_list("date", "starts", "ends", "nurses")
     ):
-        shifts.setdefault(d, []).append(f"{n} nurse{'s' if n != 1 else ''} {starts:%H:%M}–{ends:%H:%M}")
+        shifts.setdefault(d, []).append(f"{n} nurse{'s' if n != 1 else ''} {uk_time(starts)}–{uk_time(ends)}")
     days = []
     for offset in range(7):
         d = week_start + timedelta(days=offset)

@@ -47,6 +47,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_datetime, uk_time, uk_weekday
+
 from .models import Chair, Closure, InfusionSession, Location, NurseShift, OpeningHours
 
 GRID_MINUTES = 15
@@ -416,7 +418,7 @@ def slot_problems(
     end = session_end(start, protocol_version)
     day = start.date()
     if start < now:
-        return {"start": f"{start:%d %b %Y %H:%M} is in the past. Choose a future time."}
+        return {"start": f"{uk_datetime(start)} is in the past. Choose a future time."}
     if not chair.is_active:
         return {"chair": f"{chair} is not in use. Choose another chair."}
     location = chair.location
@@ -432,7 +434,7 @@ def slot_problems(
     )
     if (location.pk, day) in data.closed:
         return {
-            "start": f"{location} is closed on {day:%a %d %b %Y} ({data.closure_reason[(location.pk, day)]})."
+            "start": f"{location} is closed on {uk_weekday(day)} ({data.closure_reason[(location.pk, day)]})."
         }
     plan = _Day(
         data=data,
@@ -447,22 +449,22 @@ def slot_problems(
     e = s + protocol_version.chair_minutes
     if end.date() != day or plan.window_for(s, e) is None:
         hours = ", ".join(
-            f"{o:%H:%M}-{c:%H:%M}" for o, c in sorted(data.hours.get((location.pk, day.weekday()), []))
+            f"{uk_time(o)}-{uk_time(c)}" for o, c in sorted(data.hours.get((location.pk, day.weekday()), []))
         )
         return {
-            "start": f"{start:%H:%M}-{end:%H:%M} is outside opening hours ({hours}); "
+            "start": f"{uk_time(start)}-{uk_time(end)} is outside opening hours ({hours}); "
             f"a {protocol_version.chair_minutes}-minute session must fit inside them."
         }
     problems = {}
     if not plan.chair_free(chair.pk, s, e):
-        problems["chair"] = f"{chair} is already booked between {start:%H:%M} and {end:%H:%M}."
+        problems["chair"] = f"{chair} is already booked between {uk_time(start)} and {uk_time(end)}."
     if patient is not None and not _patient_free(data, day, start, end):
         problems["patient"] = (
-            f"{patient.full_name} already has a session between {start:%H:%M} and {end:%H:%M}."
+            f"{patient.full_name} already has a session between {uk_time(start)} and {uk_time(end)}."
         )
     if not problems and not plan.nurses_ok(s, e):
         problems["start"] = (
-            f"Not enough nurses on duty between {start:%H:%M} and {end:%H:%M} for another "
+            f"Not enough nurses on duty between {uk_time(start)} and {uk_time(end)} for another "
             f"{protocol_version.protocol.family.name} patient (1 nurse per "
             f"{protocol_version.protocol.family.nurse_ratio} patients)."
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from infusion_clinic import bounds
+from infusion_clinic.dates import uk_date, uk_weekday_datetime
 from infusion_clinic.permissions import role_required
 
 from . import booking, selectors
@@ -114,7 +115,7 @@ def book(request):
                     messages.success(
                         request,
                         f"Booked a course of {course.sessions.count()} sessions for {data['patient'].full_name}, "
-                        f"first on {timezone.localtime(first.start):%a %d %b %Y %H:%M}.",
+                        f"first on {uk_weekday_datetime(first.start)}.",
                     )
                     return redirect(first)
                 session = booking.book_session(
@@ -130,7 +131,7 @@ def book(request):
             else:
                 messages.success(
                     request,
-                    f"Booked {data['patient'].full_name} on {timezone.localtime(session.start):%a %d %b %Y %H:%M}.",
+                    f"Booked {data['patient'].full_name} on {uk_weekday_datetime(session.start)}.",
                 )
                 return redirect(session)
         messages.error(request, "Nothing was booked. Check the messages next to the fields.")
@@ -311,9 +312,7 @@ def move(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(
-                    request, f"Moved to {timezone.localtime(new.start):%a %d %b %Y %H:%M} on {new.chair}."
-                )
+                messages.success(request, f"Moved to {uk_weekday_datetime(new.start)} on {new.chair}.")
                 return redirect(new)
         status = 400
     else:
@@ -449,7 +448,7 @@ def rota_week(request):
             afternoon_nurses=data["afternoon_nurses"],
         )
         messages.success(
-            request, f"Rota for the week of {data['week_starting']:%d %b %Y}: {created} shift(s)."
+            request, f"Rota for the week of {uk_date(data['week_starting'])}: {created} shift(s)."
         )
         return redirect(
             f"{reverse('infusion_sessions:week_view')}?week={data['week_starting']:%Y-%m-%d}&location={data['location'].pk}"

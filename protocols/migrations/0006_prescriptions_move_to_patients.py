@@ -1,4 +1,4 @@
-"""Prescriptions move to the patients app (patients/0009): their tables stay, only the state moves."""
+"""Prescriptions move to the patients app (patients/0010): their tables stay, only the state moves."""
 
 from django.db import migrations
 
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        # The permission to prescribe moves with the prescriptions (the same row; patients/0009 moves it).
+        # The permission to prescribe moves with the prescriptions (the same row; patients/0010 moves it).
         migrations.AlterModelOptions(
             name='protocolfamily',
             options={'ordering': ['display_order', 'name'], 'permissions': [('manage_protocols', 'Can edit the protocol library and mark versions verified')], 'verbose_name_plural': 'protocol families'},

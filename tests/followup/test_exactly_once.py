@@ -128,9 +128,7 @@ def test_a_real_worker_delivers_due_reminders_from_redis(worker_sms_file, celery
     summary = result.get(timeout=60)
     assert summary["claimed"] == 8
     lines = _sms_lines(worker_sms_file)
-    assert sorted(line["to"] for line in lines) == sorted(
-        "+44" + s.patient.phone.replace(" ", "")[1:] for s in sessions
-    )
+    assert sorted(line["to"] for line in lines) == sorted(s.patient.phone.as_e164 for s in sessions)
     assert set(ReminderLog.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
 
 

@@ -153,20 +153,6 @@ def test_the_http_sms_adapter_is_chosen_by_setting_and_refuses_without_a_url(set
         messaging.send_sms(to="07700 900123", body="hello")
 
 
-@pytest.mark.parametrize(
-    "phone, expected",
-    [
-        ("07700 900123", "+447700900123"),
-        ("+44 7700 900123", "+447700900123"),
-        ("0044 7700-900123", "+447700900123"),
-    ],
-)
-def test_uk_mobile_numbers_are_normalised_for_sms(phone, expected):
-    from followup.messaging import normalise_uk_mobile
-
-    assert normalise_uk_mobile(phone) == expected
-
-
 def test_the_reminders_card_says_all_delivered_only_when_some_were_sent(reception_client):
     assert b"No reminders sent yet" in reception_client.get("/").content
     log = _failed(1)[0]

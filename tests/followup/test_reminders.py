@@ -227,12 +227,14 @@ def test_the_clinics_own_wording_is_used(session_factory, sms_outbox):
     )
 
 
-def test_a_mobile_number_that_is_not_uk_fails_permanently(session_factory, sms_outbox):
+def test_a_landline_cannot_take_an_sms_and_fails_permanently(session_factory, sms_outbox):
     patient = factories.PatientFactory(consent_email=False, phone="0161 496 0123")
     session_factory(patient=patient, start=timezone.now() + timedelta(hours=10))
     run()
     log = ReminderLog.objects.get()
-    assert log.status == ReminderStatus.FAILED and "not a UK mobile" in log.last_error and log.attempts == 1
+    assert (
+        log.status == ReminderStatus.FAILED and "not a mobile number" in log.last_error and log.attempts == 1
+    )
 
 
 def test_run_due_work_runs_every_periodic_job_once(session_factory, sms_outbox):

@@ -194,5 +194,5 @@ def test_reminders_resume_after_redis_goes_away_and_comes_back(redis_and_worker)
         f"reminders not all sent; see {env['log']}",
     )
     sent_to = _sms_to(env["sms_file"])
-    expected = {"+44" + s.patient.phone.replace(" ", "")[1:] for s in (held_session, new_session)}
+    expected = {s.patient.phone.as_e164 for s in (held_session, new_session)}
     assert sorted(sent_to) == sorted(expected)  # each exactly once

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from patients.models import EligibilityAssessment, Referral
+from patients.models import EligibilityAssessment, Patient, Referral
 
 from .. import factories
 from ..conftest import login, screenshot
@@ -38,7 +38,7 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     page.fill("#id_patient-address_line1", "12 Mill Lane")
     page.fill("#id_patient-town", "Stockport")
     page.fill("#id_patient-postcode", "sk4 1ab")
-    page.fill("#id_patient-phone", "07700 900321")
+    page.fill("#id_patient-phone", "+44 (0)7700 900321")
     page.fill("#id_patient-email", "joan.ashworth@example.org")
     page.check("#id_patient-consent_sms")
     page.fill("#id_patient-gp_practice_name", "Heaton Moor Medical Group")
@@ -100,6 +100,7 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     page.get_by_role("link", name="Joan Ashworth").first.click()
     expect(page.get_by_test_id("nhs-number")).to_have_text("401 023 2137")
     expect(page.get_by_test_id("allergies")).to_contain_text("Codeine")
+    expect(page.get_by_test_id("phone")).to_have_text("07700 900321")  # stored +447700900321
     expect(page.get_by_test_id("eligibility")).to_contain_text("Eligible")
     screenshot(page, "patients-patient-detail")
 
@@ -159,13 +160,40 @@ def test_the_waiting_list_shows_breaches_at_a_glance_and_intake_errors_sit_by_th
     page.fill("#id_patient-last_name", "Future")
     page.fill("#id_patient-date_of_birth", (today + timedelta(days=3)).isoformat())
     page.fill("#id_patient-nhs_number", "943 476 5918")
+    page.fill("#id_patient-phone", "07700 9003ab")
     page.select_option("#id_referral-condition", "crps")
     page.check("#id_referral-funding_route_2")  # insured
     expect(page.locator("#id_referral-policy_number")).to_be_visible()
     page.get_by_role("button", name="Register referral").click()
     expect(page.locator("#div_id_patient-date_of_birth")).to_contain_text("cannot be in the future")
     expect(page.locator("#div_id_patient-nhs_number")).to_contain_text("check digit")
+    expect(page.locator("#div_id_patient-phone")).to_contain_text("no letters")
     expect(page.locator("#div_id_referral-insurer")).to_contain_text("needs the insurer")
     expect(page.locator("#div_id_referral-policy_number")).to_contain_text("policy number")
     screenshot(page, "patients-intake-errors")
     assert not Referral.objects.filter(patient__last_name="Future").exists()
+
+
+def test_a_stored_phone_that_cannot_be_read_is_flagged_and_corrected_on_the_edit_page(
+    page, clinic_morning_ticking
+):
+    page.clock.install(time=clinic_morning_ticking)
+    factories.reception_user(username="rita", first_name="Rita", last_name="Hughes")
+    patient = factories.PatientFactory(first_name="Harold", last_name="Pearson")
+    # Typed before phone numbers were checked; the migration kept it as it was.
+    Patient.objects.filter(pk=patient.pk).update(phone="ring daughter 0161")
+    login(page, "rita")
+    page.goto(patient.get_absolute_url())
+    expect(page.get_by_test_id("phone")).to_contain_text("ring daughter 0161")
+    expect(page.get_by_test_id("phone-unreadable")).to_be_visible()
+    screenshot(page, "patients-phone-unreadable")
+    page.goto(f"{patient.get_absolute_url()}edit/")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#div_id_phone")).to_contain_text("no letters")
+    screenshot(page, "patients-phone-unreadable-edit")
+    page.fill("#id_phone", "0161 496 0123")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(f"**{patient.get_absolute_url()}")
+    expect(page.get_by_test_id("phone")).to_have_text("0161 496 0123")
+    expect(page.get_by_test_id("phone-unreadable")).to_have_count(0)
+    screenshot(page, "patients-phone-corrected")

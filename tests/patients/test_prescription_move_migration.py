@@ -21,7 +21,7 @@ from tests import factories
 
 BEFORE_MOVE = [
     ("protocols", "0005_alert_observation_interval"),
-    ("patients", "0008_followup_moves_to_followup"),
+    ("patients", "0009_phone_numbers_e164"),
 ]
 TABLES = ["protocols_prescription", "protocols_historicalprescription"]
 CODENAMES = ["view_prescription", "prescribe", "view_historicalprescription"]

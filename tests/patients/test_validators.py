@@ -10,7 +10,6 @@ from patients.validators import (
     validate_gp_ods_code,
     validate_nhs_number,
     validate_postcode,
-    validate_uk_phone,
 )
 
 VALID = ["9434765919", "4010232137", "9990000018", "9990000026", "9990000034"]
@@ -80,17 +79,6 @@ def test_it_stores_a_postcode_upper_case_with_one_space():
 def test_it_refuses_what_is_not_a_uk_postcode(postcode):
     with pytest.raises(ValidationError):
         validate_postcode(postcode)
-
-
-@pytest.mark.parametrize("phone", ["07700 900123", "0161 496 0123", "+44 7700 900123", "(0161) 4960123"])
-def test_it_accepts_uk_phone_numbers(phone):
-    validate_uk_phone(phone)
-
-
-@pytest.mark.parametrize("phone", ["12345", "+1 212 555 0100", "07700 9001", "phone me"])
-def test_it_refuses_what_is_not_a_uk_phone_number(phone):
-    with pytest.raises(ValidationError):
-        validate_uk_phone(phone)
 
 
 def test_it_checks_a_gp_practice_ods_code_is_a_letter_and_five_digits():

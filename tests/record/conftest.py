@@ -1,9 +1,11 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from records import escalation, services
+from records.models import AdverseEventAction, AdverseEventType, Severity
 from sessions.models import InfusionSession, SessionStatus
 from tests import factories
 
@@ -107,3 +109,27 @@ def finish(session, by):
     services.complete_session(session=session, by=by)
     session.refresh_from_db()
     return session
+
+
+def chart_markers_at_one_minute(session, by, *, minutes_ago):
+    """At one minute: a rate change to 142.5 mL/h and two mild adverse events, one described in free text
+    with markup in it (and in both notes); returns that minute."""
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    services.change_rate(
+        session=session, by=by, rate_ml_per_h=Decimal("142.5"), reason="Dizzy", changed_at=at
+    )
+    for event_type, other in (
+        (AdverseEventType.DIZZINESS, ""),
+        (AdverseEventType.OTHER, "<script>x()</script>"),
+    ):
+        services.record_adverse_event(
+            session=session,
+            by=by,
+            occurred_at=at,
+            event_type=event_type,
+            other_text=other,
+            severity=Severity.MILD,
+            action_taken=AdverseEventAction.NONE,
+            notes="<script>alert(1)</script>",
+        )
+    return at

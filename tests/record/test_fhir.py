@@ -113,7 +113,7 @@ def test_it_maps_the_patient_with_nhs_number_address_telecom_and_gp_practice():
             "country": "GB",
         }
     ]
-    assert {"system": "phone", "value": "07700 900123"} in data["telecom"]
+    assert {"system": "phone", "value": "+447700900123"} in data["telecom"]
     assert {"system": "email", "value": "ada@example.org"} in data["telecom"]
     assert data["generalPractitioner"] == [
         {

@@ -333,7 +333,7 @@ def test_on_a_closed_day_the_dashboard_points_at_the_next_day_with_sessions(
     )
     for client in (reception_client, nurse_client):
         html = client.get(reverse("dashboard")).content.decode()
-        assert "The next sessions are on <strong>Monday 7 Dec 2026</strong>" in html
+        assert "The next sessions are on <strong>Monday 7 December 2026</strong>" in html
         assert "?date=2026-12-07" in html
         assert "Open the board for Mon 7 Dec" in html
 

@@ -47,7 +47,7 @@ def move_content_types_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0008_followup_moves_to_followup'),
+        ('patients', '0009_phone_numbers_e164'),
         ('protocols', '0006_prescriptions_move_to_patients'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('auth', '0012_alter_user_first_name_max_length'),
