@@ -31,14 +31,15 @@ install: $(STAMP)
 migrate: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 
+# The demo signs in with passwords alone unless MFA_REQUIRED_ROLES is set in the environment (README).
 seed: migrate
-	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-true} MFA_REQUIRED_ROLES="$${MFA_REQUIRED_ROLES-}" $(PY) manage.py seed_demo
 
 # The demo: SQLite and in-process tasks unless DATABASE_URL / CELERY_BROKER_URL are set.
 # Ctrl-C stops the web server and the Celery worker together; a worker that exits on its own (e.g.
 # Redis went away) is started again by scripts/worker_forever.sh.
 run: seed
-	@export DEBUG=$${DEBUG:-true}; \
+	@export DEBUG=$${DEBUG:-true} MFA_REQUIRED_ROLES="$${MFA_REQUIRED_ROLES-}"; \
 	trap 'kill 0' INT TERM EXIT; \
 	if [ -n "$$CELERY_BROKER_URL" ]; then \
 	  echo "Starting a Celery worker with beat on $$CELERY_BROKER_URL"; \

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import PriceListForm
 from .models import Commissioner, Insurer, Invoice, InvoiceLine, Package, PreAuthorisation, PriceList
 
 
@@ -18,14 +19,7 @@ class InsurerAdmin(admin.ModelAdmin):
 
 @admin.register(PriceList)
 class PriceListAdmin(SimpleHistoryAdmin):
-    list_display = [
-        "protocol_family",
-        "funding_route",
-        "effective_from",
-        "effective_to",
-        "session_price",
-        "review_fee",
-    ]
+    list_display = PriceListForm.Meta.fields
     list_filter = ["protocol_family", "funding_route"]
 
 

@@ -7,17 +7,11 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from infusion_clinic import bounds
+from infusion_clinic.forms import DateInput
 from patients.models import Referral
 from protocols.models import ProtocolFamily
 
 from .models import Commissioner, Insurer, Package, PreAuthorisation, PriceList
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _money(label):

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -8,8 +7,11 @@ from django.views.decorators.http import require_POST
 from infusion_clinic import bounds
 from infusion_clinic.csv_export import table_csv_response
 from infusion_clinic.dates import uk_date
+from infusion_clinic.forms import service_errors_as_message, service_errors_on
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
+from infusion_clinic.reference_data import Kind, ReferenceData
+from infusion_clinic.shortcuts import get_or_404
 
 from . import selectors, services
 from .forms import (
@@ -32,15 +34,6 @@ from .models import Commissioner, Insurer, Invoice, InvoiceStatus, Package, PreA
 MANAGE = "billing.manage_prices"
 
 
-def _add_errors(form, exc: ValidationError):
-    """Put a service's field-keyed errors next to the fields; anything else at the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _form_page(request, *, form, title, back, intro="", submit="Save", section="prices"):
     return render(
         request,
@@ -61,11 +54,8 @@ def price_list(request):
 def price_create(request):
     form = PriceListForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             price = services.create_price(created_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(
                 request,
                 f"Price added: {price.protocol_family} {price.get_funding_route_display().lower()}"
@@ -88,11 +78,8 @@ def price_edit(request, pk):
     form = PriceListForm(request.POST or None, instance=price)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("protocol_family", "funding_route")}
-        try:
+        with service_errors_on(form):
             services.update_price(price=price, **fields)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(
                 request, "Price saved. Existing invoices keep the amounts they were created with."
             )
@@ -107,11 +94,8 @@ def price_change(request, pk):
         request.POST or None, initial={"session_price": price.session_price, "review_fee": price.review_fee}
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             new = services.change_price_from(price=price, created_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(
                 request,
                 f"New price GBP {new.session_price} applies from {uk_date(new.effective_from)}.",
@@ -128,174 +112,68 @@ def price_change(request, pk):
     )
 
 
-def _setup_list(request, *, title, section, headings, rows, add_url, empty):
-    return render(
-        request,
-        "billing/setup_list.html",
-        {
-            "title": title,
-            "section": section,
-            "headings": headings,
-            "rows": rows,
-            "add_url": add_url,
-            "empty": empty,
-        },
-    )
+def _active(obj) -> str:
+    return "Active" if obj.is_active else "Inactive"
 
 
-def _model_form(request, *, form_class, instance, title, back, section, saved):
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        obj = form.save()
-        messages.success(request, saved.format(obj=obj))
-        return redirect(back)
-    return _form_page(request, form=form, title=title, back=back, section=section)
-
-
-@role_required(MANAGE)
-def package_list(request):
-    rows = [
-        {
-            "cells": [
-                p.name,
-                p.protocol_family,
-                p.get_funding_route_display(),
-                p.sessions_included,
-                p.reviews_included,
-                f"GBP {p.price}",
-                "Offered" if p.is_active else "Withdrawn",
-            ],
-            "edit_url": reverse("billing:package_edit", args=[p.pk]),
-        }
-        for p in selectors.packages()
-    ]
-    return _setup_list(
-        request,
-        title="Packages",
-        section="packages",
-        headings=["Package", "Protocol family", "Route", "Sessions", "Reviews", "Price", "Status"],
-        rows=rows,
-        add_url=reverse("billing:package_create"),
-        empty="No packages yet. Add one, e.g. a course of three ketamine infusions at a set price.",
-    )
-
-
-@role_required(MANAGE)
-def package_create(request):
-    return _model_form(
-        request,
-        form_class=PackageForm,
-        instance=None,
-        title="Add a package",
-        back=reverse("billing:package_list"),
-        section="packages",
-        saved="Package {obj} saved.",
-    )
-
-
-@role_required(MANAGE)
-def package_edit(request, pk):
-    return _model_form(
-        request,
-        form_class=PackageForm,
-        instance=get_object_or_404(Package, pk=pk),
-        title="Edit package",
-        back=reverse("billing:package_list"),
-        section="packages",
-        saved="Package {obj} saved. Packages already sold keep their invoice.",
-    )
-
-
-@role_required(MANAGE)
-def insurer_list(request):
-    rows = [
-        {
-            "cells": [i.name, i.email or "—", "Active" if i.is_active else "Inactive"],
-            "edit_url": reverse("billing:insurer_edit", args=[i.pk]),
-        }
-        for i in Insurer.objects.all()
-    ]
-    return _setup_list(
-        request,
-        title="Insurers",
-        section="insurers",
-        headings=["Insurer", "Claims email", "Status"],
-        rows=rows,
-        add_url=reverse("billing:insurer_create"),
-        empty="No insurers yet. Add the insurers your insured patients are covered by.",
-    )
-
-
-@role_required(MANAGE)
-def insurer_create(request):
-    return _model_form(
-        request,
-        form_class=InsurerForm,
-        instance=None,
-        title="Add an insurer",
-        back=reverse("billing:insurer_list"),
-        section="insurers",
-        saved="Insurer {obj} saved.",
-    )
-
-
-@role_required(MANAGE)
-def insurer_edit(request, pk):
-    return _model_form(
-        request,
-        form_class=InsurerForm,
-        instance=get_object_or_404(Insurer, pk=pk),
-        title="Edit insurer",
-        back=reverse("billing:insurer_list"),
-        section="insurers",
-        saved="Insurer {obj} saved.",
-    )
-
-
-@role_required(MANAGE)
-def commissioner_list(request):
-    rows = [
-        {
-            "cells": [c.name, c.ods_code, "Active" if c.is_active else "Inactive"],
-            "edit_url": reverse("billing:commissioner_edit", args=[c.pk]),
-        }
-        for c in Commissioner.objects.all()
-    ]
-    return _setup_list(
-        request,
-        title="Commissioners (ICBs)",
-        section="commissioners",
-        headings=["Integrated Care Board", "ODS code", "Status"],
-        rows=rows,
-        add_url=reverse("billing:commissioner_create"),
-        empty="No commissioners yet. Add the Integrated Care Boards that fund your NHS patients.",
-    )
-
-
-@role_required(MANAGE)
-def commissioner_create(request):
-    return _model_form(
-        request,
-        form_class=CommissionerForm,
-        instance=None,
-        title="Add a commissioner",
-        back=reverse("billing:commissioner_list"),
-        section="commissioners",
-        saved="Commissioner {obj} saved.",
-    )
-
-
-@role_required(MANAGE)
-def commissioner_edit(request, pk):
-    return _model_form(
-        request,
-        form_class=CommissionerForm,
-        instance=get_object_or_404(Commissioner, pk=pk),
-        title="Edit commissioner",
-        back=reverse("billing:commissioner_list"),
-        section="commissioners",
-        saved="Commissioner {obj} saved.",
-    )
+REFERENCE_DATA = ReferenceData(
+    permission=MANAGE,
+    form_template="billing/form.html",
+    list_template="billing/setup_list.html",
+    list_url="billing:{kind}_list",
+    add_url="billing:{kind}_create",
+    edit_url="billing:{kind}_edit",
+    kinds={
+        "package": Kind(
+            model=Package,
+            form_class=PackageForm,
+            label="package",
+            saved="Package {obj} saved.",
+            edited="Package {obj} saved. Packages already sold keep their invoice.",
+            title="Packages",
+            section="packages",
+            columns=(
+                ("Package", lambda p: p.name),
+                ("Protocol family", lambda p: p.protocol_family),
+                ("Route", lambda p: p.get_funding_route_display()),
+                ("Sessions", lambda p: p.sessions_included),
+                ("Reviews", lambda p: p.reviews_included),
+                ("Price", lambda p: f"GBP {p.price}"),
+                ("Status", lambda p: "Offered" if p.is_active else "Withdrawn"),
+            ),
+            rows=selectors.packages,
+            empty="No packages yet. Add one, e.g. a course of three ketamine infusions at a set price.",
+        ),
+        "insurer": Kind(
+            model=Insurer,
+            form_class=InsurerForm,
+            label="insurer",
+            saved="Insurer {obj} saved.",
+            title="Insurers",
+            section="insurers",
+            columns=(
+                ("Insurer", lambda i: i.name),
+                ("Claims email", lambda i: i.email or "—"),
+                ("Status", _active),
+            ),
+            empty="No insurers yet. Add the insurers your insured patients are covered by.",
+        ),
+        "commissioner": Kind(
+            model=Commissioner,
+            form_class=CommissionerForm,
+            label="commissioner",
+            saved="Commissioner {obj} saved.",
+            title="Commissioners (ICBs)",
+            section="commissioners",
+            columns=(
+                ("Integrated Care Board", lambda c: c.name),
+                ("ODS code", lambda c: c.ods_code),
+                ("Status", _active),
+            ),
+            empty="No commissioners yet. Add the Integrated Care Boards that fund your NHS patients.",
+        ),
+    },
+)
 
 
 # --- pre-authorisations (reception and clinic admins) -------------------------------------------------
@@ -319,11 +197,8 @@ def _preauth_form(request, *, instance, title):
         preauth = form.instance
         if not preauth.pk:
             preauth.created_by = request.user
-        try:
+        with service_errors_on(form):
             preauth = services.save_preauthorisation(preauth=preauth)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(
                 request,
                 f"Pre-authorisation {preauth.preauth_number} saved: "
@@ -378,12 +253,7 @@ def invoice_list(request):
 
 
 def _invoice(pk):
-    try:
-        return selectors.invoice_detail(pk)
-    except Invoice.DoesNotExist:
-        from django.http import Http404
-
-        raise Http404("No such invoice") from None
+    return get_or_404(selectors.invoice_detail, pk, message="No such invoice")
 
 
 def _invoice_page(request, invoice, *, credit_form=None):
@@ -428,13 +298,10 @@ def invoice_edit(request, pk):
     family_id = session_line.session.protocol_version.protocol.family_id if session_line else None
     review_form = ReviewFeeForm(prefix="review", initial={"protocol_family": family_id})
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             services.update_draft(
                 invoice=invoice, notes=form.cleaned_data["notes"], line_prices=form.line_prices()
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, "Draft saved.")
             return redirect(invoice)
     return render(
@@ -448,11 +315,8 @@ def invoice_add_review(request, pk):
     invoice = get_object_or_404(Invoice, pk=pk)
     form = ReviewFeeForm(request.POST, prefix="review")
     if form.is_valid():
-        try:
+        with service_errors_as_message(request):
             services.add_review_fee(invoice=invoice, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
             messages.success(request, "Follow-up review fee added.")
     else:
         messages.error(request, "Choose the protocol family and the review date.")
@@ -461,13 +325,11 @@ def invoice_add_review(request, pk):
 
 def _action(request, pk, func, success, **kwargs):
     invoice = get_object_or_404(Invoice, pk=pk)
-    try:
+    with service_errors_as_message(request):
         result = func(invoice=invoice, **kwargs)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(invoice)
-    messages.success(request, success.format(invoice=result))
-    return redirect(result)
+        messages.success(request, success.format(invoice=result))
+        return redirect(result)
+    return redirect(invoice)
 
 
 @require_POST
@@ -502,63 +364,54 @@ def invoice_credit(request, pk):
     invoice = _invoice(pk)
     form = CreditNoteForm(request.POST, invoice=invoice)
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             note = services.credit_invoice(invoice=invoice, issued_by=request.user, **form.service_kwargs())
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Credit note {note.display_number} issued for £{note.total:,.2f}.")
             return redirect(note)
     # Shown again with the message next to the field; nothing was saved.
     return _invoice_page(request, _invoice(pk), credit_form=form)
 
 
-@role_required("billing.add_invoice")
-def package_sell(request):
-    form = SellPackageForm(request.POST or None)
+def _draft_invoice_page(request, form, *, draft, drafted, title, intro):
+    """Sell a package or invoice a review: `draft(**form data)` drafts the invoice."""
     if request.method == "POST" and form.is_valid():
-        referral = form.cleaned_data["referral"]
-        try:
-            invoice = services.sell_package(
-                patient=referral.patient,
-                package=form.cleaned_data["package"],
-                referral=referral,
-                created_by=request.user,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Package invoice drafted. Issue it when the patient is ready to pay.")
+        with service_errors_on(form):
+            invoice = draft(**form.cleaned_data)
+            messages.success(request, drafted)
             return redirect(invoice)
     return _form_page(
         request,
         form=form,
-        title="Sell a package",
+        title=title,
         back=reverse("billing:invoice_list"),
         section="invoices",
         submit="Draft the invoice",
+        intro=intro,
+    )
+
+
+@role_required("billing.add_invoice")
+def package_sell(request):
+    return _draft_invoice_page(
+        request,
+        SellPackageForm(request.POST or None),
+        draft=lambda referral, package: services.sell_package(
+            patient=referral.patient, package=package, referral=referral, created_by=request.user
+        ),
+        drafted="Package invoice drafted. Issue it when the patient is ready to pay.",
+        title="Sell a package",
         intro="The package's sessions are covered by this one invoice; they are not invoiced again.",
     )
 
 
 @role_required("billing.add_invoice")
 def review_invoice_create(request):
-    form = ReviewInvoiceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invoice = services.invoice_review(created_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Follow-up review invoice drafted.")
-            return redirect(invoice)
-    return _form_page(
+    return _draft_invoice_page(
         request,
-        form=form,
+        ReviewInvoiceForm(request.POST or None),
+        draft=lambda **data: services.invoice_review(created_by=request.user, **data),
+        drafted="Follow-up review invoice drafted.",
         title="Invoice a follow-up review",
-        back=reverse("billing:invoice_list"),
-        section="invoices",
-        submit="Draft the invoice",
         intro="At the review fee in force on the review date for the protocol family and the referral's route.",
     )
 

@@ -1,7 +1,10 @@
 """Pain diaries: signed expiring links, entries (from the patient or staff), prompts, review.
 
 A link signs the random token of a DiaryPrompt with a TimestampSigner, so the link carries no
-patient data and stops working DIARY_LINK_DAYS after it was made. Only the newest link of a patient
+patient data and stops working DIARY_LINK_DAYS after it was made. The signature's timestamp is the
+link's own creation time, so the same link is derived again whenever it is asked for (the diary page
+shows it, copies it, sends it and prints it as a QR code for as long as it works) and showing it
+again never extends its life. Revoking still works: the token's row says so. Only the newest link of a patient
 works: issuing one (by staff, or a prompt that was sent) revokes the older ones, and staff can revoke
 a link. A link takes one entry a UK day (a unique row per link and day), so at most about
 DIARY_LINK_DAYS entries over its life. Pages for revoked or expired links say nothing about the patient.
@@ -11,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import segno
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -25,7 +29,15 @@ from infusion_clinic.dates import uk_format
 from patients.models import Patient
 from sessions.models import ACTIVE_STATUSES, InfusionSession
 
-from .models import DiaryEntrySource, DiaryPrompt, DiaryPromptStatus, PainDiaryEntry
+from .models import (
+    DiaryEntrySource,
+    DiaryLinkMessage,
+    DiaryPrompt,
+    DiaryPromptStatus,
+    PainDiaryEntry,
+    ReminderChannel,
+    ReminderStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +74,23 @@ class DiaryLinkExpired(DiaryLinkError):
     )
 
 
+class _SignerAt(signing.TimestampSigner):
+    """A TimestampSigner that stamps a given moment (the link's creation) rather than now."""
+
+    def __init__(self, moment: datetime, **kwargs):
+        super().__init__(**kwargs)
+        self._moment = moment
+
+    def timestamp(self):
+        return signing.b62_encode(int(self._moment.timestamp()))
+
+
 def _signer():
     return signing.TimestampSigner(salt=SALT)
 
 
 def link_token(prompt: DiaryPrompt) -> str:
-    return _signer().sign(prompt.token.hex)
+    return _SignerAt(prompt.created_at, salt=SALT).sign(prompt.token.hex)
 
 
 def link_path(prompt: DiaryPrompt) -> str:
@@ -96,6 +119,24 @@ def prompt_from_token(token: str) -> DiaryPrompt:
     if prompt.revoked_at is not None:
         raise DiaryLinkRevoked
     return prompt
+
+
+def active_link(patient: Patient, *, now: datetime | None = None) -> DiaryPrompt | None:
+    """The patient's link that works now (the newest, not revoked, not expired), or None."""
+    now = now or timezone.now()
+    return (
+        patient.diary_prompts.filter(
+            revoked_at__isnull=True, created_at__gt=now - timedelta(days=settings.DIARY_LINK_DAYS)
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def qr_svg(url: str) -> str:
+    """The link as an inline SVG QR code (segno), to scan from the screen or the printed slip."""
+    svg = segno.make(url, error="m").svg_inline(scale=5, border=2, omitsize=True, svgclass="qr-code")
+    return svg.replace("<svg ", '<svg role="img" aria-label="QR code of the diary link" ', 1)
 
 
 def filled_in_today(prompt: DiaryPrompt) -> bool:
@@ -323,3 +364,84 @@ def send_diary_prompts(*, now: datetime | None = None) -> PromptResult:
             _revoke_older_links(newest=prompt, by=None)
         result.sent += 1
     return result
+
+
+# --- sending a link from the diary page ------------------------------------------------------------
+
+
+def link_text(prompt: DiaryPrompt) -> str:
+    expires = timezone.localtime(link_expires_at(prompt))
+    return (
+        f"{settings.CLINIC_NAME}: your pain diary link: {link_url(prompt)} "
+        f"(works until {uk_format(expires, 'date')}, once a day; no login needed)."
+    )
+
+
+def send_refusal(*, prompt: DiaryPrompt, channel: str, now: datetime | None = None) -> str:
+    """Why this link cannot be sent by `channel` now, or "" when it can: the link works, the patient
+    consented and has the address, the server can send that way, and an SMS is not in quiet hours."""
+    now = now or timezone.now()
+    patient = prompt.patient
+    if prompt.revoked_at is not None or link_expires_at(prompt) <= now:
+        return "This link no longer works: make a new one."
+    if channel == ReminderChannel.EMAIL:
+        if not patient.consent_email:
+            return f"{patient.first_name} has not consented to email."
+        if not patient.email:
+            return f"No email address on file for {patient.first_name}."
+    elif channel == ReminderChannel.SMS:
+        if not patient.consent_sms:
+            return f"{patient.first_name} has not consented to SMS."
+        if not patient.phone:
+            return f"No phone number on file for {patient.first_name}."
+        try:
+            messaging.normalise_sms_number(patient.phone)
+        except messaging.InvalidRecipient as exc:
+            return str(exc)
+        quiet_end = quiet_hours_end(now)
+        if quiet_end:
+            return f"No SMS in the quiet hours: SMS can go from {uk_format(quiet_end, 'time')}."
+    else:
+        return "Choose email or SMS."
+    reason = messaging.not_configured(channel)
+    return f"{reason} Nothing can be sent this way: copy the link or print the slip." if reason else ""
+
+
+def send_diary_link(
+    *, prompt: DiaryPrompt, channel: str, by, now: datetime | None = None
+) -> DiaryLinkMessage:
+    """Send a working link to the patient by email or SMS; ValidationError (keyed "channel") when it
+    cannot go. The DiaryLinkMessage row is written before sending and settled with the outcome, so a
+    failure is recorded as one and nothing is reported as sent that was not accepted."""
+    now = now or timezone.now()
+    prompt = DiaryPrompt.objects.select_related("patient").get(pk=prompt.pk)
+    refusal = send_refusal(prompt=prompt, channel=channel, now=now)
+    if refusal:
+        raise ValidationError({"channel": refusal})
+    patient = prompt.patient
+    recipient = patient.email if channel == ReminderChannel.EMAIL else patient.phone
+    message = DiaryLinkMessage.objects.create(
+        prompt=prompt, channel=channel, recipient=recipient, attempted_at=now, sent_by=by
+    )
+    key = f"diary-link-{message.pk}"
+    text = link_text(prompt)
+    try:
+        if channel == ReminderChannel.EMAIL:
+            body = f"Dear {patient.first_name},\n\n{text}\n\nThank you.\n{settings.CLINIC_NAME}"
+            provider_id = messaging.send_email(
+                to=recipient, subject="Your pain diary link", body=body, key=key
+            )
+        else:
+            provider_id = messaging.send_sms(to=recipient, body=text, key=key)
+    except messaging.AmbiguousDelivery as exc:
+        message.status, message.last_error = ReminderStatus.UNKNOWN, f"Outcome unknown: {exc}"[:2000]
+    except messaging.DeliveryError as exc:
+        message.status, message.last_error = ReminderStatus.FAILED, str(exc)[:2000]
+    else:
+        message.status, message.sent_at, message.provider_id = (
+            ReminderStatus.SENT,
+            timezone.now(),
+            provider_id[:100],
+        )
+    message.save(update_fields=["status", "sent_at", "provider_id", "last_error"])
+    return message

@@ -191,6 +191,19 @@ def get_sms_backend() -> BaseSMSBackend:
     return import_string(settings.SMS_BACKEND)()
 
 
+def not_configured(channel: str) -> str:
+    """Why this server cannot send by `channel` ("email" or "sms"), or "" when it can: a page offers
+    a channel only when a message would really go."""
+    if channel == "email":
+        return "" if getattr(settings, "EMAIL_CONFIGURED", False) else "Email is not configured (EMAIL_URL)."
+    backend = get_sms_backend()
+    if isinstance(backend, NotConfiguredSMSBackend) or (
+        isinstance(backend, HttpJsonSMSBackend) and not settings.SMS_HTTP_URL
+    ):
+        return "SMS is not configured (SMS_BACKEND)."
+    return ""
+
+
 def send_sms(*, to: str, body: str, key: str = "") -> str:
     return get_sms_backend().send(
         Sms(to=normalise_sms_number(to), body=body, sender=settings.SMS_SENDER, key=key)

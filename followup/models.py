@@ -312,6 +312,7 @@ class OutcomeReview(models.Model):
 
 
 __all__ = [
+    "DiaryLinkMessage",
     "ReminderChannel",
     "ReminderStatus",
     "ReminderTemplate",
@@ -470,3 +471,33 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.get_channel_display()} reminder for session {self.session_id}"
+
+
+class DiaryLinkMessage(models.Model):
+    """A diary link sent to the patient by staff (SMS or email), beside the reminders: one row per
+    send, written before the message goes and settled when its outcome is known."""
+
+    prompt = models.ForeignKey(DiaryPrompt, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=ReminderChannel.choices)
+    recipient = models.CharField(max_length=254)
+    status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.SENDING)
+    attempted_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField("provider message id", max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReminderStatus.values), name="diarylinkmessage_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="diarylinkmessage_sent_has_sent_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Diary link by {self.get_channel_display()} to {self.recipient} ({self.get_status_display()})"

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from infusion_clinic.dates import uk_datetime
+from infusion_clinic.forms import add_service_errors, service_errors_as_message, service_errors_on
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
 from patients.models import Patient
@@ -78,7 +79,7 @@ def diary_public(request, token):
         except diaries.DiaryLinkError as error:  # revoked while the form was open
             return _link_error(request, error)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             response = render(
                 request,
@@ -130,7 +131,28 @@ def patient_diary(request, patient_id):
             ],
             "link_days": settings.DIARY_LINK_DAYS,
             "now": timezone.now(),
+            "active": _active_link(request, patient),
         },
+    )
+
+
+def _active_link(request, patient):
+    """The working link, for whoever may hand links out: its address, QR code and ways to send it."""
+    if not request.user.has_perm("followup.add_paindiaryentry"):
+        return None
+    prompt = diaries.active_link(patient)
+    if prompt is None:
+        return None
+    url = diaries.link_url(prompt)
+    return SimpleNamespace(
+        prompt=prompt,
+        url=url,
+        qr=diaries.qr_svg(url),
+        expires_at=diaries.link_expires_at(prompt),
+        channels=[
+            (channel, diaries.send_refusal(prompt=prompt, channel=channel)) for channel in ReminderChannel
+        ],
+        sent=list(prompt.messages.select_related("sent_by")[:5]),
     )
 
 
@@ -141,16 +163,13 @@ def diary_review(request, patient_id):
     unreviewed_ids = list(diaries.unreviewed_entries(patient).values_list("pk", flat=True))
     form = DiaryReviewForm(request.POST, entry_ids=unreviewed_ids)
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             count = diaries.review_diary_entries(
                 patient=patient,
                 entry_ids=form.cleaned_data["entry"],
                 reviewer=request.user,
                 comment=form.cleaned_data["comment"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
             messages.success(
                 request, f"Reviewed {count} diary entr{'y' if count == 1 else 'ies'} for {patient.full_name}."
             )
@@ -167,11 +186,8 @@ def diary_entry_create(request, patient_id):
     patient = get_object_or_404(Patient, pk=patient_id)
     form = StaffDiaryEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             diaries.record_diary_entry(patient=patient, entered_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
             messages.success(request, f"Diary entry saved for {patient.full_name}.")
             return redirect("followup:patient_diary", patient_id=patient.pk)
     return render(
@@ -187,13 +203,57 @@ def diary_entry_create(request, patient_id):
 def diary_link_create(request, patient_id):
     patient = get_object_or_404(Patient, pk=patient_id)
     prompt = diaries.create_diary_link(patient=patient, created_by=request.user)
-    url = request.build_absolute_uri(diaries.link_path(prompt))
+    expires = timezone.localtime(diaries.link_expires_at(prompt))
     messages.success(
         request,
-        f"New diary link for {patient.first_name} (works until "
-        f"{uk_datetime(diaries.link_expires_at(prompt))}): {url}",
+        f"New diary link for {patient.first_name}, working until "
+        f"{uk_datetime(expires)}: copy it, send it or print "
+        "the slip from this page while it works. Older links no longer work.",
     )
-    return redirect("followup:patient_diary", patient_id=patient.pk)
+    return redirect(reverse("followup:patient_diary", args=[patient.pk]) + "#diary-link")
+
+
+@require_POST
+@role_required("followup.add_paindiaryentry")
+def diary_link_send(request, patient_id, pk):
+    patient = get_object_or_404(Patient, pk=patient_id)
+    prompt = get_object_or_404(patient.diary_prompts, pk=pk)
+    channel = request.POST.get("channel", "")
+    try:
+        sent = diaries.send_diary_link(prompt=prompt, channel=channel, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, f"Nothing was sent. {' '.join(exc.messages)}")
+    else:
+        how = f"by {'SMS' if sent.channel == ReminderChannel.SMS else 'email'} to {sent.recipient}"
+        if sent.status == ReminderStatus.SENT:
+            messages.success(request, f"Diary link sent {how}.")
+        elif sent.status == ReminderStatus.UNKNOWN:
+            messages.warning(request, f"The diary link may not have reached {how}: {sent.last_error}")
+        else:
+            messages.error(request, f"The diary link was not sent {how}: {sent.last_error}")
+    return redirect(reverse("followup:patient_diary", args=[patient.pk]) + "#diary-link")
+
+
+@role_required("followup.add_paindiaryentry")
+def diary_link_slip(request, patient_id, pk):
+    """A printable slip to hand the patient: their name, how to use the link, its QR code and expiry."""
+    patient = get_object_or_404(Patient, pk=patient_id)
+    prompt = get_object_or_404(patient.diary_prompts, pk=pk)
+    if prompt != diaries.active_link(patient):
+        messages.error(request, "That diary link no longer works: print the slip of the current link.")
+        return redirect(reverse("followup:patient_diary", args=[patient.pk]) + "#diary-link")
+    url = diaries.link_url(prompt)
+    return render(
+        request,
+        "followup/diary_link_slip.html",
+        {
+            "patient": patient,
+            "url": url,
+            "qr": diaries.qr_svg(url),
+            "expires_at": diaries.link_expires_at(prompt),
+            "clinic_name": settings.CLINIC_NAME,
+        },
+    )
 
 
 @require_POST
@@ -201,11 +261,8 @@ def diary_link_create(request, patient_id):
 def diary_link_revoke(request, patient_id, pk):
     patient = get_object_or_404(Patient, pk=patient_id)
     prompt = get_object_or_404(patient.diary_prompts, pk=pk)
-    try:
+    with service_errors_as_message(request):
         diaries.revoke_diary_link(prompt=prompt, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(
             request,
             f"Diary link of {uk_datetime(prompt.created_at)} revoked: it opens nothing now.",

@@ -13,6 +13,7 @@ but superusers, and the clinic's pages stay the only way in for the roles.
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
 
 
 class SuperuserAuthenticationForm(AdminAuthenticationForm):
@@ -38,3 +39,21 @@ class ClinicAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return request.user.is_active and request.user.is_superuser
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here: writes go through the app's services (a clinical
+    record is locked, a protocol version is never edited)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    pass

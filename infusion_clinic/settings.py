@@ -6,6 +6,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from .roles import ROLE_KEYS
 from .storage import default_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     "pgtrigger",  # PostgreSQL triggers that keep locked records and issued invoices unchanged
+    "django_otp",  # two-factor sign-in (infusion_clinic/mfa/): TOTP apps and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "infusion_clinic.apps.InfusionClinicConfig",
     "patients.apps.PatientsConfig",
     "protocols.apps.ProtocolsConfig",
@@ -65,7 +69,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "infusion_clinic.middleware.RejectNullCharactersMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "infusion_clinic.mfa.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,6 +128,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Two-factor sign-in (infusion_clinic/mfa/): the roles (keys of roles.ROLE_KEYS: reception, nurse,
+# specialist, admin) whose users must sign in with a TOTP code or a recovery code after their password.
+# Superusers count as every role. Empty: nobody is asked (the `make run` demo's default).
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["admin", "nurse", "specialist"])
+_unknown_roles = sorted(set(MFA_REQUIRED_ROLES) - set(ROLE_KEYS.values()))
+if _unknown_roles:
+    raise ImproperlyConfigured(
+        f"MFA_REQUIRED_ROLES names unknown roles {', '.join(_unknown_roles)}: "
+        f"use some of {', '.join(ROLE_KEYS.values())} (comma-separated), or leave it empty for none."
+    )
+OTP_TOTP_ISSUER = env("CLINIC_NAME", default="Riverside Pain Clinic")
+# Wrong codes in a row make the next try wait 1, 2, 4, 8... seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -8,6 +8,8 @@ os.environ.setdefault("DEBUG", "false")
 from .settings import *  # noqa: E402,F403
 from .settings import DATABASES  # noqa: E402
 
+# The production default, whatever the environment says (`make run` empties it for the demo).
+MFA_REQUIRED_ROLES = ["admin", "nurse", "specialist"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -43,7 +45,17 @@ MIGRATION_LINTER_ACKNOWLEDGED = {
     "new nullable column, so existing rows (day NULL) never clash; the diary entry table is small",
 }
 MIGRATION_LINTER_OPTIONS = {
-    "exclude_apps": ["admin", "auth", "contenttypes", "sessions", "django_celery_beat", "axes", "pgtrigger"],
+    "exclude_apps": [
+        "admin",
+        "auth",
+        "contenttypes",
+        "sessions",
+        "django_celery_beat",
+        "axes",
+        "pgtrigger",
+        "otp_totp",
+        "otp_static",
+    ],
     "ignore_name": list(MIGRATION_LINTER_ACKNOWLEDGED),
     "no_cache": True,
 }

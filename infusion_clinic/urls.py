@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
+from .mfa import views as mfa_views
+from .mfa.middleware import second_factor_pending_allowed
 
 handler400 = "infusion_clinic.views.bad_request"
 handler403 = "infusion_clinic.views.permission_denied"
@@ -11,8 +13,9 @@ handler404 = "infusion_clinic.views.page_not_found"
 handler500 = "infusion_clinic.views.server_error"
 
 auth_patterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", mfa_views.LoginView.as_view(), name="login"),
+    # Signing out is open between the password and the second factor too.
+    path("logout/", second_factor_pending_allowed(auth_views.LogoutView.as_view()), name="logout"),
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
@@ -23,6 +26,7 @@ auth_patterns = [
         name="password_reset_confirm",
     ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("two-factor/", include("infusion_clinic.mfa.urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from infusion_clinic.admin_site import ReadOnlyHistoryAdmin
+
 from .models import EligibilityAssessment, Patient, Prescription, Referral, ReferralEvent, WeightRecord
 
 
@@ -51,7 +53,7 @@ class EligibilityAssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(SimpleHistoryAdmin):
+class PrescriptionAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "patient",
         "protocol_version",
@@ -63,12 +65,3 @@ class PrescriptionAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["verdict", "is_active", "family"]
     raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

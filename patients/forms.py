@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from infusion_clinic import bounds
 from infusion_clinic.dates import uk_date
+from infusion_clinic.forms import DateInput
 from protocols.selectors import current_versions
 
 from .eligibility import contraindication_checklist, pregnancy_is_relevant
@@ -23,14 +24,6 @@ from .models import (
 from .selectors import WAITING
 from .services import ACTIONS
 from .validators import normalise_nhs_number
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 

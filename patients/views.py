@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from infusion_clinic import bounds
+from infusion_clinic.forms import service_errors_on
 from infusion_clinic.permissions import role_required
+from infusion_clinic.shortcuts import get_or_404
 from protocols.dosing import EXAMPLE_MESSAGE_START, WITHIN_LIMITS, calculate_dose
 from protocols.models import ProtocolFamily
 from protocols.selectors import current_versions
@@ -44,15 +46,6 @@ def _can_see_clinical(user) -> bool:
     return user.has_perm("patients.view_clinical")
 
 
-def _add_errors(form, error: ValidationError):
-    """Put a service's field-keyed errors next to the fields the form has; the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --- patients ------------------------------------------------------------------------------------
 
 
@@ -71,11 +64,8 @@ def patient_create(request):
     clinical = _can_see_clinical(request.user)
     form = PatientForm(request.POST or None, clinical=clinical)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             patient = services.create_patient(**form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Registered {patient.full_name}.")
             return redirect(patient)
     return render(request, "patients/patient_form.html", {"form": form, "title": "Register a patient"})
@@ -87,11 +77,8 @@ def patient_edit(request, pk):
     clinical = _can_see_clinical(request.user)
     form = PatientForm(request.POST or None, instance=patient, clinical=clinical)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             services.update_patient(patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Saved {patient.full_name}.")
             return redirect(patient)
     return render(
@@ -103,10 +90,7 @@ def patient_edit(request, pk):
 
 @role_required("patients.view_patient")
 def patient_detail(request, pk):
-    try:
-        patient = selectors.patient_for_detail(pk)
-    except Patient.DoesNotExist as exc:
-        raise Http404("No such patient.") from exc
+    patient = get_or_404(selectors.patient_for_detail, pk, message="No such patient.")
     today = timezone.localdate()
     referrals = [(referral, rtt_clock(referral, today=today)) for referral in patient.referrals.all()]
     weights = list(patient.weights.all())
@@ -141,11 +125,8 @@ def weight_add(request, pk):
     patient = get_object_or_404(Patient, pk=pk)
     form = WeightForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             record = services.record_weight(patient=patient, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Recorded {record.weight_kg} kg for {patient.full_name}.")
             return redirect(patient)
     return render(request, "patients/weight_form.html", {"form": form, "patient": patient})
@@ -165,7 +146,7 @@ def eligibility_assess(request, pk, family):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("contraindications", None)
-        try:
+        with service_errors_on(form):
             services.record_eligibility(
                 patient=patient,
                 family=family,
@@ -174,9 +155,6 @@ def eligibility_assess(request, pk, family):
                 checklist=form.checklist_answers(),
                 **data,
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Eligibility for {family.name} recorded for {patient.full_name}.")
             return redirect(referral or patient)
     return render(
@@ -212,7 +190,7 @@ def referral_intake(request):
         if patient_form is not None:
             patient_form.is_valid()
         referral_form.is_valid()
-        if not referral_form.errors and not (patient_form is not None and patient_form.errors):
+        if referral_form.is_valid() and (patient_form is None or patient_form.is_valid()):
             try:
                 referral = services.register_referral(
                     created_by=request.user,
@@ -267,10 +245,7 @@ def _referral_context(request, referral, transition_form=None):
 
 @role_required("patients.view_referral")
 def referral_detail(request, pk):
-    try:
-        referral = selectors.referral_for_detail(pk)
-    except Referral.DoesNotExist as exc:
-        raise Http404("No such referral.") from exc
+    referral = get_or_404(selectors.referral_for_detail, pk, message="No such referral.")
     return render(request, "patients/referral_detail.html", _referral_context(request, referral))
 
 
@@ -281,16 +256,13 @@ def referral_transition(request, pk):
         return redirect(referral)
     form = TransitionForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             services.apply_action(
                 referral=referral,
                 action=form.cleaned_data["action"],
                 by=request.user,
                 note=form.cleaned_data["note"],
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
             if request.POST.get("next") == "triage":
                 return redirect("patients:triage_queue")
@@ -340,11 +312,8 @@ def referral_edit(request, pk):
     referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
     form = ReferralForm(request.POST or None, request.FILES or None, instance=referral, require_letter=False)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             services.update_referral_details(referral=referral, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, "Referral details saved.")
             return redirect(referral)
     return render(request, "patients/referral_form.html", {"form": form, "referral": referral})

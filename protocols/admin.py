@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from infusion_clinic.admin_site import ReadOnlyHistoryAdmin
 
 from .models import Protocol, ProtocolFamily, ProtocolVersion
 
@@ -18,18 +19,9 @@ class ProtocolAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProtocolVersion)
-class ProtocolVersionAdmin(SimpleHistoryAdmin):
+class ProtocolVersionAdmin(ReadOnlyHistoryAdmin):
     """Read-only: a version is never edited. New versions and verification happen on the clinic pages."""
 
     list_display = ["name", "protocol", "version", "dose_basis", "is_current", "is_example", "verified_at"]
     list_filter = ["protocol__family", "is_current", "is_example"]
     search_fields = ["name", "drug"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,11 +1,11 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from infusion_clinic.forms import service_errors_as_message, service_errors_on
 from infusion_clinic.permissions import role_required
 
 from . import selectors, services
@@ -45,11 +45,8 @@ def version_create(request, pk):
     if request.method == "POST":
         form = ProtocolVersionForm(request.POST, instance=ProtocolVersion(protocol=base.protocol))
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 new = services.create_version(from_version=base, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
                 messages.success(
                     request,
                     f"Version {new.version} of {base.protocol.name} is now current; version {base.version} is kept in the history.",
@@ -73,10 +70,7 @@ def _plain(value):
 @role_required(MANAGE)
 def version_verify(request, pk):
     version = get_object_or_404(ProtocolVersion, pk=pk)
-    try:
+    with service_errors_as_message(request):
         services.mark_verified(version=version, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(request, f"{version} marked verified for this clinic.")
     return redirect(version)

@@ -2,7 +2,8 @@
 in records/services.py (which refuse writes on a locked record); the admin shows them and their history."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from infusion_clinic.admin_site import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 from .models import (
     Addendum,
@@ -13,23 +14,6 @@ from .models import (
     RateChange,
     VitalSigns,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never added, changed or deleted here: writes go through records/services.py."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
-    pass
 
 
 @admin.register(InfusionRecord)

@@ -5,13 +5,15 @@ import json
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from infusion_clinic.forms import add_service_errors, service_errors_on
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
+from infusion_clinic.shortcuts import get_or_404
 from sessions.models import InfusionSession, SessionStatus
 
 from . import forms, services
@@ -24,10 +26,7 @@ CHART_PERMS = ("infusion_sessions.chart_session",)
 
 
 def _page(pk):
-    try:
-        return record_page(pk=pk)
-    except InfusionSession.DoesNotExist:
-        raise Http404("No such session") from None
+    return get_or_404(record_page, pk=pk, message="No such session")
 
 
 def _can(user, perm):
@@ -124,10 +123,7 @@ def session_record_print(request, pk, as_pdf=False):
 
 
 def _session(pk):
-    try:
-        return InfusionSession.objects.get(pk=pk)
-    except InfusionSession.DoesNotExist:
-        raise Http404("No such session") from None
+    return get_object_or_404(InfusionSession, pk=pk)
 
 
 def _record_url(pk, anchor=""):
@@ -137,25 +133,11 @@ def _record_url(pk, anchor=""):
 def _handle(request, pk, *, form, key, call, success, anchor=""):
     """Validate a form, call a service; errors re-render the page with the form bound (422)."""
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             result = call(form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(_record_url(pk, anchor))
     return _render(request, pk, bound={key: form}, status=422)
-
-
-def _add_errors(form, exc):
-    """Put a service's field-keyed errors on the form; errors for fields it lacks go on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 @require_POST
@@ -285,8 +267,31 @@ def session_record_signoff(request, pk):
     )
 
 
-def _amend(request, pk, *, form_class, rows, key, target, service):
+# What each amendment form offers (the page's rows), its key on the page, the row's field and the service.
+AMENDMENTS = {
+    "vitals": (forms.AmendmentForm, "vitals", "amend_form", "vital_signs", services.amend_vital_signs),
+    "event": (
+        forms.AdverseEventAmendmentForm,
+        "events",
+        "amend_event_form",
+        "adverse_event",
+        services.amend_adverse_event,
+    ),
+    "rate": (
+        forms.RateChangeAmendmentForm,
+        "rate_changes",
+        "amend_rate_form",
+        "rate_change",
+        services.amend_rate_change,
+    ),
+}
+
+
+@require_POST
+@role_required("infusion_sessions.amend_session")
+def session_record_amend(request, pk, kind):
     """The three amendment forms differ only in the rows offered and the service that amends one."""
+    form_class, rows, key, target, service = AMENDMENTS[kind]
     page = _page(pk)
     form = form_class(request.POST, **{rows: getattr(page, rows)})
     return _handle(
@@ -303,48 +308,6 @@ def _amend(request, pk, *, form_class, rows, key, target, service):
         ),
         success="Amendment recorded; the history shows the original value.",
         anchor="history",
-    )
-
-
-@require_POST
-@role_required("infusion_sessions.amend_session")
-def session_record_amend(request, pk):
-    return _amend(
-        request,
-        pk,
-        form_class=forms.AmendmentForm,
-        rows="vitals",
-        key="amend_form",
-        target="vital_signs",
-        service=services.amend_vital_signs,
-    )
-
-
-@require_POST
-@role_required("infusion_sessions.amend_session")
-def session_record_amend_event(request, pk):
-    return _amend(
-        request,
-        pk,
-        form_class=forms.AdverseEventAmendmentForm,
-        rows="events",
-        key="amend_event_form",
-        target="adverse_event",
-        service=services.amend_adverse_event,
-    )
-
-
-@require_POST
-@role_required("infusion_sessions.amend_session")
-def session_record_amend_rate(request, pk):
-    return _amend(
-        request,
-        pk,
-        form_class=forms.RateChangeAmendmentForm,
-        rows="rate_changes",
-        key="amend_rate_form",
-        target="rate_change",
-        service=services.amend_rate_change,
     )
 
 
@@ -369,7 +332,7 @@ def session_record_vitals(request, pk):
                 **form.service_values(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
     if vitals is None:
         errors = form.errors.get_json_data()
         if _wants_json(request):

@@ -26,10 +26,12 @@ free chair at the same location at the same time is used.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from infusion_clinic.dates import uk_date, uk_datetime, uk_weekday_datetime
@@ -45,6 +47,8 @@ MAX_COURSE_DAY_SHIFT = 31  # give up when no open day follows within a month
 CANCELLABLE = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN)
 # A referral whose patient may be booked: the specialist accepted it, or treatment has begun.
 BOOKABLE_REFERRAL_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_TREATMENT)
+# Still on its way to acceptance: the steps a specialist takes before the patient can be booked.
+AWAITING_DECISION = (ReferralStatus.RECEIVED, ReferralStatus.TRIAGED, ReferralStatus.AWAITING_ASSESSMENT)
 
 
 # --- locks and checks -----------------------------------------------------------------------
@@ -95,6 +99,126 @@ def _referral_for(*, patient, referral=None) -> Referral:
 
 def _check_eligible(*, patient, protocol_version, on_date):
     ensure_eligible(patient=patient, protocol_version=protocol_version, on_date=on_date)
+
+
+# --- what stops a booking, before any slot is chosen ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One reason the patient cannot be booked yet, and where it is put right.
+
+    `permission` is what the fixing page asks for; `who` names the role that holds it, for the
+    reader who cannot fix it themselves."""
+
+    field: str  # the booking form's field the message belongs to: "patient" or "referral"
+    message: str
+    action: str = ""  # e.g. "Record eligibility"; empty when the fix is on this page
+    url: str = ""
+    permission: str = ""
+    who: str = ""
+
+
+def _eligibility_blocker(*, patient, protocol_version, error) -> Blocker:
+    family = protocol_version.protocol.family
+    return Blocker(
+        field="patient",
+        message=" ".join(error.messages),
+        action=f"Record eligibility for {family.name}",
+        url=reverse("patients:eligibility_assess", args=[patient.pk, family.slug]),
+        permission="patients.add_eligibilityassessment",
+        who="a pain specialist",
+    )
+
+
+def _referral_blocker(*, patient, referral, error) -> Blocker:
+    message = " ".join(error.messages)
+    if referral is not None:
+        return Blocker(
+            field="referral",
+            message=message,
+            action="Open the referral",
+            url=reverse("patients:referral_detail", args=[referral.pk]),
+            permission="patients.view_referral",
+            who="reception or a pain specialist",
+        )
+    waiting = (
+        Referral.objects.filter(patient=patient, status__in=AWAITING_DECISION)
+        .order_by("-received_on", "-pk")
+        .first()
+    )
+    if waiting is None:
+        if Referral.objects.filter(patient=patient, status__in=BOOKABLE_REFERRAL_STATUSES).exists():
+            return Blocker(field="referral", message=message)  # several: chosen on this page
+        return Blocker(
+            field="referral",
+            message=f"{message} No referral is waiting to be accepted either.",
+            action="Register a referral",
+            url=reverse("patients:referral_intake") + f"?patient={patient.pk}",
+            permission="patients.add_referral",
+            who="reception",
+        )
+    step = "Triage the referral" if waiting.status == ReferralStatus.RECEIVED else "Accept the referral"
+    return Blocker(
+        field="referral",
+        message=f"{message} The referral of {uk_date(waiting.received_on)} is "
+        f"{waiting.get_status_display().lower()}.",
+        action=step,
+        url=reverse("patients:referral_detail", args=[waiting.pk]),
+        permission="patients.triage_referral",
+        who="a pain specialist",
+    )
+
+
+@dataclass(frozen=True)
+class BookingCheck:
+    blockers: list[Blocker]
+    referral: Referral | None  # the referral the booking would belong to, when one is chosen
+
+    def referral_or_raise(self) -> Referral:
+        """The referral, or ValidationError (keyed by field) with every blocker's message."""
+        if self.blockers:
+            errors = {}
+            for blocker in self.blockers:
+                errors.setdefault(blocker.field, []).append(blocker.message)
+            raise ValidationError(errors)
+        return self.referral
+
+
+@transaction.atomic  # the checks of the apps above may lock rows (billing's pre-authorisation)
+def check_booking(
+    *, patient, protocol_version, on_date: date, referral=None, session_count: int = 1
+) -> BookingCheck:
+    """Everything that stops `patient` being booked on `protocol_version` from `on_date` (no blockers
+    when nothing does). The one rule for both the slot finder (asked before any slot is shown) and
+    booking (asked again inside the booking transaction, after the locks)."""
+    blockers = []
+    try:
+        ensure_eligible(patient=patient, protocol_version=protocol_version, on_date=on_date)
+    except ValidationError as error:
+        blockers.append(_eligibility_blocker(patient=patient, protocol_version=protocol_version, error=error))
+    try:
+        chosen = _referral_for(patient=patient, referral=referral)
+    except ValidationError as error:
+        blockers.append(_referral_blocker(patient=patient, referral=referral, error=error))
+        return BookingCheck(blockers, None)
+    try:
+        run_booking_checks(
+            patient=patient, referral=chosen, protocol_version=protocol_version, session_count=session_count
+        )
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            blockers.append(
+                Blocker(
+                    field=field,
+                    message=" ".join(messages),
+                    action="Open the referral",
+                    url=reverse("patients:referral_detail", args=[chosen.pk]),
+                    permission="patients.view_referral",
+                    who="reception",
+                )
+            )
+    return BookingCheck(blockers, chosen)
 
 
 def _save_session(session: InfusionSession) -> InfusionSession:
@@ -156,12 +280,14 @@ def _check_start(start):
 def book_session(*, patient, protocol_version, chair, start, booked_by, referral=None) -> InfusionSession:
     """Book one session (not part of a course)."""
     _check_start(start)
-    _check_eligible(
-        patient=patient, protocol_version=protocol_version, on_date=start.astimezone(_tz()).date()
-    )
     _lock(chairs=[chair], patient=patient)
-    referral = _referral_for(patient=patient, referral=referral)
-    run_booking_checks(patient=patient, referral=referral, protocol_version=protocol_version, session_count=1)
+    referral = check_booking(
+        patient=patient,
+        protocol_version=protocol_version,
+        on_date=start.astimezone(_tz()).date(),
+        referral=referral,
+        session_count=1,
+    ).referral_or_raise()
     return _new_session(
         patient=patient,
         protocol_version=protocol_version,
@@ -293,10 +419,13 @@ def book_course(*, patient, protocol_version, chair, start, booked_by, referral=
         sessions=protocol_version.course_sessions,
         interval_days=protocol_version.course_interval_days,
     )
-    referral = _referral_for(patient=patient, referral=referral)
-    run_booking_checks(
-        patient=patient, referral=referral, protocol_version=protocol_version, session_count=len(starts)
-    )
+    referral = check_booking(
+        patient=patient,
+        protocol_version=protocol_version,
+        on_date=starts[0].astimezone(_tz()).date(),
+        referral=referral,
+        session_count=len(starts),
+    ).referral_or_raise()
     course = Course(
         patient=patient, referral=referral, protocol_version=protocol_version, created_by=booked_by
     )

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from infusion_clinic import bounds
+from infusion_clinic.forms import DateInput, TimeInput
 from patients.models import Patient, Referral
 from protocols.models import ProtocolVersion
 
@@ -12,29 +13,6 @@ from .models import Chair, Closure, Location, NurseShift, OpeningHours
 from .slots import Preference
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Put a service's field-keyed messages next to the form's fields; others go on top of the form."""
-    if hasattr(error, "error_dict"):
-        for key, errors in error.error_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", **kwargs)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -71,17 +49,44 @@ class VersionChoiceField(bounds.ModelChoiceField):
         return f"{obj.name}{course} · {obj.chair_minutes} min in chair"
 
 
+def _limit_referrals(form) -> None:
+    """Offer the chosen patient's referrals only."""
+    patient_id = form.data.get("patient") or form.initial.get("patient")
+    if isinstance(patient_id, Patient):
+        patient_id = patient_id.pk
+    if bounds.parse_id(patient_id):
+        form.fields["referral"].queryset = Referral.objects.filter(patient_id=patient_id)
+
+
+def _check_referral_patient(form, cleaned) -> None:
+    referral, patient = cleaned.get("referral"), cleaned.get("patient")
+    if referral and patient and referral.patient_id != patient.pk:
+        form.add_error("referral", "This referral belongs to another patient.")
+
+
 class SlotSearchForm(forms.Form):
     patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
     protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
     earliest = bounds.DateField(label="Earliest date", widget=DateInput())
     preference = forms.ChoiceField(choices=Preference.choices, initial=Preference.ANY, label="Time of day")
     chair = ChairChoiceField(queryset=_chairs(), required=False, empty_label="Any chair")
+    referral = bounds.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        required=False,
+        empty_label="The accepted referral",
+        help_text="Choose one only when the patient has several accepted referrals.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["protocol_version"].queryset = _versions()
         self.fields["chair"].queryset = _chairs()
+        _limit_referrals(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_referral_patient(self, cleaned)
+        return cleaned
 
     def clean_earliest(self):
         earliest = self.cleaned_data["earliest"]
@@ -112,17 +117,11 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["protocol_version"].queryset = _versions()
         self.fields["chair"].queryset = _chairs()
-        patient_id = self.data.get("patient") or self.initial.get("patient")
-        if isinstance(patient_id, Patient):
-            patient_id = patient_id.pk
-        if bounds.parse_id(patient_id):
-            self.fields["referral"].queryset = Referral.objects.filter(patient_id=patient_id)
+        _limit_referrals(self)
 
     def clean(self):
         cleaned = super().clean()
-        referral, patient = cleaned.get("referral"), cleaned.get("patient")
-        if referral and patient and referral.patient_id != patient.pk:
-            self.add_error("referral", "This referral belongs to another patient.")
+        _check_referral_patient(self, cleaned)
         return cleaned
 
 
@@ -153,6 +152,14 @@ class MoveForm(forms.Form):
 # --- clinic set-up (clinic admin) -----------------------------------------------------------
 
 
+def _in_order(form, cleaned, first, last, message, *, same_ok=False):
+    """`last` after `first` (or the same day, when `same_ok`), else `message` next to `last`."""
+    start, end = cleaned.get(first), cleaned.get(last)
+    if start and end and (end < start or (end == start and not same_ok)):
+        form.add_error(last, message)
+    return cleaned
+
+
 class LocationForm(forms.ModelForm):
     class Meta:
         formfield_callback = bounds.formfield
@@ -175,11 +182,7 @@ class OpeningHoursForm(forms.ModelForm):
         widgets = {"opens": TimeInput(), "closes": TimeInput()}
 
     def clean(self):
-        cleaned = super().clean()
-        opens, closes = cleaned.get("opens"), cleaned.get("closes")
-        if opens and closes and opens >= closes:
-            self.add_error("closes", "Closing time must be after opening time.")
-        return cleaned
+        return _in_order(self, super().clean(), "opens", "closes", "Closing time must be after opening time.")
 
 
 class ClosureForm(forms.ModelForm):
@@ -190,11 +193,14 @@ class ClosureForm(forms.ModelForm):
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 
     def clean(self):
-        cleaned = super().clean()
-        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts and ends and ends < starts:
-            self.add_error("ends_on", "The last closed day cannot be before the first.")
-        return cleaned
+        return _in_order(
+            self,
+            super().clean(),
+            "starts_on",
+            "ends_on",
+            "The last closed day cannot be before the first.",
+            same_ok=True,
+        )
 
 
 class NurseShiftForm(forms.ModelForm):
@@ -205,11 +211,7 @@ class NurseShiftForm(forms.ModelForm):
         widgets = {"date": DateInput(), "starts": TimeInput(), "ends": TimeInput()}
 
     def clean(self):
-        cleaned = super().clean()
-        starts, ends = cleaned.get("starts"), cleaned.get("ends")
-        if starts and ends and starts >= ends:
-            self.add_error("ends", "The shift must end after it starts.")
-        return cleaned
+        return _in_order(self, super().clean(), "starts", "ends", "The shift must end after it starts.")
 
 
 class RotaWeekForm(forms.Form):

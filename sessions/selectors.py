@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from infusion_clinic.dates import uk_time
 
-from . import hooks
+from . import booking, hooks
 from .models import (
     ACTIVE_STATUSES,
     Chair,
@@ -21,7 +21,39 @@ from .models import (
     OpeningHours,
     SessionStatus,
 )
-from .slots import _at, _tz, default_nurses
+from .slots import Slot, _at, _tz, default_nurses, find_slots
+
+
+@dataclass
+class SlotSearch:
+    """What the Book page shows for a search: what stops the booking, or the slots by day and time."""
+
+    blockers: list[booking.Blocker]
+    slots: list[Slot]
+    prescribed: bool  # the patient has an active prescription for the protocol's family
+
+
+def slot_search(*, patient, protocol_version, earliest, preference, chair=None, referral=None, count=10):
+    """Check the booking first (the same rule Book applies); offer slots only when nothing stops it."""
+    blockers = booking.check_booking(
+        patient=patient,
+        protocol_version=protocol_version,
+        on_date=earliest,
+        referral=referral,
+        session_count=protocol_version.course_sessions,
+    ).blockers
+    slots = []
+    if not blockers:
+        slots = find_slots(
+            protocol_version=protocol_version,
+            earliest=earliest,
+            preference=preference,
+            chair=chair,
+            patient=patient,
+            count=count,
+        )
+    prescribed = patient.prescriptions.filter(family_id=protocol_version.protocol.family_id, is_active=True)
+    return SlotSearch(blockers=blockers, slots=slots, prescribed=prescribed.exists())
 
 
 def session_queryset():

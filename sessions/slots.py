@@ -22,11 +22,15 @@ Rules (the booking service checks a requested slot with the same code, `slot_pro
   across a clock change (`session_end` adds the duration in UTC) and opening hours, shifts and
   bookings are placed where their wall-clock times really fall that day.
 - A chair of a location that is not in use is never offered nor booked.
-- Order: earliest day first. Within a day, load levelling: prefer the start that keeps the day's
-  peak of concurrent patients lowest, then the lowest peak during the session itself, then the
-  fewest other sessions starting at the same minute (staggered starts), then the earliest time.
-  One chair is offered per start time: the preferred chair, else the chair whose previous
-  session ends closest before the start (keeps chairs' free time in long blocks).
+- Which slots: earliest day first. When a day has more starts than are asked for, load levelling
+  chooses among them: the start that keeps the day's peak of concurrent patients lowest, then the
+  lowest peak during the session itself, then the fewest other sessions starting at the same minute
+  (staggered starts), then the earliest time. One chair is offered per start time: the preferred
+  chair, else the chair whose previous session ends closest before the start (keeps chairs' free
+  time in long blocks).
+- Order: the slots chosen come back by day and time (a list out of time order reads as a mistake).
+  The levelling is a hint, not the order: `Slot.quieter` marks the starts of a day that keep the
+  fewest patients in chairs at once, when some of that day's starts would put more in.
 
 Speed: bookings, hours, closures and shifts are each loaded with one query per block of days,
 never per candidate; each day becomes per-minute arrays and a candidate is a few slice operations.
@@ -37,7 +41,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from operator import sub
@@ -72,6 +76,7 @@ class Slot:
     end: datetime
     peak_patients: int  # patients in chairs at the busiest minute of this slot, this one included
     day_peak_patients: int  # the location's busiest minute that day, this one included
+    quieter: bool = False  # among the day's starts that keep the fewest patients in chairs at once
 
     @property
     def location(self):
@@ -308,7 +313,8 @@ def find_slots(
     exclude_session_ids=(),
     now: datetime | None = None,
 ) -> list[Slot]:
-    """The next `count` feasible slots from `earliest`, earliest day first, load-levelled within a day."""
+    """The next `count` feasible slots from `earliest` by day and time; load levelling chooses within
+    a day and marks its quieter starts (see the module docstring)."""
     tz = _tz()
     now = (now or timezone.now()).astimezone(tz)
     first = earliest.astimezone(tz).date() if isinstance(earliest, datetime) else earliest
@@ -362,7 +368,9 @@ def find_slots(
             )
             day += timedelta(days=1)
         block_start = block_end + timedelta(days=1)
-    return found[:count]
+    return sorted(
+        found[:count], key=lambda slot: (slot.start, slot.chair.location_id, slot.chair.display_order)
+    )
 
 
 def _slots_on_day(
@@ -396,7 +404,11 @@ def _slots_on_day(
                         ranked.append((key, Slot(best, start, end, slot_peak, day_peak)))
                 s += GRID_MINUTES
     ranked.sort(key=lambda pair: pair[0])
-    return [slot for _key, slot in ranked]
+    loads = {key[:2] for key, _slot in ranked}
+    if len(loads) < 2:  # every start loads the day alike: no hint to give
+        return [slot for _key, slot in ranked]
+    quietest = min(loads)
+    return [replace(slot, quieter=key[:2] == quietest) for key, slot in ranked]
 
 
 def _wanted(start: datetime, preference: str) -> bool:

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from infusion_clinic.reference_data import ReferenceDeleteView, ReferenceFormView
+
 from . import views
 
 app_name = "infusion_sessions"
@@ -17,7 +19,11 @@ urlpatterns = [
     path("courses/<int:pk>/reschedule/", views.reschedule_course, name="reschedule_course"),
     path("setup/", views.setup, name="setup"),
     path("setup/rota-week/", views.rota_week, name="rota_week"),
-    path("setup/<slug:kind>/add/", views.setup_edit, name="setup_add"),
-    path("setup/<slug:kind>/<int:pk>/", views.setup_edit, name="setup_edit"),
-    path("setup/<slug:kind>/<int:pk>/delete/", views.setup_delete, name="setup_delete"),
+    path("setup/<slug:kind>/add/", ReferenceFormView.as_view(data=views.SETUP), name="setup_add"),
+    path("setup/<slug:kind>/<int:pk>/", ReferenceFormView.as_view(data=views.SETUP), name="setup_edit"),
+    path(
+        "setup/<slug:kind>/<int:pk>/delete/",
+        ReferenceDeleteView.as_view(data=views.SETUP),
+        name="setup_delete",
+    ),
 ]

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from infusion_clinic import bounds
 from infusion_clinic.dates import uk_date, uk_weekday_datetime
+from infusion_clinic.forms import service_errors_as_message, service_errors_on
 from infusion_clinic.permissions import role_required
+from infusion_clinic.reference_data import Kind, ReferenceData
 
 from . import booking, selectors
 from .forms import (
@@ -27,7 +29,6 @@ from .forms import (
     ReasonForm,
     RotaWeekForm,
     SlotSearchForm,
-    add_service_errors,
 )
 from .models import Chair, Closure, Course, InfusionSession, Location, NurseShift, OpeningHours, SessionStatus
 from .rota import fill_rota_week
@@ -74,23 +75,12 @@ def book(request):
     search = SlotSearchForm(
         request.GET if "protocol_version" in request.GET else None, initial=_search_initial(request)
     )
-    slots = []
-    if search.is_bound and search.is_valid():
-        data = search.cleaned_data
-        slots = find_slots(
-            protocol_version=data["protocol_version"],
-            earliest=data["earliest"],
-            preference=data["preference"],
-            chair=data["chair"],
-            patient=data["patient"],
-            count=10,
-        )
+    found = None
     booking_initial = {}
     if search.is_bound and search.is_valid():
+        found = selectors.slot_search(**search.cleaned_data)
         booking_initial = {
-            "patient": search.cleaned_data["patient"],
-            "protocol_version": search.cleaned_data["protocol_version"],
-            "chair": search.cleaned_data["chair"],
+            key: search.cleaned_data[key] for key in ("patient", "protocol_version", "chair", "referral")
         }
     elif request.GET.get("patient"):
         booking_initial = {"patient": request.GET.get("patient")}
@@ -101,16 +91,9 @@ def book(request):
         if form.is_valid():
             data = form.cleaned_data
             version = data["protocol_version"]
-            try:
+            with service_errors_on(form):
                 if version.course_sessions > 1:
-                    course = booking.book_course(
-                        patient=data["patient"],
-                        protocol_version=version,
-                        chair=data["chair"],
-                        start=data["start"],
-                        booked_by=request.user,
-                        referral=data["referral"],
-                    )
+                    course = booking.book_course(**data, booked_by=request.user)
                     first = course.sessions.order_by("start").first()
                     messages.success(
                         request,
@@ -118,17 +101,7 @@ def book(request):
                         f"first on {uk_weekday_datetime(first.start)}.",
                     )
                     return redirect(first)
-                session = booking.book_session(
-                    patient=data["patient"],
-                    protocol_version=version,
-                    chair=data["chair"],
-                    start=data["start"],
-                    booked_by=request.user,
-                    referral=data["referral"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+                session = booking.book_session(**data, booked_by=request.user)
                 messages.success(
                     request,
                     f"Booked {data['patient'].full_name} on {uk_weekday_datetime(session.start)}.",
@@ -141,7 +114,12 @@ def book(request):
     return render(
         request,
         "infusion_sessions/book.html",
-        {"search": search, "slots": slots, "form": form},
+        {
+            "search": search,
+            "found": found,
+            "blockers": [(b, request.user.has_perm(b.permission)) for b in found.blockers] if found else [],
+            "form": form,
+        },
         status=status,
     )
 
@@ -200,7 +178,7 @@ def check_in(request, pk):
     try:
         session = booking.check_in(session=session, by=request.user)
     except ValidationError as exc:
-        message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+        message = " ".join(exc.messages)
         if request.htmx:
             return JsonResponse({"error": message}, status=409)
         messages.error(request, message)
@@ -254,13 +232,10 @@ def cancel(request, pk):
     session = get_object_or_404(InfusionSession, pk=pk)
     form = ReasonForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             session = booking.cancel_session(
                 session=session, by=request.user, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
             late = " (late cancellation: under 48 hours' notice)" if session.late_cancellation else ""
             messages.success(request, f"Session cancelled{late}. The chair time is free again.")
             return redirect(session)
@@ -274,13 +249,10 @@ def did_not_attend(request, pk):
     session = get_object_or_404(InfusionSession, pk=pk)
     form = OptionalReasonForm(request.POST)
     form.is_valid()
-    try:
+    with service_errors_as_message(request):
         booking.mark_did_not_attend(
             session=session, by=request.user, reason=form.cleaned_data.get("reason", "")
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
-    else:
         messages.success(request, "Marked as did not attend.")
     return redirect(session)
 
@@ -297,33 +269,41 @@ def _slot_suggestions(*, session, chair=None, count=8, patient_exclude=()):
     )
 
 
+def _move_page(request, *, sessions, move, title, **context):
+    """Move one session, or the rest of a course (`sessions`, the first shown): `move(**form data)` books
+    the new time(s) and gives back the session to show next and the message to say."""
+    status = 200
+    if request.method == "POST":
+        form = MoveForm(request.POST)
+        if form.is_valid():
+            with service_errors_on(form):
+                shown, message = move(**form.cleaned_data)
+                messages.success(request, message)
+                return redirect(shown)
+        status = 400
+    else:
+        form = MoveForm(initial={"chair": sessions[0].chair})
+    suggestions = _slot_suggestions(session=sessions[0], patient_exclude=[s.pk for s in sessions])
+    return render(
+        request,
+        "infusion_sessions/move.html",
+        {"session": sessions[0], "form": form, "suggestions": suggestions, "title": title, **context},
+        status=status,
+    )
+
+
 @role_required(BOOK)
 def move(request, pk):
     session = get_object_or_404(selectors.session_queryset(), pk=pk)
     if session.status != SessionStatus.BOOKED:
         messages.error(request, "Only a booked session can be moved.")
         return redirect(session)
-    status = 200
-    if request.method == "POST":
-        form = MoveForm(request.POST)
-        if form.is_valid():
-            try:
-                new = booking.move_session(session=session, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Moved to {uk_weekday_datetime(new.start)} on {new.chair}.")
-                return redirect(new)
-        status = 400
-    else:
-        form = MoveForm(initial={"chair": session.chair})
-    suggestions = _slot_suggestions(session=session, patient_exclude=[session.pk])
-    return render(
-        request,
-        "infusion_sessions/move.html",
-        {"session": session, "form": form, "suggestions": suggestions, "title": "Move this session"},
-        status=status,
-    )
+
+    def move_session(**data):
+        new = booking.move_session(session=session, by=request.user, **data)
+        return new, f"Moved to {uk_weekday_datetime(new.start)} on {new.chair}."
+
+    return _move_page(request, sessions=[session], move=move_session, title="Move this session")
 
 
 @role_required(BOOK)
@@ -335,45 +315,37 @@ def reschedule_course(request, pk):
     if not remaining:
         messages.error(request, "This course has no booked sessions left to reschedule.")
         return redirect(course.sessions.order_by("-start").first() or "infusion_sessions:day_board")
-    status = 200
-    if request.method == "POST":
-        form = MoveForm(request.POST)
-        if form.is_valid():
-            try:
-                new = booking.reschedule_rest_of_course(course=course, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Rescheduled the remaining {len(new)} session(s) of the course.")
-                return redirect(new[0])
-        status = 400
-    else:
-        form = MoveForm(initial={"chair": remaining[0].chair})
-    suggestions = _slot_suggestions(session=remaining[0], patient_exclude=[s.pk for s in remaining])
-    return render(
+
+    def reschedule(**data):
+        new = booking.reschedule_rest_of_course(course=course, by=request.user, **data)
+        return new[0], f"Rescheduled the remaining {len(new)} session(s) of the course."
+
+    return _move_page(
         request,
-        "infusion_sessions/move.html",
-        {
-            "session": remaining[0],
-            "course": course,
-            "remaining": remaining,
-            "form": form,
-            "suggestions": suggestions,
-            "title": "Reschedule the rest of this course",
-        },
-        status=status,
+        sessions=remaining,
+        move=reschedule,
+        title="Reschedule the rest of this course",
+        course=course,
+        remaining=remaining,
     )
 
 
 # --- clinic set-up (clinic admin) ------------------------------------------------------------
 
-SETUP_KINDS = {
-    "location": (Location, LocationForm, "location"),
-    "chair": (Chair, ChairForm, "chair"),
-    "hours": (OpeningHours, OpeningHoursForm, "opening hours"),
-    "closure": (Closure, ClosureForm, "closure"),
-    "shift": (NurseShift, NurseShiftForm, "nurse shift"),
-}
+SETUP = ReferenceData(
+    permission=MANAGE,
+    form_template="infusion_sessions/setup/form.html",
+    list_url="infusion_sessions:setup",
+    invalid_status=400,
+    initial=lambda: {"location": selectors.default_location()},
+    kinds={
+        "location": Kind(model=Location, form_class=LocationForm, label="location"),
+        "chair": Kind(model=Chair, form_class=ChairForm, label="chair"),
+        "hours": Kind(model=OpeningHours, form_class=OpeningHoursForm, label="opening hours", deletable=True),
+        "closure": Kind(model=Closure, form_class=ClosureForm, label="closure", deletable=True),
+        "shift": Kind(model=NurseShift, form_class=NurseShiftForm, label="nurse shift", deletable=True),
+    },
+)
 
 
 @role_required(MANAGE)
@@ -396,57 +368,12 @@ def setup(request):
     )
 
 
-def _setup_kind(kind):
-    if kind not in SETUP_KINDS:
-        raise Http404("Unknown kind")
-    return SETUP_KINDS[kind]
-
-
-@role_required(MANAGE)
-def setup_edit(request, kind, pk=None):
-    model, form_class, label = _setup_kind(kind)
-    instance = get_object_or_404(model, pk=pk) if pk else None
-    status = 200
-    if request.method == "POST":
-        form = form_class(request.POST, instance=instance)
-        if form.is_valid():
-            form.save()
-            messages.success(request, f"Saved the {label}.")
-            return redirect("infusion_sessions:setup")
-        status = 400
-    else:
-        form = form_class(instance=instance, initial={"location": selectors.default_location()})
-    return render(
-        request,
-        "infusion_sessions/setup/form.html",
-        {"form": form, "label": label, "instance": instance},
-        status=status,
-    )
-
-
-@require_POST
-@role_required(MANAGE)
-def setup_delete(request, kind, pk):
-    model, _form, label = _setup_kind(kind)
-    if model in (Location, Chair):
-        raise Http404("Locations and chairs are made inactive, not deleted, so that past sessions keep them.")
-    get_object_or_404(model, pk=pk).delete()
-    messages.success(request, f"Deleted the {label}.")
-    return redirect("infusion_sessions:setup")
-
-
 @role_required(MANAGE)
 def rota_week(request):
     form = RotaWeekForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        created = fill_rota_week(
-            location=data["location"],
-            week_starting=data["week_starting"],
-            band_split=data["band_split"],
-            morning_nurses=data["morning_nurses"],
-            afternoon_nurses=data["afternoon_nurses"],
-        )
+        created = fill_rota_week(**data)
         messages.success(
             request, f"Rota for the week of {uk_date(data['week_starting'])}: {created} shift(s)."
         )

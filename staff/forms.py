@@ -63,3 +63,12 @@ class StaffCreateForm(_StaffFields):
 
 class StaffEditForm(_StaffFields):
     pass
+
+
+class SecondFactorResetForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded on their page with your name, e.g. “lost phone, identity checked in person”.",
+        error_messages={"required": "Say why you are resetting it."},
+    )

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from infusion_clinic.mfa import services as mfa
 from infusion_clinic.roles import CLINIC_ADMIN, ROLES
 
 User = get_user_model()
@@ -191,6 +192,26 @@ def reactivate_staff_member(*, user, by):
     user.is_active = True
     user.save(update_fields=["is_active"])
     _log(by=by, user=user, flag=CHANGE, message="Reactivated (can sign in again).")
+
+
+@transaction.atomic
+def reset_second_factor(*, user, by, reason: str):
+    """Remove the user's authenticator and recovery codes (a lost or new phone): they set up two-factor
+    sign-in again at their next request. Recorded with who, when and why on the user's page."""
+    _check_may_manage(user=user, by=by)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why, e.g. “lost phone, identity checked in person”."})
+    if user.pk == by.pk:
+        raise ValidationError("You cannot reset your own two-factor sign-in: ask another clinic admin.")
+    if not mfa.remove_second_factor(user=user):
+        raise ValidationError("Two-factor sign-in is not set up for this account: there is nothing to reset.")
+    _log(
+        by=by,
+        user=user,
+        flag=CHANGE,
+        message=f"Reset two-factor sign-in (they set it up again at their next sign-in). Reason: {reason}",
+    )
 
 
 # --- the set-password email ---------------------------------------------------------------------

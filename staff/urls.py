@@ -9,7 +9,8 @@ urlpatterns = [
     path("new/", views.staff_create, name="create"),
     path("<int:pk>/", views.staff_detail, name="detail"),
     path("<int:pk>/edit/", views.staff_edit, name="edit"),
-    path("<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
-    path("<int:pk>/reactivate/", views.staff_reactivate, name="reactivate"),
+    path("<int:pk>/deactivate/", views.staff_sign_in_change, {"change": "deactivate"}, name="deactivate"),
+    path("<int:pk>/reactivate/", views.staff_sign_in_change, {"change": "reactivate"}, name="reactivate"),
+    path("<int:pk>/two-factor/reset/", views.staff_reset_second_factor, name="reset_second_factor"),
     path("<int:pk>/password-email/", views.staff_send_password_email, name="password_email"),
 ]

@@ -2,36 +2,24 @@
 services.py. Other roles get 403."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from infusion_clinic.forms import service_errors_as_message, service_errors_on
+from infusion_clinic.mfa import services as mfa
 from infusion_clinic.permissions import role_required
+from infusion_clinic.shortcuts import get_or_404
 
 from . import services
-from .forms import StaffCreateForm, StaffEditForm, StaffFilterForm
-
-User = get_user_model()
+from .forms import SecondFactorResetForm, StaffCreateForm, StaffEditForm, StaffFilterForm
 
 VIEW = ("auth.view_user", "auth.change_user")
 ADD = ("auth.view_user", "auth.add_user")
 
 
 def _get(pk):
-    try:
-        return services.staff_member(pk)
-    except User.DoesNotExist as exc:
-        raise Http404("No such staff member.") from exc
-
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    return get_or_404(services.staff_member, pk, message="No such staff member.")
 
 
 def _email_outcome(request, *, member, outcome, created=False):
@@ -69,11 +57,8 @@ def staff_list(request):
 def staff_create(request):
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             member = services.create_staff_member(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             outcome = services.send_password_email(
                 user=member, request=request, by=request.user, welcome=True
             )
@@ -94,7 +79,29 @@ def staff_detail(request, pk):
             "limit": services.CHANGES_SHOWN,
             "is_self": member.pk == request.user.pk,
             "may_manage": services.may_manage(user=member, by=request.user),
+            "second_factor": mfa.status_of(member),
         },
+    )
+
+
+@role_required(*VIEW)
+def staff_reset_second_factor(request, pk):
+    """Confirm with a reason, then remove their authenticator and recovery codes."""
+    member = _get(pk)
+    form = SecondFactorResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with service_errors_on(form):
+            services.reset_second_factor(user=member, by=request.user, **form.cleaned_data)
+            messages.success(
+                request,
+                f"Reset {services.display_name(member)}'s two-factor sign-in: "
+                "they set it up again at their next sign-in.",
+            )
+            return redirect("staff:detail", pk=member.pk)
+    return render(
+        request,
+        "staff/reset_second_factor.html",
+        {"form": form, "member": member, "second_factor": mfa.status_of(member)},
     )
 
 
@@ -112,11 +119,8 @@ def staff_edit(request, pk):
     }
     form = StaffEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             changes = services.update_staff_member(user=member, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
             if changes:
                 messages.success(
                     request, f"Saved {services.display_name(member)}: " + "; ".join(changes) + "."
@@ -131,29 +135,21 @@ def staff_edit(request, pk):
     )
 
 
-@require_POST
-@role_required(*VIEW)
-def staff_deactivate(request, pk):
-    member = _get(pk)
-    try:
-        services.deactivate_staff_member(user=member, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Deactivated {services.display_name(member)}: they can no longer sign in.")
-    return redirect("staff:detail", pk=member.pk)
+SIGN_IN_CHANGES = {
+    "deactivate": (services.deactivate_staff_member, "Deactivated {name}: they can no longer sign in."),
+    "reactivate": (services.reactivate_staff_member, "Reactivated {name}: they can sign in again."),
+}
 
 
 @require_POST
 @role_required(*VIEW)
-def staff_reactivate(request, pk):
+def staff_sign_in_change(request, pk, change):
+    """Deactivate or reactivate an account (the URL says which)."""
+    service, done = SIGN_IN_CHANGES[change]
     member = _get(pk)
-    try:
-        services.reactivate_staff_member(user=member, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Reactivated {services.display_name(member)}: they can sign in again.")
+    with service_errors_as_message(request):
+        service(user=member, by=request.user)
+        messages.success(request, done.format(name=services.display_name(member)))
     return redirect("staff:detail", pk=member.pk)
 
 

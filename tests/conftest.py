@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from infusion_clinic.mfa import services as mfa
 from protocols.models import ProtocolVersion
 from protocols.seed import seed_protocol_library
 
@@ -112,6 +118,42 @@ def specialist_client(specialist):
 def admin_client_role(clinic_admin):
     """A client signed in as a Clinic admin (not a superuser)."""
     return _client_for(clinic_admin)
+
+
+# --- two-factor sign-in ----------------------------------------------------------------------
+
+# RFC 6238's test secret ("12345678901234567890"): the authenticator of every test user who needs one.
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def authenticator_for(user) -> TOTPDevice:
+    """The user's confirmed authenticator app, made with TEST_TOTP_KEY if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test phone", key=TEST_TOTP_KEY, confirmed=True)
+    return device
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the app shows now (Python's clock: pinned by time-machine where a test pins it)."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+def _test_client_sessions_are_verified(sender, request, user, **kwargs):
+    # The test client's force_login() and login() sign in through a bare HttpRequest (no request.user):
+    # they stand for "already signed in", so their session counts as verified with the user's
+    # authenticator. Sign-ins through the login page (client.post, the browser) have request.user and
+    # meet the second step like anyone else.
+    if hasattr(request, "user") or not mfa.required_for(user):
+        return
+    request.session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+
+
+@pytest.fixture(autouse=True)
+def _test_client_logins_verified():
+    user_logged_in.connect(_test_client_sessions_are_verified, dispatch_uid="tests-verified-force-login")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-verified-force-login")
 
 
 # --- Celery through real Redis ---------------------------------------------------------------
@@ -277,8 +319,20 @@ def screenshot(page, name: str) -> Path:
 
 
 def login(page, username: str, password: str = "correct-horse-battery"):
+    """Sign in through the login page; a user whose role needs two-factor sign-in then enters the code
+    of their authenticator (authenticator_for)."""
+    user = get_user_model().objects.filter(username=username).first()
+    device = authenticator_for(user) if user is not None and mfa.required_for(user) else None
+    if device is not None:
+        # django-otp takes each code once: a test that signs the same user in twice within 30 seconds
+        # must not be refused as a replay.
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+    if device is not None and "/accounts/two-factor/verify/" in page.url:
+        page.get_by_label("Code").fill(totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state("networkidle")

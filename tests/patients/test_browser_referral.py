@@ -88,6 +88,20 @@ def test_reception_registers_a_referral_and_a_specialist_triages_and_assesses_it
     page.select_option("#id_ecg_result", "normal")
     page.fill("#id_qtc_ms", "415")
     page.get_by_label("Eligible", exact=True).check()
+    # Each ECG choice fits its box whole ("Not done" was cut to "Not don"): the select is wider than its
+    # longest option's text plus the room Bootstrap keeps for the arrow.
+    room = page.evaluate(
+        """() => {
+            const select = document.querySelector('#id_ecg_result');
+            const style = getComputedStyle(select);
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const widest = Math.max(...[...select.options].map(o => ctx.measureText(o.text).width));
+            const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+            return select.clientWidth - padding - widest;
+        }"""
+    )
+    assert room >= 0, f"the ECG select is {-room:.0f}px too narrow for its choices"
     screenshot(page, "patients-eligibility-form")
     page.get_by_role("button", name="Record decision").click()
     page.wait_for_url("**/patients/referrals/*/")

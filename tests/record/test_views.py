@@ -327,8 +327,9 @@ def _bulk_vitals(session, nurse, n):
 
 
 # Session, auth/perms, record parts (vitals, rate changes, events, amendments, two history tables),
-# the start form's weight and prescription: whatever the number of observations.
-QUERY_BUDGET = 16
+# the start form's weight and prescription, the session's second-factor device: whatever the number of
+# observations.
+QUERY_BUDGET = 17
 
 
 @pytest.mark.parametrize("path", ["session_record", "session_record_print"])

@@ -145,3 +145,43 @@ def test_a_clinic_admin_fills_a_weeks_rota_and_sees_it_in_the_week_view(page, ch
         == 1
     )
     screenshot(page, "scheduling-8-week-rota")
+
+
+def test_reception_sees_what_is_missing_before_any_slot_then_slots_in_time_order(
+    page, lidocaine, chairs, monday, clinic_morning_ticking
+):
+    page.clock.install(time=clinic_morning_ticking)
+    factories.reception_user(username="rita", first_name="Rita", last_name="Hughes")
+    waiting = factories.PatientFactory(first_name="Owen", last_name="Price")
+    factories.ReferralFactory(patient=waiting, status="received")
+    ready = eligible_patient(lidocaine)
+    other = eligible_patient(lidocaine)
+    booking.book_session(
+        patient=other,
+        protocol_version=lidocaine,
+        chair=chairs[0],
+        start=timezone.make_aware(
+            timezone.datetime.combine(monday, timezone.datetime.min.time().replace(hour=10))
+        ),
+        booked_by=factories.UserFactory(),
+    )
+    login(page, "rita")
+    for patient in (waiting, ready):
+        page.goto(f"/sessions/book/?patient={patient.pk}")
+        search = page.locator("[data-testid=slot-search]")
+        search.get_by_label("Protocol").select_option(str(lidocaine.pk))
+        search.get_by_label("Earliest date").fill(monday.isoformat())
+        search.get_by_role("button", name="Find slots").click()
+        page.wait_for_load_state("load")
+        if patient == waiting:
+            blockers = page.get_by_test_id("booking-blockers")
+            expect(blockers).to_contain_text("Owen Price cannot be booked for")
+            expect(blockers.get_by_test_id("blocker")).to_have_count(2)
+            expect(blockers).to_contain_text("Ask a pain specialist: triage the referral.")
+            assert page.locator("[data-testid=slots]").count() == 0
+            assert blockers.bounding_box()["y"] < page.get_by_test_id("booking-form").bounding_box()["y"]
+            screenshot(page, "scheduling-5-slot-finder-blockers")
+    times = page.get_by_test_id("slot-time").all_inner_texts()
+    assert len(times) == 10 and times == sorted(times)
+    assert page.get_by_test_id("quieter").count() > 0
+    screenshot(page, "scheduling-6-slots-in-time-order")

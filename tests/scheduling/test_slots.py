@@ -109,12 +109,26 @@ def test_minutes_no_shift_covers_have_no_nurse(chair, lidocaine, monday, locatio
 def test_it_levels_the_load_by_staggering_starts(chairs, lidocaine, monday):
     put(chair=chairs[0], version=lidocaine, start=at(monday, 8))
     slots = find_slots(protocol_version=lidocaine, earliest=monday, count=5)
-    first = slots[0]
-    # An empty chair at 08:00 is free, but starting there would put two patients in at once.
-    assert local(first.start).date() == monday
-    assert first.start >= at(monday, 9, 45)
-    assert first.peak_patients == 1
-    assert [s.day_peak_patients for s in slots] == sorted(s.day_peak_patients for s in slots)
+    # An empty chair at 08:00 is free, but starting there would put two patients in at once: the
+    # five starts levelling chooses all keep one patient in at a time, and each says so.
+    assert all(local(s.start).date() == monday for s in slots)
+    assert all(s.start >= at(monday, 9, 45) for s in slots)
+    assert all(s.peak_patients == 1 and s.quieter for s in slots)
+
+
+def test_it_lists_the_chosen_slots_by_day_and_time_with_levelling_as_a_hint(chairs, lidocaine, monday):
+    put(chair=chairs[0], version=lidocaine, start=at(monday, 8))
+    slots = find_slots(protocol_version=lidocaine, earliest=monday, count=60)
+    starts = [s.start for s in slots]
+    assert starts == sorted(starts)
+    assert len({local(s.start).date() for s in slots}) > 1
+    monday_slots = [s for s in slots if local(s.start).date() == monday]
+    # 08:00 to 09:45 overlaps the booked session (two in at once): offered, but not as quieter.
+    busy = [s for s in monday_slots if s.start < at(monday, 9, 45)]
+    assert busy and not any(s.quieter for s in busy)
+    assert all(s.quieter for s in monday_slots if s.peak_patients == 1)
+    tuesday = [s for s in slots if local(s.start).date() == monday + timedelta(days=1)]
+    assert tuesday and not any(s.quieter for s in tuesday)  # an empty day: every start is alike
 
 
 def test_it_prefers_a_start_nobody_else_has_when_peaks_are_equal(chairs, lidocaine, monday, location):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import factories
+from ..conftest import authenticator_for, totp_code
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -113,12 +114,17 @@ def test_it_refuses_the_admin_sign_in_to_a_clinic_admin_with_the_right_password(
     assert client.get(reverse("admin:index")).status_code == 302
 
 
-def test_it_signs_a_superuser_in_to_the_admin(client):
-    User.objects.create_superuser("root", "root@example.org", "correct-horse-battery")
+def test_it_signs_a_superuser_in_to_the_admin_after_the_second_factor(client, clinic_morning):
+    root = User.objects.create_superuser("root", "root@example.org", "correct-horse-battery")
+    device = authenticator_for(root)
 
     response = client.post(reverse("admin:login"), {"username": "root", "password": "correct-horse-battery"})
 
     assert response.status_code == 302
+    held = client.get(reverse("admin:index"))
+    assert held.status_code == 302
+    assert held["Location"].startswith(reverse("mfa:verify"))
+    client.post(reverse("mfa:verify"), {"code": totp_code(device)})
     assert client.get(reverse("admin:index")).status_code == 200
 
 

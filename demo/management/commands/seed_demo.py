@@ -1,5 +1,6 @@
 """Seed a believable demo clinic. Idempotent: running it again changes nothing that exists."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -52,3 +53,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000/ with:"))
         for username, password, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {role:<16} {username:<11} password: {password}")
+        if settings.MFA_REQUIRED_ROLES:
+            self.stdout.write(
+                f"Two-factor sign-in is on for {', '.join(settings.MFA_REQUIRED_ROLES)}: at the first sign-in "
+                "each of them scans a QR code with an authenticator app. MFA_REQUIRED_ROLES= (empty) turns it off."
+            )
+        else:
+            self.stdout.write("Two-factor sign-in is off (MFA_REQUIRED_ROLES is empty): passwords alone.")
