@@ -388,7 +388,8 @@ def prescribe_view(request, patient_pk):
         data = form.cleaned_data
         version = data["protocol_version"]
         weight = selectors.latest_weight(patient=patient) if version.is_weight_based else None
-        try:
+        # A refusal about the weight (not a form field) is shown above the form.
+        with service_errors_on(form):
             prescription = services.prescribe(
                 patient=patient,
                 protocol_version=version,
@@ -398,12 +399,6 @@ def prescribe_view(request, patient_pk):
                 referral=data["referral"],
                 by=request.user,
             )
-        except ValidationError as exc:
-            if "weight_record" in exc.message_dict:  # not a form field: show it above the form
-                form.add_error(None, exc.message_dict["weight_record"])
-            else:
-                form.add_error(None, exc)
-        else:
             messages.success(
                 request,
                 f"Prescribed {prescription.protocol_version.name}: {prescription.dose_mg} mg for {patient.full_name}.",
