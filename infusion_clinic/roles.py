@@ -101,7 +101,7 @@ ROLE_PERMISSIONS = {
         "infusion_sessions.amend_session",
         *_RECORD_NOTES,
         *_PROTOCOL_LIBRARY,
-        "protocols.prescribe",
+        "patients.prescribe",
     ],
     CLINIC_ADMIN: [
         "patients.view_patient",

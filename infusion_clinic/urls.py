@@ -45,15 +45,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# The clinic reports lived under /billing/reports/ until they had their own app: old links and bookmarks
-# get a permanent redirect, query string kept. NHS activity stayed billing's, at its old path (matched
-# first, by billing.urls above).
+# Pages that moved to another app keep their old addresses: old links and bookmarks get a permanent
+# redirect, query string kept. The clinic reports lived under /billing/reports/ until they had their own
+# app (NHS activity stayed billing's, at its old path, matched first by billing.urls above); prescribing
+# lived under /protocols/prescribe/ until prescriptions moved to patients.
 urlpatterns += [
     path(old, RedirectView.as_view(pattern_name=new, permanent=True, query_string=True))
     for old, new in [
         ("billing/reports/", "reports:index"),
         ("billing/reports/waiting-list/", "reports:waiting_list"),
         ("billing/reports/<slug:slug>/", "reports:report"),
+        ("protocols/prescribe/<int:patient_pk>/", "patients:prescribe"),
+        ("protocols/prescribe/<int:patient_pk>/preview/", "patients:dose_preview"),
     ]
 ]
 

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import EligibilityAssessment, Patient, Referral, ReferralEvent, WeightRecord
+from infusion_clinic.admin_site import ReadOnlyHistoryAdmin
+
+from .models import EligibilityAssessment, Patient, Prescription, Referral, ReferralEvent, WeightRecord
 
 
 class WeightRecordInline(admin.TabularInline):
@@ -48,3 +50,18 @@ class EligibilityAssessmentAdmin(SimpleHistoryAdmin):
     list_select_related = ("patient", "protocol_family", "assessed_by")
     search_fields = ("patient__last_name", "patient__nhs_number")
     raw_id_fields = ("patient", "referral", "assessed_by")
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(ReadOnlyHistoryAdmin):
+    list_display = [
+        "patient",
+        "protocol_version",
+        "dose_mg",
+        "verdict",
+        "prescribed_by",
+        "prescribed_at",
+        "is_active",
+    ]
+    list_filter = ["verdict", "is_active", "family"]
+    raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]

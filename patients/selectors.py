@@ -1,4 +1,5 @@
-"""Reads for the patients pages. Each returns what a page needs in a fixed number of queries."""
+"""Reads for the patients pages, and for other apps (a patient's prescriptions and latest weight). Each
+returns what a page needs in a fixed number of queries."""
 
 import re
 from dataclasses import dataclass
@@ -7,15 +8,19 @@ from datetime import date, datetime
 from django.db.models import DateField, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from protocols.dosing import prepare
+
 from .eligibility import lapse_reason, valid_until
 from .models import (
     OPEN_STATUSES,
     EligibilityAssessment,
     EligibilityDecision,
     Patient,
+    Prescription,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    WeightRecord,
 )
 from .validators import normalise_nhs_number
 
@@ -171,3 +176,31 @@ def awaiting_assessment() -> QuerySet[Referral]:
         .select_related("patient")
         .order_by("received_on", "id")
     )
+
+
+def current_prescription(*, patient, family=None) -> Prescription | None:
+    """The patient's active prescription (for one family when given), newest first."""
+    qs = Prescription.objects.filter(patient=patient, is_active=True).select_related(
+        "protocol_version__protocol__family", "weight_record", "prescribed_by"
+    )
+    if family is not None:
+        qs = qs.filter(family=family) if not isinstance(family, str) else qs.filter(family__slug=family)
+    return qs.order_by("-prescribed_at", "-id").first()
+
+
+def prescriptions_for(*, patient, limit=10) -> list[Prescription]:
+    """The patient's latest prescriptions, each with the bag's preparation (the record's function)."""
+    rows = list(
+        Prescription.objects.filter(patient=patient)
+        .select_related("protocol_version__protocol__family", "prescribed_by", "weight_record")
+        .order_by("-prescribed_at", "-id")[:limit]
+    )
+    for row in rows:
+        weight = row.weight_record.weight_kg if row.weight_record else None
+        row.preparation = prepare(version=row.protocol_version, dose_mg=row.dose_mg, weight_kg=weight)
+    return rows
+
+
+def latest_weight(*, patient):
+    """The patient's most recent weight record, or None. The calculator judges whether it is recent enough."""
+    return WeightRecord.objects.filter(patient=patient).order_by("-recorded_on", "-id").first()

@@ -9,20 +9,25 @@ Clinical notes, eligibility labs and reasons, and the notes on timeline steps ne
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from infusion_clinic import bounds
 from infusion_clinic.forms import service_errors_on
 from infusion_clinic.permissions import role_required
 from infusion_clinic.shortcuts import get_or_404
+from protocols.dosing import EXAMPLE_MESSAGE_START, WITHIN_LIMITS, calculate_dose
 from protocols.models import ProtocolFamily
+from protocols.selectors import current_versions
 
 from . import selectors, services
+from .eligibility import ensure_eligible
 from .forms import (
     EligibilityForm,
     PatientForm,
+    PrescribeForm,
     ReferralForm,
     TransitionForm,
     WaitingListFilterForm,
@@ -34,6 +39,7 @@ from .models import Patient, Referral
 from .rtt import rtt_clock
 
 PAGE_SIZE = 25
+PRESCRIBE = "patients.prescribe"
 
 
 def _can_see_clinical(user) -> bool:
@@ -344,3 +350,95 @@ def triage_queue(request):
     new = [(r, rtt_clock(r, today=today)) for r in selectors.triage_queue()[:100]]
     waiting = [(r, rtt_clock(r, today=today)) for r in selectors.awaiting_assessment()[:100]]
     return render(request, "patients/triage_queue.html", {"new": new, "waiting": waiting})
+
+
+def _preview_context(*, patient, version, override_dose):
+    weight = selectors.latest_weight(patient=patient)
+    result = calculate_dose(
+        version=version,
+        weight_kg=weight.weight_kg if weight else None,
+        weight_recorded_on=weight.recorded_on if weight else None,
+        on_date=timezone.localdate(),
+        override_dose=override_dose,
+    )
+    try:
+        ensure_eligible(patient=patient, protocol_version=version, on_date=timezone.localdate())
+        eligibility_problem = ""
+    except ValidationError as exc:
+        # Prescribing is allowed (the assessment may follow); booking refuses it. Say so now.
+        eligibility_problem = " ".join(exc.message_dict.get("patient", exc.messages))
+    notes = [m for m in result.messages if not m.startswith(EXAMPLE_MESSAGE_START)]
+    headline = notes.pop(0) if result.verdict != WITHIN_LIMITS and notes else ""
+    return {
+        "patient": patient,
+        "version": version,
+        "result": result,
+        "weight": weight,
+        "headline": headline,
+        "notes": notes,
+        "eligibility_problem": eligibility_problem,
+    }
+
+
+@role_required(PRESCRIBE)
+def prescribe_view(request, patient_pk):
+    patient = get_object_or_404(Patient, pk=patient_pk)
+    form = PrescribeForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        version = data["protocol_version"]
+        weight = selectors.latest_weight(patient=patient) if version.is_weight_based else None
+        # A refusal about the weight (not a form field) is shown above the form.
+        with service_errors_on(form):
+            prescription = services.prescribe(
+                patient=patient,
+                protocol_version=version,
+                weight_record=weight,
+                override_dose=data["override_dose"],
+                reason=data["reason"],
+                referral=data["referral"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                f"Prescribed {prescription.protocol_version.name}: {prescription.dose_mg} mg for {patient.full_name}.",
+            )
+            return redirect("patients:prescribe", patient_pk=patient.pk)
+    preview = None
+    # Only a protocol that passed validation is previewed; the calculator itself refuses a bad dose.
+    chosen = getattr(form, "cleaned_data", {}).get("protocol_version")
+    if chosen:
+        preview = _preview_context(
+            patient=patient, version=chosen, override_dose=form["override_dose"].value() or None
+        )
+    context = {
+        "patient": patient,
+        "form": form,
+        "preview": preview,
+        "prescriptions": selectors.prescriptions_for(patient=patient),
+        "weight": selectors.latest_weight(patient=patient),
+    }
+    return render(request, "patients/prescribe.html", context)
+
+
+@require_GET
+@role_required(PRESCRIBE)
+def dose_preview(request, patient_pk):
+    """The htmx fragment under the prescribe form: recalculated on every change of protocol or dose."""
+    patient = get_object_or_404(Patient, pk=patient_pk)
+    version_id = request.GET.get("protocol_version", "")
+    if not version_id:
+        return render(request, "patients/_dose_preview.html", {"patient": patient, "result": None})
+    if bounds.parse_id(version_id) is None:
+        return JsonResponse(
+            {"error": "protocol_version must be the id of a current protocol version."}, status=400
+        )
+    version = current_versions().filter(pk=int(version_id)).first()
+    if version is None:
+        return JsonResponse({"error": "No current protocol version with that id."}, status=400)
+    override = request.GET.get("override_dose", "").strip() or None
+    return render(
+        request,
+        "patients/_dose_preview.html",
+        _preview_context(patient=patient, version=version, override_dose=override),
+    )

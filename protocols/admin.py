@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from infusion_clinic.admin_site import ReadOnlyHistoryAdmin
 
-from .models import Prescription, Protocol, ProtocolFamily, ProtocolVersion
+from .models import Protocol, ProtocolFamily, ProtocolVersion
 
 
 @admin.register(ProtocolFamily)
@@ -25,18 +25,3 @@ class ProtocolVersionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "protocol", "version", "dose_basis", "is_current", "is_example", "verified_at"]
     list_filter = ["protocol__family", "is_current", "is_example"]
     search_fields = ["name", "drug"]
-
-
-@admin.register(Prescription)
-class PrescriptionAdmin(ReadOnlyHistoryAdmin):
-    list_display = [
-        "patient",
-        "protocol_version",
-        "dose_mg",
-        "verdict",
-        "prescribed_by",
-        "prescribed_at",
-        "is_active",
-    ]
-    list_filter = ["verdict", "is_active", "family"]
-    raw_id_fields = ["patient", "referral", "weight_record", "protocol_version"]

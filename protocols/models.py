@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 POSITIVE = MinValueValidator(Decimal("0.001"), "Must be greater than zero.")
@@ -31,7 +30,6 @@ class ProtocolFamily(models.Model):
         verbose_name_plural = "protocol families"
         permissions = [
             ("manage_protocols", "Can edit the protocol library and mark versions verified"),
-            ("prescribe", "Can choose a protocol and dose for a patient"),
         ]
 
     def __str__(self):
@@ -340,70 +338,3 @@ class ProtocolVersion(models.Model):
     @property
     def needs_verification(self) -> bool:
         return self.is_example and self.verified_at is None
-
-
-class Verdict(models.TextChoices):
-    WITHIN_LIMITS = "ok", "Within limits"
-    OVER_SOFT_LIMIT = "soft", "Over the soft limit (reason recorded)"
-
-
-class Prescription(models.Model):
-    """A specialist's choice of protocol version and dose for a patient.
-
-    Never edited: prescribing again for the same family replaces it (the old one becomes inactive).
-    The figures are stored as calculated at prescribing, with the weight record they used.
-    """
-
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="prescriptions")
-    referral = models.ForeignKey(
-        "patients.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="prescriptions"
-    )
-    family = models.ForeignKey(ProtocolFamily, on_delete=models.PROTECT, related_name="prescriptions")
-    protocol_version = models.ForeignKey(
-        ProtocolVersion, on_delete=models.PROTECT, related_name="prescriptions"
-    )
-    weight_record = models.ForeignKey(
-        "patients.WeightRecord",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="prescriptions",
-        help_text="The weight the dose was calculated from; empty for fixed doses.",
-    )
-    basis_dose = models.DecimalField("dose (version unit)", max_digits=8, decimal_places=3)
-    dose_mg = models.DecimalField("dose (mg)", max_digits=9, decimal_places=1)
-    volume_ml = models.DecimalField("volume (mL)", max_digits=7, decimal_places=1)
-    rate_ml_per_h = models.DecimalField("rate (mL/h)", max_digits=7, decimal_places=1)
-    verdict = models.CharField(max_length=10, choices=Verdict.choices)
-    soft_limit_reason = models.TextField("reason for a dose over the soft limit", blank=True)
-    prescribed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    prescribed_at = models.DateTimeField(default=timezone.now)
-    is_active = models.BooleanField(default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-prescribed_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(verdict="soft") | ~models.Q(soft_limit_reason=""),
-                name="prescription_soft_needs_reason",
-                violation_error_message="A dose over the soft limit needs a recorded reason.",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(verdict__in=["ok", "soft"]), name="prescription_verdict_allowed"
-            ),
-            models.CheckConstraint(condition=models.Q(dose_mg__gt=0), name="prescription_dose_positive"),
-            models.UniqueConstraint(
-                fields=["patient", "family"],
-                condition=models.Q(is_active=True),
-                name="one_active_prescription_per_family",
-            ),
-        ]
-        indexes = [models.Index(fields=["patient", "is_active"], name="prescription_patient_active")]
-
-    def __str__(self):
-        return f"{self.protocol_version.name}: {self.dose_mg} mg for {self.patient}"
-
-    @property
-    def requires_reason(self) -> bool:
-        return self.verdict == Verdict.OVER_SOFT_LIMIT

@@ -1,9 +1,8 @@
-"""Reads of the protocol library and of prescriptions, for pages and for other apps."""
+"""Reads of the protocol library, for pages and for other apps."""
 
 from django.db.models import Prefetch
 
-from .dosing import prepare
-from .models import Prescription, Protocol, ProtocolFamily, ProtocolVersion
+from .models import Protocol, ProtocolFamily, ProtocolVersion
 
 
 def checklist_for(family) -> list[str]:
@@ -52,33 +51,3 @@ def versions_awaiting_verification():
         .select_related("protocol__family")
         .order_by("protocol__family__display_order", "protocol__name")
     )
-
-
-def current_prescription(*, patient, family=None) -> Prescription | None:
-    """The patient's active prescription (for one family when given), newest first."""
-    qs = Prescription.objects.filter(patient=patient, is_active=True).select_related(
-        "protocol_version__protocol__family", "weight_record", "prescribed_by"
-    )
-    if family is not None:
-        qs = qs.filter(family=family) if not isinstance(family, str) else qs.filter(family__slug=family)
-    return qs.order_by("-prescribed_at", "-id").first()
-
-
-def prescriptions_for(*, patient, limit=10) -> list[Prescription]:
-    """The patient's latest prescriptions, each with the bag's preparation (the record's function)."""
-    rows = list(
-        Prescription.objects.filter(patient=patient)
-        .select_related("protocol_version__protocol__family", "prescribed_by", "weight_record")
-        .order_by("-prescribed_at", "-id")[:limit]
-    )
-    for row in rows:
-        weight = row.weight_record.weight_kg if row.weight_record else None
-        row.preparation = prepare(version=row.protocol_version, dose_mg=row.dose_mg, weight_kg=weight)
-    return rows
-
-
-def latest_weight(*, patient):
-    """The patient's most recent weight record, or None. The calculator judges whether it is recent enough."""
-    from patients.models import WeightRecord
-
-    return WeightRecord.objects.filter(patient=patient).order_by("-recorded_on", "-id").first()

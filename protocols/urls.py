@@ -9,6 +9,4 @@ urlpatterns = [
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),
     path("versions/<int:pk>/new/", views.version_create, name="version_create"),
     path("versions/<int:pk>/verify/", views.version_verify, name="version_verify"),
-    path("prescribe/<int:patient_pk>/", views.prescribe_view, name="prescribe"),
-    path("prescribe/<int:patient_pk>/preview/", views.dose_preview, name="dose_preview"),
 ]

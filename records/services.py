@@ -18,6 +18,7 @@ from django.utils import timezone
 from infusion_clinic.dates import uk_time
 from patients import services as patient_services
 from patients.models import ReferralStatus
+from patients.selectors import current_prescription
 from protocols import dosing
 from sessions import booking
 from sessions.models import InfusionSession, SessionStatus
@@ -114,14 +115,8 @@ def _start_treatment_clock(*, session, by, on_date):
 
 
 def _prescription(session):
-    """The specialist's active prescription for this session's protocol, when the protocols app has one."""
-    try:
-        from protocols import selectors as protocol_selectors
-    except ImportError:
-        return None
-    if not hasattr(protocol_selectors, "current_prescription"):
-        return None
-    prescription = protocol_selectors.current_prescription(
+    """The specialist's active prescription for this session's protocol, if there is one."""
+    prescription = current_prescription(
         patient=session.patient, family=session.protocol_version.protocol.family
     )
     if (

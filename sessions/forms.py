@@ -64,18 +64,9 @@ def _check_referral_patient(form, cleaned) -> None:
         form.add_error("referral", "This referral belongs to another patient.")
 
 
-class SlotSearchForm(forms.Form):
-    patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
-    protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
-    earliest = bounds.DateField(label="Earliest date", widget=DateInput())
-    preference = forms.ChoiceField(choices=Preference.choices, initial=Preference.ANY, label="Time of day")
-    chair = ChairChoiceField(queryset=_chairs(), required=False, empty_label="Any chair")
-    referral = bounds.ModelChoiceField(
-        queryset=Referral.objects.none(),
-        required=False,
-        empty_label="The accepted referral",
-        help_text="Choose one only when the patient has several accepted referrals.",
-    )
+class _BookingChoices:
+    """The choices the slot search and the booking form share: current versions, active chairs, and the
+    chosen patient's referrals (a referral of another patient is refused)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +79,21 @@ class SlotSearchForm(forms.Form):
         _check_referral_patient(self, cleaned)
         return cleaned
 
+
+class SlotSearchForm(_BookingChoices, forms.Form):
+    patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
+    protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
+    earliest = bounds.DateField(label="Earliest date", widget=DateInput())
+    preference = forms.ChoiceField(choices=Preference.choices, initial=Preference.ANY, label="Time of day")
+    chair = ChairChoiceField(queryset=_chairs(), required=False, empty_label="Any chair")
+    referral = bounds.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        required=False,
+        empty_label="The accepted referral",
+        help_text="Choose one only when the patient has several accepted referrals.",
+    )
+
+
     def clean_earliest(self):
         earliest = self.cleaned_data["earliest"]
         if earliest < timezone.localdate():
@@ -95,7 +101,7 @@ class SlotSearchForm(forms.Form):
         return earliest
 
 
-class BookingForm(forms.Form):
+class BookingForm(_BookingChoices, forms.Form):
     """Book a session, or the whole course for protocols with a course template, at a chosen slot."""
 
     patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
@@ -115,14 +121,6 @@ class BookingForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "book_%s")  # the slot search form on the same page uses id_*
         super().__init__(*args, **kwargs)
-        self.fields["protocol_version"].queryset = _versions()
-        self.fields["chair"].queryset = _chairs()
-        _limit_referrals(self)
-
-    def clean(self):
-        cleaned = super().clean()
-        _check_referral_patient(self, cleaned)
-        return cleaned
 
 
 class ReasonForm(forms.Form):

@@ -16,6 +16,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from infusion_clinic.mfa import services as mfa
+from protocols.models import ProtocolVersion
+from protocols.seed import seed_protocol_library
 
 from . import factories
 
@@ -77,6 +79,16 @@ def specialist(db):
 @pytest.fixture
 def clinic_admin(db):
     return factories.admin_user(username="clinicadmin")
+
+
+@pytest.fixture
+def library(db):
+    """The seeded library, {protocol slug: current version}. Transactional tests flush the migration's rows."""
+    seed_protocol_library()
+    return {
+        v.protocol.slug: v
+        for v in ProtocolVersion.objects.filter(is_current=True).select_related("protocol__family")
+    }
 
 
 def _client_for(user):

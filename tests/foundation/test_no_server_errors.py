@@ -173,6 +173,6 @@ def test_prescribing_with_a_protocol_that_is_not_a_choice_shows_the_field_error(
     from tests import factories
 
     patient = factories.PatientFactory()
-    response = specialist_client.post(f"/protocols/prescribe/{patient.pk}/", {"protocol_version": "zzz"})
+    response = specialist_client.post(f"/patients/{patient.pk}/prescribe/", {"protocol_version": "zzz"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()

@@ -1,10 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from protocols.models import DoseBasis, ProtocolVersion
-from protocols.seed import PROTOCOLS, RATE_LIMITS, SETUP_MINUTES, seed_protocol_library
+from protocols.seed import PROTOCOLS, RATE_LIMITS, SETUP_MINUTES
 
 ON = date(2026, 11, 25)
 
@@ -17,16 +15,6 @@ def version_like(slug: str, **overrides) -> ProtocolVersion:
             data = {"setup_minutes": SETUP_MINUTES, "is_example": True, **fields, **limits, **overrides}
             return ProtocolVersion(version=1, **data)
     raise KeyError(slug)
-
-
-@pytest.fixture
-def library(db):
-    """The seeded library, {protocol slug: current version}. Transactional tests flush the migration's rows."""
-    seed_protocol_library()
-    return {
-        v.protocol.slug: v
-        for v in ProtocolVersion.objects.filter(is_current=True).select_related("protocol__family")
-    }
 
 
 __all__ = ["ON", "version_like", "DoseBasis", "Decimal"]

@@ -5,19 +5,11 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from protocols.models import Prescription, ProtocolVersion
+from protocols.models import ProtocolVersion
 from protocols.services import create_version
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def patient():
-    p = factories.PatientFactory(first_name="Ada", last_name="Lovelace")
-    factories.WeightRecordFactory(patient=p, weight_kg=D("80.0"))
-    return p
-
 
 # --- permissions ---------------------------------------------------------------------------------
 
@@ -86,131 +78,6 @@ def test_a_clinic_admin_marks_a_version_verified_by_post_only(admin_client_role,
     assert b"Example defaults: verify locally" not in response.content.split(b"Version history")[0]
     v = ProtocolVersion.objects.get(pk=library["lidocaine"].pk)
     assert v.verified_by == clinic_admin and v.verified_at
-
-
-@pytest.mark.parametrize("client_name", ["nurse_client", "reception_client", "admin_client_role"])
-def test_only_prescribers_may_open_the_prescribe_page(request, client_name, library, patient):
-    client = request.getfixturevalue(client_name)
-    assert client.get(reverse("protocols:prescribe", args=[patient.pk])).status_code == 403
-    preview = reverse("protocols:dose_preview", args=[patient.pk])
-    assert client.get(preview, {"protocol_version": library["lidocaine"].pk}).status_code == 403
-
-
-def test_a_specialist_opens_the_prescribe_page(specialist_client, library, patient):
-    response = specialist_client.get(reverse("protocols:prescribe", args=[patient.pk]))
-    assert response.status_code == 200
-    assert b"Choose a protocol to see the dose" in response.content
-    assert b"80.0 kg" in response.content
-
-
-def test_the_prescribe_page_is_404_for_an_unknown_patient(specialist_client, library):
-    assert specialist_client.get(reverse("protocols:prescribe", args=[999999])).status_code == 404
-
-
-# --- dose preview (htmx) ---------------------------------------------------------------------------
-
-
-def test_the_preview_shows_dose_volume_rate_and_the_example_banner(specialist_client, library, patient):
-    response = specialist_client.get(
-        reverse("protocols:dose_preview", args=[patient.pk]),
-        {"protocol_version": library["lidocaine"].pk},
-        HTTP_HX_REQUEST="true",
-    )
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert 'data-verdict="ok"' in body and "400.0 mg" in body and "290.0 mL/h" in body and "60 min" in body
-    assert "Example defaults: verify locally" in body
-
-
-def test_the_preview_warns_over_the_soft_limit(specialist_client, library, patient):
-    body = specialist_client.get(
-        reverse("protocols:dose_preview", args=[patient.pk]),
-        {"protocol_version": library["lidocaine"].pk, "override_dose": "6"},
-    ).content.decode()
-    assert 'data-verdict="soft"' in body and "a reason is required" in body and "480.0 mg" in body
-
-
-def test_the_preview_refuses_over_the_hard_limit_and_bad_numbers(specialist_client, library, patient):
-    url = reverse("protocols:dose_preview", args=[patient.pk])
-    assert (
-        'data-verdict="refused"'
-        in specialist_client.get(
-            url, {"protocol_version": library["lidocaine"].pk, "override_dose": "7.5"}
-        ).content.decode()
-    )
-    assert (
-        'data-verdict="refused"'
-        in specialist_client.get(
-            url, {"protocol_version": library["lidocaine"].pk, "override_dose": "lots"}
-        ).content.decode()
-    )
-
-
-def test_the_preview_gives_a_json_400_for_an_unknown_or_replaced_version(
-    specialist_client, clinic_admin, library, patient
-):
-    url = reverse("protocols:dose_preview", args=[patient.pk])
-    response = specialist_client.get(url, {"protocol_version": "abc"})
-    assert response.status_code == 400 and "error" in response.json()
-    old = library["lidocaine"]
-    create_version(from_version=old, by=clinic_admin, default_dose=D("4"))
-    assert specialist_client.get(url, {"protocol_version": old.pk}).status_code == 400
-
-
-# --- prescribing through the page --------------------------------------------------------------
-
-
-def test_a_specialist_prescribes_within_limits(specialist_client, specialist, library, patient):
-    response = specialist_client.post(
-        reverse("protocols:prescribe", args=[patient.pk]),
-        {"protocol_version": library["lidocaine"].pk},
-        follow=True,
-    )
-    assert b"Prescribed" in response.content
-    p = Prescription.objects.get()
-    assert p.dose_mg == D("400.0") and p.prescribed_by == specialist
-
-
-def test_a_dose_over_the_soft_limit_without_a_reason_saves_nothing(specialist_client, library, patient):
-    url = reverse("protocols:prescribe", args=[patient.pk])
-    response = specialist_client.post(
-        url, {"protocol_version": library["lidocaine"].pk, "override_dose": "6"}
-    )
-    assert response.status_code == 200
-    assert "reason" in response.context["form"].errors
-    assert not Prescription.objects.exists()
-    specialist_client.post(
-        url, {"protocol_version": library["lidocaine"].pk, "override_dose": "6", "reason": "Tolerated well"}
-    )
-    assert Prescription.objects.get().soft_limit_reason == "Tolerated well"
-
-
-@pytest.mark.parametrize(
-    "data, field",
-    [
-        ({"override_dose": "7.5"}, "override_dose"),
-        ({"override_dose": "-1"}, "override_dose"),
-        ({"override_dose": "abc"}, "override_dose"),
-        ({"protocol_version": ""}, "protocol_version"),
-    ],
-)
-def test_bad_prescriptions_show_a_message_on_the_field_and_save_nothing(
-    specialist_client, library, patient, data, field
-):
-    payload = {"protocol_version": library["lidocaine"].pk, **data}
-    response = specialist_client.post(reverse("protocols:prescribe", args=[patient.pk]), payload)
-    assert response.status_code == 200
-    assert field in response.context["form"].errors
-    assert not Prescription.objects.exists()
-
-
-def test_a_weight_based_prescription_without_a_weight_says_so_and_saves_nothing(specialist_client, library):
-    patient = factories.PatientFactory()
-    response = specialist_client.post(
-        reverse("protocols:prescribe", args=[patient.pk]), {"protocol_version": library["ketamine"].pk}
-    )
-    assert "No weight recorded" in response.content.decode()
-    assert not Prescription.objects.exists()
 
 
 # --- new version form --------------------------------------------------------------------------
@@ -318,20 +185,6 @@ def test_the_version_page_keeps_its_queries_as_history_grows(
         assert b"v7" in nurse_client.get(v.get_absolute_url()).content
 
 
-def test_the_prescribe_page_keeps_its_queries_as_prescriptions_grow(
-    specialist_client, specialist, library, patient, django_assert_max_num_queries
-):
-    from protocols.services import prescribe
-
-    url = reverse("protocols:prescribe", args=[patient.pk])
-    with django_assert_max_num_queries(14):
-        specialist_client.get(url)
-    for _ in range(8):
-        prescribe(patient=patient, protocol_version=library["methylprednisolone"], by=specialist)
-    with django_assert_max_num_queries(14):
-        specialist_client.get(url)
-
-
 def test_the_admin_dashboard_lists_versions_to_verify(
     admin_client_role, library, django_assert_max_num_queries
 ):
@@ -354,23 +207,3 @@ def test_the_navigation_links_the_library_by_permission(nurse_client, client, li
     assert reverse("protocols:library").encode() in nurse_client.get(reverse("dashboard")).content
     client.force_login(factories.UserFactory())
     assert reverse("protocols:library").encode() not in client.get(reverse("dashboard")).content
-
-
-def test_the_preview_says_when_the_patient_has_no_eligibility_assessment(
-    specialist_client, specialist, library, patient
-):
-    from patients.models import EligibilityAssessment
-
-    url = reverse("protocols:dose_preview", args=[patient.pk])
-    body = specialist_client.get(url, {"protocol_version": library["lidocaine"].pk}).content.decode()
-    assert 'data-testid="eligibility-problem"' in body and "no eligibility assessment for Lidocaine" in body
-    EligibilityAssessment.objects.create(
-        patient=patient,
-        protocol_family=library["lidocaine"].protocol.family,
-        assessed_on=patient.weights.first().recorded_on,
-        assessed_by=specialist,
-        weight_kg=D("80.0"),
-        decision="eligible",
-    )
-    body = specialist_client.get(url, {"protocol_version": library["lidocaine"].pk}).content.decode()
-    assert 'data-testid="eligibility-problem"' not in body

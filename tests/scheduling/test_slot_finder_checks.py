@@ -172,3 +172,12 @@ def test_a_ready_patient_gets_slots_in_day_and_time_order_with_the_quieter_ones_
 def test_the_book_page_is_for_reception_only(lidocaine, patient, monday, nurse_client, reception_client):
     assert search(nurse_client, patient, lidocaine, monday).status_code == 403
     assert search(reception_client, patient, lidocaine, monday).status_code == 200
+
+
+def test_a_user_who_may_prescribe_gets_the_prescribe_link_with_the_slots(patient, lidocaine, chairs, monday):
+    user = factories.reception_user(username="desk2")
+    user.groups.add(*factories.specialist_user(username="doc2").groups.all())  # reception and specialist
+    response = search(reception_client_for(user), patient, lidocaine, monday)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'href="{reverse("patients:prescribe", args=[patient.pk])}">prescribe</a>' in page

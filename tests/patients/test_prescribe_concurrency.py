@@ -6,10 +6,10 @@ from decimal import Decimal as D
 import pytest
 from django.db import connection
 
-from protocols.models import Prescription
+from patients.models import Prescription
+from patients.services import prescribe
 from protocols.seed import seed_protocol_library
 from protocols.selectors import current_versions
-from protocols.services import prescribe
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
