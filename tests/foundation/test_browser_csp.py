@@ -51,7 +51,7 @@ def _main_pages():
         f"/sessions/{booked.pk}/move/",
         f"/sessions/{record.pk}/record/",
         f"/sessions/{record.pk}/record/print/",
-        f"/protocols/prescribe/{patient.pk}/",
+        f"/patients/{patient.pk}/prescribe/",
         "/patients/follow-up/diaries/",
         f"/patients/follow-up/diaries/{patient.pk}/",
         f"/patients/follow-up/diaries/{patient.pk}/entry/",
@@ -106,7 +106,7 @@ def test_every_roles_main_pages_run_with_no_csp_violation(page, live_server, cli
 
 def test_positions_and_behaviours_come_from_static_scripts(page, live_server, clinic_morning_ticking):
     """What the inline code used to do still happens: the day board places its slots (CSS custom
-    properties set by js/page.js), and the filters submit on change."""
+    properties set by js/page.js), its filters submit on change, and a failed dose preview says so."""
     page.clock.install(time=clinic_morning_ticking)
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     login(page, "reception", "reception-demo")
@@ -122,3 +122,14 @@ def test_positions_and_behaviours_come_from_static_scripts(page, live_server, cl
     page.get_by_label("Date").dispatch_event("change")
     page.wait_for_url(re.compile(r"date=2026-11-26"))
     assert "date=2026-11-26" in page.url
+    page.context.clear_cookies()
+
+    login(page, "specialist", "specialist-demo")
+    patient = Patient.objects.order_by("pk").first()
+    page.goto(f"/patients/{patient.pk}/prescribe/")
+    page.route("**/prescribe/preview/**", lambda route: route.fulfill(status=500, body="error"))
+    options = page.locator("#id_protocol_version option:not([value=''])")
+    page.locator("#id_protocol_version").select_option(options.first.get_attribute("value"))
+    expect(page.locator("#dose-preview .alert-danger")).to_have_text(
+        "The dose could not be calculated. Choose the protocol again."
+    )
