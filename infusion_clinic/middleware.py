@@ -42,8 +42,9 @@ class NoStoreForPatientDataMiddleware:
         if request.path.startswith(settings.STATIC_URL):
             return response
         if request.user.is_authenticated or _is_diary_link(request):
-            add_never_cache_headers(response)
-            response.headers["Pragma"] = "no-cache"
+            if "no-store" not in response.get("Cache-Control", ""):  # else the view has said it already
+                add_never_cache_headers(response)
+            response.headers.setdefault("Pragma", "no-cache")
         return response
 
 
