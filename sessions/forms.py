@@ -93,7 +93,6 @@ class SlotSearchForm(_BookingChoices, forms.Form):
         help_text="Choose one only when the patient has several accepted referrals.",
     )
 
-
     def clean_earliest(self):
         earliest = self.cleaned_data["earliest"]
         if earliest < timezone.localdate():
