@@ -5,7 +5,9 @@
 //                                       CSSOM (allowed by the policy, unlike a style="" attribute);
 //   data-fill='{"id_chair": "3"}'       a button that fills form fields by id when clicked;
 //   data-htmx-error="message"           an htmx element whose failed request shows the message, as
-//                                       an alert in its hx-target.
+//                                       an alert in its hx-target;
+//   data-select-on-focus                a read-only box whose text is selected when focused (a link to
+//                                       copy by hand).
 (function () {
   function applyCssVars(root) {
     root.querySelectorAll("[data-css-vars]").forEach((el) => {
@@ -17,6 +19,10 @@
     });
   }
   applyCssVars(document);
+  document.addEventListener("focusin", (event) => {
+    const box = event.target.closest("[data-select-on-focus]");
+    if (box && box.select) box.select();
+  });
   document.addEventListener("htmx:load", (event) => applyCssVars(event.target));
   document.addEventListener("change", (event) => {
     const field = event.target.closest("[data-autosubmit]");
