@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "infusion_clinic.apps.InfusionClinicConfig",
+    # Before billing: the roles are synced after billing's post_migrate, when the audit's permission
+    # must exist already (infusion_clinic/roles.py).
+    "audit.apps.AuditConfig",
     "patients.apps.PatientsConfig",
     "protocols.apps.ProtocolsConfig",
     "sessions.apps.SessionsConfig",
@@ -59,7 +62,6 @@ INSTALLED_APPS = [
     "reports.apps.ReportsConfig",
     "staff.apps.StaffConfig",
     "demo.apps.DemoConfig",
-    "audit.apps.AuditConfig",
 ]
 
 MIDDLEWARE = [
