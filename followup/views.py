@@ -118,13 +118,8 @@ def patient_diary(request, patient_id):
     form = DiaryReviewForm(
         entry_ids=[e.pk for e in unreviewed], initial={"entry": [e.pk for e in unreviewed]}
     )
-    record_access(
-        request,
-        kind=AccessKind.DIARY,
-        obj=patient,
-        patient_id=patient.pk,
-        label=f"Pain diary: {patient.full_name}",
-    )
+    label = f"Pain diary: {patient.full_name}"
+    record_access(request, kind=AccessKind.DIARY, obj=patient, patient_id=patient.pk, label=label)
     return render(
         request,
         "followup/patient_diary.html",
@@ -360,13 +355,8 @@ def outcome_letter(request, pk, as_pdf=False):
         messages.error(request, "The GP letter is written once the review is recorded.")
         return redirect(review)
     context = {"review": review, **_course_context(review)}
-    record_access(
-        request,
-        kind=AccessKind.LETTER,
-        obj=review,
-        patient_id=review.patient_id,
-        label=f"GP letter{' (PDF)' if as_pdf else ''}: {review.patient.full_name}",
-    )
+    label = f"GP letter{' (PDF)' if as_pdf else ''}: {review.patient.full_name}"
+    record_access(request, kind=AccessKind.LETTER, obj=review, patient_id=review.patient_id, label=label)
     if as_pdf:
         name = f"gp-letter-{review.patient.last_name}-{timezone.localdate(review.completed_at):%Y-%m-%d}"
         return render_pdf(request, "followup/outcome_letter.html", context, filename=name)

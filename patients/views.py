@@ -102,9 +102,8 @@ def patient_detail(request, pk):
         "can_see_clinical": _can_see_clinical(request.user),
         "today": today,
     }
-    record_access(
-        request, kind=AccessKind.PATIENT, obj=patient, patient_id=patient.pk, label=patient.full_name
-    )
+    label = patient.full_name
+    record_access(request, kind=AccessKind.PATIENT, obj=patient, patient_id=patient.pk, label=label)
     return render(request, "patients/patient_detail.html", context)
 
 
@@ -288,13 +287,8 @@ def referral_letter(request, pk):
     referral = get_object_or_404(Referral.objects.only("pk", "patient_id", "letter_file"), pk=pk)
     if not referral.letter_file:
         raise Http404("This referral has no uploaded letter.")
-    record_access(
-        request,
-        kind=AccessKind.LETTER,
-        obj=referral,
-        patient_id=referral.patient_id,
-        label=f"Referral letter (referral {referral.pk})",
-    )
+    label = f"Referral letter (referral {referral.pk})"
+    record_access(request, kind=AccessKind.LETTER, obj=referral, patient_id=referral.patient_id, label=label)
     try:
         file = referral.letter_file.storage.open(referral.letter_file.name, "rb")
     except FileNotFoundError as exc:

@@ -54,13 +54,8 @@ def session_record_fhir(request, pk):
         now=timezone.now(),
     )
     session = export.session
-    record_access(
-        request,
-        kind=AccessKind.EXPORT,
-        obj=session,
-        patient_id=session.patient_id,
-        label=f"FHIR export of session {session.pk}: {session.patient.full_name}",
-    )
+    label = f"FHIR export of session {session.pk}: {session.patient.full_name}"
+    record_access(request, kind=AccessKind.EXPORT, obj=session, patient_id=session.patient_id, label=label)
     return _answer(bundle)
 
 
@@ -73,11 +68,6 @@ def patient_fhir(request, pk):
         patient = Patient.objects.get(pk=pk)
     except Patient.DoesNotExist:
         return _error(404, "not-found", f"No patient with id {pk}.")
-    record_access(
-        request,
-        kind=AccessKind.EXPORT,
-        obj=patient,
-        patient_id=patient.pk,
-        label=f"FHIR export of the patient: {patient.full_name}",
-    )
+    label = f"FHIR export of the patient: {patient.full_name}"
+    record_access(request, kind=AccessKind.EXPORT, obj=patient, patient_id=patient.pk, label=label)
     return _answer(fhir.patient_resource(patient))
