@@ -4,6 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from audit.models import AccessKind
+from audit.services import record_access
 from infusion_clinic import bounds
 from infusion_clinic.csv_export import table_csv_response
 from infusion_clinic.dates import uk_date
@@ -270,12 +272,20 @@ def _invoice_page(request, invoice, *, credit_form=None):
 
 @role_required("billing.view_invoice")
 def invoice_detail(request, pk):
-    return _invoice_page(request, _invoice(pk))
+    invoice = _invoice(pk)
+    _invoice_opened(request, invoice)
+    return _invoice_page(request, invoice)
+
+
+def _invoice_opened(request, invoice, how=""):
+    label = f"Invoice {invoice.display_number}{how}: {invoice.patient.full_name}"
+    record_access(request, kind=AccessKind.INVOICE, obj=invoice, patient_id=invoice.patient_id, label=label)
 
 
 @role_required("billing.view_invoice")
 def invoice_print(request, pk, as_pdf=False):
     invoice = _invoice(pk)
+    _invoice_opened(request, invoice, " (PDF)" if as_pdf else " (print)")
     if as_pdf:
         return render_pdf(
             request, "billing/invoice_print.html", {"invoice": invoice}, filename=invoice.display_number
@@ -432,6 +442,7 @@ def nhs_activity(request):
     result = selectors.nhs_activity(month, commissioner)
     if request.GET.get("format") == "csv":
         code = commissioner.ods_code if commissioner else "all"
+        record_access(request, kind=AccessKind.EXPORT, label=f"NHS activity CSV {code} {month:%Y-%m}")
         return table_csv_response(
             f"nhs-activity-{code}-{month:%Y-%m}", result.columns, result.rows, result.totals
         )

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from audit.models import AccessKind
+from audit.services import record_access
 from infusion_clinic.dates import uk_datetime
 from infusion_clinic.forms import add_service_errors, service_errors_as_message, service_errors_on
 from infusion_clinic.pdf import render_pdf
@@ -116,6 +118,8 @@ def patient_diary(request, patient_id):
     form = DiaryReviewForm(
         entry_ids=[e.pk for e in unreviewed], initial={"entry": [e.pk for e in unreviewed]}
     )
+    label = f"Pain diary: {patient.full_name}"
+    record_access(request, kind=AccessKind.DIARY, obj=patient, patient_id=patient.pk, label=label)
     return render(
         request,
         "followup/patient_diary.html",
@@ -351,6 +355,8 @@ def outcome_letter(request, pk, as_pdf=False):
         messages.error(request, "The GP letter is written once the review is recorded.")
         return redirect(review)
     context = {"review": review, **_course_context(review)}
+    label = f"GP letter{' (PDF)' if as_pdf else ''}: {review.patient.full_name}"
+    record_access(request, kind=AccessKind.LETTER, obj=review, patient_id=review.patient_id, label=label)
     if as_pdf:
         name = f"gp-letter-{review.patient.last_name}-{timezone.localdate(review.completed_at):%Y-%m-%d}"
         return render_pdf(request, "followup/outcome_letter.html", context, filename=name)

@@ -125,6 +125,7 @@ ROLE_PERMISSIONS = {
         "auth.change_user",
         "followup.view_remindertemplate",
         "followup.change_remindertemplate",
+        "audit.view_accessevent",
     ],
 }
 

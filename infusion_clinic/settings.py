@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",  # Content-Security-Policy header (settings below)
     "infusion_clinic.apps.InfusionClinicConfig",
+    # Before billing: the roles are synced after billing's post_migrate, when the audit's permission
+    # must exist already (infusion_clinic/roles.py).
+    "audit.apps.AuditConfig",
     "patients.apps.PatientsConfig",
     "protocols.apps.ProtocolsConfig",
     "sessions.apps.SessionsConfig",
@@ -81,6 +84,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "audit.idle.IdleTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "infusion_clinic.urls"
@@ -97,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "infusion_clinic.context_processors.clinic",
+                "audit.context_processors.idle_timeout",
             ],
             # Project-wide filters and page parts, so that no template has to load them.
             "builtins": ["infusion_clinic.templatetags.uk_dates", "infusion_clinic.templatetags.page_parts"],
@@ -235,6 +240,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)  # one clinic day
+# Staff are signed out after this many minutes without a request (audit/idle.py; static/js/idle.js
+# warns two minutes before).
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=15)
+if STAFF_IDLE_TIMEOUT_MINUTES < 3:
+    raise ImproperlyConfigured(
+        "STAFF_IDLE_TIMEOUT_MINUTES must be at least 3 (the warning comes 2 minutes before)."
+    )
+# The access audit believes X-Forwarded-For only behind a proxy that sets it (audit/services.py).
+AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; pages load their scripts and

@@ -42,6 +42,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

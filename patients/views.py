@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from audit.models import AccessKind
+from audit.services import record_access
 from infusion_clinic import bounds
 from infusion_clinic.forms import service_errors_on
 from infusion_clinic.permissions import role_required
@@ -106,6 +108,8 @@ def patient_detail(request, pk):
         "can_see_clinical": _can_see_clinical(request.user),
         "today": today,
     }
+    label = patient.full_name
+    record_access(request, kind=AccessKind.PATIENT, obj=patient, patient_id=patient.pk, label=label)
     return render(request, "patients/patient_detail.html", context)
 
 
@@ -286,9 +290,11 @@ LETTER_HEADERS = {
 @role_required("patients.view_referral")
 def referral_letter(request, pk):
     """The uploaded letter of a referral, for whoever may open the referral's page."""
-    referral = get_object_or_404(Referral.objects.only("pk", "letter_file"), pk=pk)
+    referral = get_object_or_404(Referral.objects.only("pk", "patient_id", "letter_file"), pk=pk)
     if not referral.letter_file:
         raise Http404("This referral has no uploaded letter.")
+    label = f"Referral letter (referral {referral.pk})"
+    record_access(request, kind=AccessKind.LETTER, obj=referral, patient_id=referral.patient_id, label=label)
     try:
         file = referral.letter_file.storage.open(referral.letter_file.name, "rb")
     except FileNotFoundError as exc:

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from audit.models import AccessKind
+from audit.services import record_access
 from patients.models import Patient
 from sessions.models import InfusionSession
 
@@ -51,6 +53,9 @@ def session_record_fhir(request, pk):
         delivered=export.delivered,
         now=timezone.now(),
     )
+    session = export.session
+    label = f"FHIR export of session {session.pk}: {session.patient.full_name}"
+    record_access(request, kind=AccessKind.EXPORT, obj=session, patient_id=session.patient_id, label=label)
     return _answer(bundle)
 
 
@@ -63,4 +68,6 @@ def patient_fhir(request, pk):
         patient = Patient.objects.get(pk=pk)
     except Patient.DoesNotExist:
         return _error(404, "not-found", f"No patient with id {pk}.")
+    label = f"FHIR export of the patient: {patient.full_name}"
+    record_access(request, kind=AccessKind.EXPORT, obj=patient, patient_id=patient.pk, label=label)
     return _answer(fhir.patient_resource(patient))

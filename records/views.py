@@ -10,6 +10,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AccessKind
+from audit.services import record_access
+from infusion_clinic.dates import uk_date
 from infusion_clinic.forms import add_service_errors, service_errors_on
 from infusion_clinic.pdf import render_pdf
 from infusion_clinic.permissions import role_required
@@ -107,13 +110,22 @@ def _render(request, pk, *, bound=None, status=200):
 @require_GET
 @role_required(*VIEW_PERMS)
 def session_record(request, pk):
-    return _render(request, pk)
+    page = _page(pk)
+    _record_opened(request, page.session)
+    return render(request, "records/record.html", _context(request, page))
+
+
+def _record_opened(request, session, how=""):
+    patient = session.patient
+    label = f"Session record{how}: {patient.full_name}, {uk_date(timezone.localtime(session.start))}"
+    record_access(request, kind=AccessKind.SESSION_RECORD, obj=session, patient_id=patient.pk, label=label)
 
 
 @require_GET
 @role_required(*VIEW_PERMS)
 def session_record_print(request, pk, as_pdf=False):
     page = _page(pk)
+    _record_opened(request, page.session, " (PDF)" if as_pdf else " (print)")
     context = {"page": page, "session": page.session, "record": page.record, "printed_at": timezone.now()}
     if as_pdf:
         session = page.session

@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from audit.models import AccessKind
+from audit.services import record_access
 from infusion_clinic.csv_export import table_csv_response
 from infusion_clinic.permissions import role_required
 from patients.rtt import BREACH_AFTER_DAYS
@@ -44,6 +46,12 @@ def _wants_csv(request):
     return request.GET.get("format") == "csv"
 
 
+def _csv(request, filename, columns, rows, totals=None):
+    """A report's CSV, its download recorded in the access audit."""
+    record_access(request, kind=AccessKind.EXPORT, label=f"Report CSV {filename}")
+    return table_csv_response(filename, columns, rows, totals)
+
+
 @role_required(VIEW_REPORTS)
 def report_index(request):
     return render(request, "reports/index.html", {"reports": REPORTS})
@@ -62,14 +70,15 @@ def report(request, slug):
     result = func(period["start"], period["end"])
     breakdown = result.extra.get("breakdown") if result.available else None
     if _wants_csv(request) and breakdown and request.GET.get("by") == "chair":
-        return table_csv_response(
+        return _csv(
+            request,
             f"{slug}-by-chair-{period['start']}-{period['end']}",
             selectors.BREAKDOWN_COLUMNS,
             selectors.chair_usage_rows(breakdown["days"], breakdown["weeks"], breakdown["rows"]),
         )
     if _wants_csv(request) and result.available:
-        return table_csv_response(
-            f"{slug}-{period['start']}-{period['end']}", result.columns, result.rows, result.totals
+        return _csv(
+            request, f"{slug}-{period['start']}-{period['end']}", result.columns, result.rows, result.totals
         )
     if not request.GET:
         context["form"] = DateRangeForm(initial=period)
@@ -83,9 +92,7 @@ def waiting_list_report(request):
     summary = selectors.waiting_list()
     qs = selectors.waiting_list_queryset()
     if _wants_csv(request):
-        return table_csv_response(
-            "waiting-list", selectors.WAITING_LIST_COLUMNS, selectors.waiting_list_rows(qs)
-        )
+        return _csv(request, "waiting-list", selectors.WAITING_LIST_COLUMNS, selectors.waiting_list_rows(qs))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
