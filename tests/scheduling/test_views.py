@@ -319,10 +319,11 @@ def test_dashboard_cards_show_todays_arrivals_and_sessions(today_session, recept
 
 
 def test_on_a_closed_day_the_dashboard_points_at_the_next_day_with_sessions(
-    time_machine, patient, lidocaine, chair, booker, reception, nurse
+    time_machine, lidocaine, chair, booker, reception, nurse
 ):
     """Saturday evening: nothing today, Monday's sessions are booked; the cards say so and link there."""
     time_machine.move_to(at(date(2026, 12, 5), 23, 50), tick=False)
+    patient = eligible_patient(lidocaine)  # assessed the day before the pinned Saturday, whatever the clock
     reception_client, nurse_client = client_for(reception), client_for(nurse)
     booking.book_session(
         patient=patient,
