@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing.models import Commissioner, Insurer, Package, PriceList
+from protocols.models import ProtocolFamily
+from protocols.seed import seed_protocol_library
 
 COMMISSIONERS = [
     ("NHS Greater Manchester Integrated Care Board", "QOP"),
@@ -32,16 +34,9 @@ PACKAGES = [
 
 
 def _families(stdout):
-    from protocols.models import ProtocolFamily
-
     families = {f.slug: f for f in ProtocolFamily.objects.filter(slug__in=SESSION_PRICES)}
     if len(families) < len(SESSION_PRICES):
-        try:  # the protocols app seeds the library; call it if this runs first
-            from protocols.seed import seed_protocol_library
-
-            seed_protocol_library()
-        except ImportError:
-            stdout.write("billing demo: protocol library not available; prices for missing families skipped")
+        seed_protocol_library()  # the protocols' own seeding, if this runs first
         families = {f.slug: f for f in ProtocolFamily.objects.filter(slug__in=SESSION_PRICES)}
     return families
 

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing import services as billing_services
+from billing.models import InvoiceLine
 from infusion_clinic.roles import NURSE, SPECIALIST
 from patients import services
 from patients.models import Patient, ReferralEvent, ReferralStatus
@@ -111,9 +113,6 @@ def _backdate_bookings() -> None:
 
 def _bill_completed_sessions() -> int:
     """Completed private and insured sessions get the invoice billing's completion hook makes."""
-    from billing import services as billing_services
-    from billing.models import InvoiceLine
-
     billed = InvoiceLine.objects.filter(session__isnull=False).values("session_id")
     unbilled = (
         InfusionSession.objects.filter(

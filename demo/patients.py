@@ -1,10 +1,13 @@
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from billing.models import Commissioner, Insurer, PreAuthorisation
+from billing.services import save_preauthorisation
 from infusion_clinic.roles import RECEPTION, SPECIALIST
 from patients import services
 from patients.models import EligibilityAssessment, Patient, Referral, ReferralStatus, Sex, WeightRecord
+from protocols.models import ProtocolFamily
 
 
 def _nhs_number(n: int) -> str:
@@ -185,11 +188,6 @@ def _weekday(day: date) -> date:
 
 
 def seed_referrals(*, users, stdout):
-    from datetime import datetime, time
-
-    from billing.models import Commissioner, Insurer
-    from protocols.models import ProtocolFamily
-
     reception, specialist = users[RECEPTION], users[SPECIALIST]
     today = timezone.localdate()
     commissioner, _ = Commissioner.objects.get_or_create(
@@ -269,9 +267,6 @@ def seed_referrals(*, users, stdout):
 
 def seed_preauthorisations(*, users, stdout):
     """Insured sessions are booked only against a current pre-authorisation (billing's service)."""
-    from billing.models import PreAuthorisation
-    from billing.services import save_preauthorisation
-
     today = timezone.localdate()
     for last, number, sessions in DEMO_PREAUTHORISATIONS:
         referral = (
@@ -311,8 +306,6 @@ DEMO_ELIGIBILITY = [
 
 def seed_eligibility(*, users, stdout):
     """Record eligible assessments through the real service; a family already assessed is skipped."""
-    from protocols.models import ProtocolFamily
-
     specialist = users[SPECIALIST]
     today = timezone.localdate()
     recorded = 0
