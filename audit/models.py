@@ -23,6 +23,10 @@ class AccessKind(models.TextChoices):
     LETTER = "letter", "GP letter"
     INVOICE = "invoice", "Invoice"
     EXPORT = "export", "Export"
+    # Machine interfaces: a read through the REST API or the FHIR server, and a subject access export.
+    API = "api", "API read"
+    FHIR = "fhir", "FHIR read"
+    SUBJECT_ACCESS = "subject_access", "Subject access export"
 
 
 class AccessEvent(models.Model):
