@@ -23,6 +23,7 @@ class AccessKind(models.TextChoices):
     LETTER = "letter", "GP letter"
     INVOICE = "invoice", "Invoice"
     EXPORT = "export", "Export"
+    OUTCOME_REVIEW = "outcome_review", "Outcome review"
     # Machine interfaces: a read through the REST API or the FHIR server, and a subject access export.
     API = "api", "API read"
     FHIR = "fhir", "FHIR read"

@@ -312,6 +312,13 @@ def _review(pk):
     )
 
 
+def _record_review_access(request, review):
+    label = f"Outcome review: {review.patient.full_name}"
+    record_access(
+        request, kind=AccessKind.OUTCOME_REVIEW, obj=review, patient_id=review.patient_id, label=label
+    )
+
+
 @role_required("followup.change_outcomereview")
 def outcome_record(request, pk):
     review = _review(pk)
@@ -326,6 +333,8 @@ def outcome_record(request, pk):
     )
     has_diary = bool(baseline and baseline.value is not None)
     form = OutcomeReviewForm(request.POST or None, has_diary_baseline=has_diary)
+    if request.method == "GET":
+        _record_review_access(request, review)
     if request.method == "POST" and form.is_valid():
         try:
             review = outcomes.record_outcome_review(review=review, user=request.user, **form.cleaned_data)
@@ -345,6 +354,7 @@ def outcome_record(request, pk):
 @role_required("followup.view_outcomereview")
 def outcome_detail(request, pk):
     review = _review(pk)
+    _record_review_access(request, review)
     return render(request, "followup/outcome_detail.html", {"review": review, **_course_context(review)})
 
 

@@ -107,6 +107,19 @@ def test_it_records_the_gp_letter_and_its_pdf(specialist, specialist_client):
     assert rows[0].content_type.model == "outcomereview" and "(PDF)" in rows[1].label
 
 
+def test_it_records_the_outcome_review_form_and_page(specialist, specialist_client):
+    course = make_course(starts=[timezone.now() - timedelta(days=20)])
+    review = outcomes.schedule_outcome_reviews(course=course)[0]
+    assert specialist_client.get(reverse("followup:outcome_record", args=[review.pk])).status_code == 200
+    outcomes.record_outcome_review(
+        review=review, user=specialist, current_pain=3, pgic=2, decision="discharge"
+    )
+    assert specialist_client.get(reverse("followup:outcome_detail", args=[review.pk])).status_code == 200
+    rows = list(AccessEvent.objects.filter(kind=AccessKind.OUTCOME_REVIEW).order_by("id"))
+    assert [(r.patient_id, r.object_id) for r in rows] == [(course.patient_id, review.pk)] * 2
+    assert rows[0].label == f"Outcome review: {course.patient.full_name}"
+
+
 def test_it_records_the_invoice_its_print_and_pdf(admin_client_role):
     create_price(
         protocol_family=family("lidocaine"),
