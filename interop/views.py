@@ -50,8 +50,11 @@ def error(status, code, message):
     return answer(operation_outcome(code=code, message=message), status=status)
 
 
-def fhir_view(view):
-    """GET only, never cached, JSON errors, and the session checks described above."""
+def fhir_view(view=None, *, public=False):
+    """GET only, never cached, JSON errors, and the session checks described above (none for a
+    `public` view: the CapabilityStatement, which holds no patient data)."""
+    if view is None:
+        return lambda v: fhir_view(v, public=public)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -60,9 +63,9 @@ def fhir_view(view):
             response["Allow"] = "GET, HEAD"
             return response
         user = request.user
-        if not user.is_authenticated:
+        if not public and not user.is_authenticated:
             return error(401, "login", "Sign in first: the FHIR server takes the clinic's staff session.")
-        if mfa.required_for(user) and not user.is_verified():
+        if not public and mfa.required_for(user) and not user.is_verified():
             return error(
                 403,
                 "security",
@@ -108,7 +111,7 @@ def _base(request) -> str:
     return request.build_absolute_uri(reverse("interop:base")).rstrip("/")
 
 
-@fhir_view
+@fhir_view(public=True)
 def metadata(request):
     return answer(capability.capability_statement(base=_base(request), searches=SEARCHES, now=timezone.now()))
 
