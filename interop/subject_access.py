@@ -47,7 +47,8 @@ from sessions.models import InfusionSession, SessionStatus
 from . import resources as res
 from .selectors import infusions_given
 
-REASON_LENGTH = 500
+# The reason goes into the audit row's label (200 characters with the patient's name) and the README.
+REASON_LENGTH = 140
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -137,7 +137,7 @@ def read(request, resource_type, resource_id):
         return error(exc.status, exc.code, exc.message)
     if not request.user.has_perm(search.permission):
         return _forbidden(search)
-    params = request.GET.copy()
+    params = QueryDict(mutable=True)  # a read is by id alone: other parameters play no part
     params.setlist("_id", [resource_id])
     try:
         found = search.run(params, parse_page({"_count": "1"}))

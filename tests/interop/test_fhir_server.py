@@ -82,9 +82,11 @@ def test_it_reads_a_patient_and_records_the_access(clinic, reception, reception_
     data = ok(fhir_get(reception_client, f"/fhir/Patient/{pid(clinic.ada)}"))
     assert data["resourceType"] == "Patient"
     assert data["id"] == pid(clinic.ada)
+    assert ok(fhir_get(reception_client, f"/fhir/Patient/{pid(clinic.ada)}", name="Bob"))["id"] == data["id"]
     assert {"use": "official", "system": NHS, "value": NHS_NUMBER} in data["identifier"]
     assert data["birthDate"] == "1961-03-09"
-    event = AccessEvent.objects.get()
+    event = AccessEvent.objects.first()
+    assert AccessEvent.objects.count() == 2, "one row a request"
     assert (event.user, event.kind, event.patient_id, event.object_id) == (
         reception,
         AccessKind.FHIR,
@@ -92,7 +94,7 @@ def test_it_reads_a_patient_and_records_the_access(clinic, reception, reception_
         clinic.ada.pk,
     )
     assert event.content_type.model == "patient"
-    assert event.path == f"/fhir/Patient/{pid(clinic.ada)}"
+    assert event.path == f"/fhir/Patient/{pid(clinic.ada)}?name=Bob"
     assert event.label == f"FHIR read Patient/{pid(clinic.ada)}"
 
 
@@ -427,6 +429,9 @@ def test_errors_are_operation_outcomes(clinic, nurse_client):
     outcome(fhir_get(nurse_client, "/fhir/"), 404, "not-found")
     outcome(fhir_get(nurse_client, "/fhir/Patient/patient-999999"), 404, "not-found")
     outcome(fhir_get(nurse_client, "/fhir/Patient/999999"), 404, "not-found")
+    outcome(fhir_get(nurse_client, "/fhir/Patient/patient-999999999999999999"), 404, "not-found")
+    assert ok(fhir_get(nurse_client, "/fhir/Patient", _id="patient-999999999999999999"))["total"] == 0
+    assert ok(fhir_get(nurse_client, "/fhir/Patient", _offset="999999999"))["total"] == 2
     outcome(fhir_get(nurse_client, "/fhir/Appointment/referral-1"), 404, "not-found")
     assert "not a FHIR date" in outcome(
         fhir_get(nurse_client, "/fhir/Appointment", date="25/11/2026"), 400, "invalid"
