@@ -96,11 +96,11 @@ def _search_for(resource_type):
     return search
 
 
-def _forbidden(search):
-    return error(403, "forbidden", f"Your role may not read {search.resource_type} resources.")
+def _forbidden(spec):
+    return error(403, "forbidden", f"Your role may not read {spec.resource_type} resources.")
 
 
-def _audit(request, *, search, found, label, obj=None):
+def _audit(request, *, found, label, obj=None):
     if not found.resources:
         return
     patient_id = next(iter(found.patient_ids)) if len(found.patient_ids) == 1 else None
@@ -132,15 +132,15 @@ def unknown(request, resource_type, resource_id=None):
 @fhir_view
 def read(request, resource_type, resource_id):
     try:
-        search = _search_for(resource_type)
+        spec = _search_for(resource_type)
     except SearchError as exc:
         return error(exc.status, exc.code, exc.message)
-    if not request.user.has_perm(search.permission):
-        return _forbidden(search)
+    if not request.user.has_perm(spec.permission):
+        return _forbidden(spec)
     params = QueryDict(mutable=True)  # a read is by id alone: other parameters play no part
     params.setlist("_id", [resource_id])
     try:
-        found = search.run(params, parse_page({"_count": "1"}))
+        found = spec.run(params, parse_page({"_count": "1"}))
     except SearchError:
         found = None
     if not found or not found.resources:
@@ -148,19 +148,19 @@ def read(request, resource_type, resource_id):
     resource = found.resources[0]
     row = found.rows[0]
     label = f"FHIR read {resource_type}/{resource['id']}"
-    _audit(request, search=search, found=found, label=label, obj=row)
+    _audit(request, found=found, label=label, obj=row)
     return answer(resource)
 
 
 @fhir_view
 def search(request, resource_type):
     try:
-        search = _search_for(resource_type)
+        spec = _search_for(resource_type)
     except SearchError as exc:
         return error(exc.status, exc.code, exc.message)
-    if not request.user.has_perm(search.permission):
-        return _forbidden(search)
-    known = {*search.params, *PAGING_PARAMS, *GENERAL_PARAMS}
+    if not request.user.has_perm(spec.permission):
+        return _forbidden(spec)
+    known = {*spec.params, *PAGING_PARAMS, *GENERAL_PARAMS}
     unknown_params = sorted(name for name in request.GET if name not in known)
     params = request.GET.copy()
     if unknown_params:
@@ -169,14 +169,14 @@ def search(request, resource_type):
                 400,
                 "not-supported",
                 f"Unsupported search parameter(s) for {resource_type}: {', '.join(unknown_params)}. "
-                f"Supported: {', '.join(sorted(search.params))}, _count, _offset "
+                f"Supported: {', '.join(sorted(spec.params))}, _count, _offset "
                 "(or send 'Prefer: handling=lenient' to have unknown parameters ignored).",
             )
         for name in unknown_params:
             del params[name]
     try:
         page = parse_page(params)
-        found = search.run(params, page)
+        found = spec.run(params, page)
     except SearchError as exc:
         return error(exc.status, exc.code, exc.message)
     base_url = request.build_absolute_uri(request.path)
@@ -192,5 +192,5 @@ def search(request, resource_type):
     if not bundle["entry"]:
         del bundle["entry"]
     label = f"FHIR search {resource_type}: {len(found.resources)} of {found.total}"
-    _audit(request, search=search, found=found, label=label)
+    _audit(request, found=found, label=label)
     return answer(bundle)
