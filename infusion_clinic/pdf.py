@@ -42,21 +42,32 @@ def _fetch_static_only(url, timeout=10, ssl_context=None):
     return default_url_fetcher(found.as_uri(), timeout=timeout, ssl_context=ssl_context)
 
 
-def render_pdf(request, template_name: str, context: dict, *, filename: str) -> HttpResponse:
-    """Render a printable template to a PDF answer, shown inline by the browser."""
+def write_pdf(
+    template_name: str, context: dict, *, request=None, base_url: str | None = None
+) -> bytes | None:
+    """A printable template drawn as PDF bytes (for a file to keep, e.g. the subject access export), or
+    None where WeasyPrint cannot load Pango. `request` may be a made-up one (a management command)."""
     try:
         from weasyprint import HTML  # imported late: it loads Pango, which only PDF requests need
     except (OSError, ImportError):  # the Pango system library (or WeasyPrint) is missing here
         logger.exception("PDF rendering is unavailable: WeasyPrint could not load Pango")
-        page = render_to_string("pdf_unavailable.html", request=request)
-        return HttpResponse(page, status=503)
-
+        return None
     # WeasyPrint sets its logger to WARNING when first imported, over LOGGING; every Bootstrap rule it
     # does not draw (calc(), custom properties) would be logged on each PDF.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     html = render_to_string(template_name, {**context, "as_pdf": True}, request=request)
-    document = HTML(string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_fetch_static_only)
-    response = HttpResponse(document.write_pdf(), content_type="application/pdf")
+    if base_url is None:
+        base_url = request.build_absolute_uri("/") if request is not None else settings.SITE_URL
+    return HTML(string=html, base_url=base_url, url_fetcher=_fetch_static_only).write_pdf()
+
+
+def render_pdf(request, template_name: str, context: dict, *, filename: str) -> HttpResponse:
+    """Render a printable template to a PDF answer, shown inline by the browser."""
+    pdf = write_pdf(template_name, context, request=request)
+    if pdf is None:
+        page = render_to_string("pdf_unavailable.html", request=request)
+        return HttpResponse(page, status=503)
+    response = HttpResponse(pdf, content_type="application/pdf")
     name = slugify(filename.removesuffix(".pdf")) or "document"
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response

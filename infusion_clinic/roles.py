@@ -126,6 +126,7 @@ ROLE_PERMISSIONS = {
         "followup.view_remindertemplate",
         "followup.change_remindertemplate",
         "audit.view_accessevent",
+        "interop.export_subject_access",
     ],
 }
 

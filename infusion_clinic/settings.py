@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "sessions.apps.SessionsConfig",
     "records.apps.RecordsConfig",
     "followup.apps.FollowupConfig",
+    # Before billing: its permission (export_subject_access) must exist when the roles are synced.
+    "interop.apps.InteropConfig",
     "billing.apps.BillingConfig",
     "reports.apps.ReportsConfig",
     "staff.apps.StaffConfig",

@@ -35,6 +35,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include(auth_patterns)),
     path("patients/", include("patients.urls")),
+    path("patients/", include("interop.sar_urls")),
     path("protocols/", include("protocols.urls")),
     path("sessions/", include("sessions.urls")),
     path("", include("records.urls")),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
     path("audit/", include("audit.urls")),
+    path("fhir/", include("interop.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -356,6 +356,13 @@ def medication_administration(record, *, session, delivered, subject) -> dict | 
             "text": given,
             "route": INTRAVENOUS,
             "dose": _mg(delivered.dose_mg),
+            # The pump's starting rate; rate changes and pauses are in the record (the dose is their sum).
+            "rateQuantity": {
+                "value": _number(record.rate_ml_per_h),
+                "unit": "mL/h",
+                "system": UCUM,
+                "code": "mL/h",
+            },
         },
     }
     if status == "stopped":
