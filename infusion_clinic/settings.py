@@ -116,7 +116,41 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Reports may read from a read replica of the primary (a managed PostgreSQL's standby): the clinic
+# report views read inside infusion_clinic.db_router.read_from_replica(); every write, and every other
+# read, goes to the primary. Unset: everything uses `default`.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+REPLICA_DATABASE = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # The test runner points the alias at the test database instead of creating one.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASE = "replica"
+DATABASE_ROUTERS = ["infusion_clinic.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache. Nothing in the clinic keeps state in it today (sessions are rows in the database,
+# messages ride in a cookie or the session, django-axes counts failures in the database, two-factor
+# throttling is on the device row), so the per-process default is harmless; CACHE_URL (redis://...)
+# makes it Django's Redis cache, shared by every web server, which is what several servers need as soon
+# as anything caches or counts there.
+CACHE_URL = env("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "infusion-clinic",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Stated rather than left to the defaults: what makes the web tier stateless (docs/deployment.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -139,6 +173,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures and lockouts are rows in the database, so every web server counts the same attempts.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Two-factor sign-in (infusion_clinic/mfa/): the roles (keys of roles.ROLE_KEYS: reception, nurse,
 # specialist, admin) whose users must sign in with a TOTP code or a recovery code after their password.

@@ -24,6 +24,12 @@ EMAIL_CONFIGURED = True
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() in ("1", "true", "yes")
 CONN_MAX_AGE = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The read replica's alias always exists in tests, as a mirror of the test database (the runner points
+# it there); reports read from it only where a test sets REPLICA_DATABASE = "replica" (or the environment
+# gives DATABASE_REPLICA_URL). tests/reports/test_read_replica.py.
+DATABASES.setdefault("replica", {**DATABASES["default"]})
+DATABASES["replica"]["CONN_MAX_AGE"] = 0
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 MEDIA_ROOT = os.path.join(os.environ.get("TMPDIR", "/tmp"), "infusion-clinic-test-media")
 # Serve static files from the app folders (no collectstatic in tests).
 STATIC_ROOT = None

@@ -1,4 +1,8 @@
-"""The clinic reports for clinic admins (`billing.view_reports`): a page with a chart and a CSV each."""
+"""The clinic reports for clinic admins (`billing.view_reports`): a page with a chart and a CSV each.
+
+Each view reads inside `read_from_replica()` (infusion_clinic/db_router.py), under its permission
+check: with DATABASE_REPLICA_URL set, the report's queries run on the read replica, while the session,
+the permission check and the access audit row of a CSV export stay on the primary."""
 
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -7,6 +11,7 @@ from django.shortcuts import render
 from audit.models import AccessKind
 from audit.services import record_access
 from infusion_clinic.csv_export import table_csv_response
+from infusion_clinic.db_router import read_from_replica
 from infusion_clinic.permissions import role_required
 from patients.rtt import BREACH_AFTER_DAYS
 
@@ -53,11 +58,13 @@ def _csv(request, filename, columns, rows, totals=None):
 
 
 @role_required(VIEW_REPORTS)
+@read_from_replica()
 def report_index(request):
     return render(request, "reports/index.html", {"reports": REPORTS})
 
 
 @role_required(VIEW_REPORTS)
+@read_from_replica()
 def report(request, slug):
     if slug not in REPORTS:
         raise Http404("No such report")
@@ -88,6 +95,7 @@ def report(request, slug):
 
 
 @role_required(VIEW_REPORTS)
+@read_from_replica()
 def waiting_list_report(request):
     summary = selectors.waiting_list()
     qs = selectors.waiting_list_queryset()

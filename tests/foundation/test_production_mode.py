@@ -82,18 +82,10 @@ def _assert_static_files_served(opener, base_url: str, html: str) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_serves_pages_and_hashed_static_files_with_debug_off_under_gunicorn(tmp_path):
-    env = _production_env(tmp_path / "staticfiles")
-    collect = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert collect.returncode == 0, collect.stderr
-    assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
+def test_it_serves_pages_and_hashed_static_files_with_debug_off_under_gunicorn(collected_static):
+    env = _production_env(
+        collected_static
+    )  # collectstatic ran with DEBUG=false (tests/foundation/conftest.py)
 
     user = factories.reception_user(username="prodcheck")
     # The suite hashes with MD5 for speed; production settings only know the real hashers.
