@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 
 from patients.models import FundingRoute
@@ -25,12 +24,9 @@ def packages():
 
 
 def invoices(*, status: str | None = None, query: str = ""):
-    credited = Sum("credit_notes__total", filter=~Q(credit_notes__status=InvoiceStatus.VOID))
-    qs = (
-        Invoice.objects.select_related("patient", "insurer", "credit_for")
-        .annotate(credited_sum=Coalesce(credited, Value(Decimal("0.00"), output_field=DecimalField())))
-        .order_by("-number", "-created_at")
-    )
+    """The invoice list's rows, newest number first; paginate it, then `with_credited_sums(page)` for
+    the sums credited against the rows shown (not against every invoice)."""
+    qs = Invoice.objects.select_related("patient", "insurer", "credit_for").order_by("-number", "-created_at")
     if status:
         qs = qs.filter(status=status)
     if query:
@@ -40,6 +36,22 @@ def invoices(*, status: str | None = None, query: str = ""):
             q |= Q(number=int(digits))
         qs = qs.filter(q)
     return qs
+
+
+def with_credited_sums(rows) -> list[Invoice]:
+    """The rows (a page of invoices), each with `credited_sum`: what its credit notes that are not void
+    take off it. One query, over the credit notes of these rows only."""
+    rows = list(rows)
+    sums = dict(
+        Invoice.objects.filter(credit_for_id__in=[row.pk for row in rows])
+        .exclude(status=InvoiceStatus.VOID)
+        .values("credit_for_id")
+        .annotate(credited=Sum("total"))
+        .values_list("credit_for_id", "credited")
+    )
+    for row in rows:
+        row.credited_sum = sums.get(row.pk, Decimal("0.00"))
+    return rows
 
 
 def invoice_detail(pk: int) -> Invoice:

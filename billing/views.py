@@ -240,6 +240,7 @@ def invoice_list(request):
         status = ""
     query = request.GET.get("q", "").strip()
     page = Paginator(selectors.invoices(status=status, query=query), 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_credited_sums(page.object_list)
     counts = selectors.invoice_counts()
     return render(
         request,

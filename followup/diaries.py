@@ -243,18 +243,34 @@ def review_diary_entries(*, patient: Patient, entry_ids, reviewer, comment: str)
 
 
 def review_queue():
-    """Patients with unreviewed entries, the longest-waiting first. One query."""
-    unreviewed = Q(diary_entries__reviewed_at__isnull=True)
+    """Patients with unreviewed entries, the longest-waiting first, as rows of `patient_id`, `unreviewed`,
+    `oldest_unreviewed` and `worst_unreviewed`: aggregated over the unreviewed entries only (the years of
+    reviewed ones are never read). Paginate it, then `review_queue_patients(page)`."""
     return (
-        Patient.objects.annotate(
-            unreviewed=Count("diary_entries", filter=unreviewed),
-            oldest_unreviewed=Min("diary_entries__recorded_at", filter=unreviewed),
-            latest_entry=Max("diary_entries__recorded_at"),
-            worst_unreviewed=Max("diary_entries__pain_worst", filter=unreviewed),
+        PainDiaryEntry.objects.filter(reviewed_at__isnull=True)
+        .values("patient_id")
+        .annotate(
+            unreviewed=Count("pk"),
+            oldest_unreviewed=Min("recorded_at"),
+            worst_unreviewed=Max("pain_worst"),
         )
-        .filter(unreviewed__gt=0)
-        .order_by("oldest_unreviewed", "pk")
+        .order_by("oldest_unreviewed", "patient_id")
     )
+
+
+def review_queue_patients(rows) -> list[Patient]:
+    """The patients of a page of `review_queue()` rows, in its order, each with the row's figures: one
+    query, for the page's patients only."""
+    rows = list(rows)
+    patients = Patient.objects.in_bulk([row["patient_id"] for row in rows])
+    shown = []
+    for row in rows:
+        patient = patients[row["patient_id"]]
+        patient.unreviewed = row["unreviewed"]
+        patient.oldest_unreviewed = row["oldest_unreviewed"]
+        patient.worst_unreviewed = row["worst_unreviewed"]
+        shown.append(patient)
+    return shown
 
 
 def unreviewed_entries(patient):

@@ -206,7 +206,8 @@ def record_outcome_review(
 
 
 def reviews_due(*, within_days: int = 7):
-    """Reviews due now or within a week, overdue first."""
+    """Reviews due now or within a week, overdue first: a queryset that may hold years of overdue
+    reviews, so callers take a page of it (the outcome queue) or a count, never the whole."""
     until = timezone.localdate() + timedelta(days=within_days)
     return (
         OutcomeReview.objects.filter(status=OutcomeReviewStatus.DUE, due_on__lte=until)

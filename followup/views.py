@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -101,9 +102,16 @@ def diary_public(request, token):
 # --- staff: diaries --------------------------------------------------------------------------------
 
 
+QUEUE_PAGE_SIZE = 25
+
+
 @role_required("followup.review_paindiary")
 def diary_queue(request):
-    return render(request, "followup/diary_queue.html", {"patients": list(diaries.review_queue()[:200])})
+    """A page of the patients whose diaries wait for review: two queries (the count and the page's
+    rows, aggregated over unreviewed entries) and one for the page's patients."""
+    page = Paginator(diaries.review_queue(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    patients = diaries.review_queue_patients(page.object_list)
+    return render(request, "followup/diary_queue.html", {"patients": patients, "page": page})
 
 
 @role_required("followup.view_paindiaryentry")
@@ -295,11 +303,12 @@ def diary_panel(request, patient_id):
 
 @role_required("followup.view_outcomereview")
 def outcome_queue(request):
+    """Reviews due (overdue first) a page at a time, and the latest completed ones."""
     return render(
         request,
         "followup/outcome_queue.html",
         {
-            "due": list(outcomes.reviews_due()),
+            "due": Paginator(outcomes.reviews_due(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
             "completed": list(outcomes.recently_completed()),
             "today": timezone.localdate(),
         },

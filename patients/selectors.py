@@ -62,6 +62,18 @@ def search_patients(query: str) -> QuerySet[Patient]:
     return patients.filter(condition)
 
 
+def pick_patients(query: str, *, limit: int = 10) -> tuple[list[Patient], bool]:
+    """The first `limit` patients search_patients finds (only the columns a label needs), and whether
+    there are more: one query. Fewer than two characters find nobody (every other patient matches)."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return [], False
+    rows = list(
+        search_patients(query).only("first_name", "last_name", "date_of_birth", "nhs_number")[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
 def patient_for_detail(pk: int) -> Patient:
     return Patient.objects.prefetch_related(
         Prefetch(

@@ -6,6 +6,7 @@ app_name = "patients"
 
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
+    path("pick/", views.patient_picker, name="picker"),
     path("new/", views.patient_create, name="patient_create"),
     path("<int:pk>/", views.patient_detail, name="patient_detail"),
     path("<int:pk>/edit/", views.patient_edit, name="patient_edit"),

@@ -38,6 +38,7 @@ from .forms import (
 from .history import HISTORY_LIMIT, patient_changes
 from .letters import letter_kind
 from .models import Patient, Referral
+from .picker import PICKER_LIMIT, patient_detail_line
 from .rtt import rtt_clock
 
 PAGE_SIZE = 25
@@ -59,6 +60,25 @@ def patient_list(request):
         paginator = Paginator(selectors.search_patients(query), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
     return render(request, "patients/patient_list.html", {"query": query, "page": page})
+
+
+@role_required("patients.view_patient")
+@require_GET
+def patient_picker(request):
+    """The patient picker's list (patients/picker.py): the first matches of the patient search, as
+    options. An htmx partial, so no access event (the patient list's search records none either)."""
+    query = request.GET.get("q", "").strip()[:100]
+    patients, more = selectors.pick_patients(query, limit=PICKER_LIMIT)
+    return render(
+        request,
+        "patients/_picker_results.html",
+        {
+            "patients": [(p, patient_detail_line(p)) for p in patients],
+            "more": more,
+            "query": query,
+            "query_ok": len(query) >= 2,
+        },
+    )
 
 
 @role_required("patients.add_patient")

@@ -2,11 +2,13 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from infusion_clinic import bounds
 from infusion_clinic.forms import DateInput, TimeInput
 from patients.models import Patient, Referral
+from patients.picker import PatientField
 from protocols.models import ProtocolVersion
 
 from .models import Chair, Closure, Location, NurseShift, OpeningHours
@@ -32,12 +34,6 @@ def _chairs():
     return Chair.objects.filter(is_active=True, location__is_active=True).select_related("location")
 
 
-class PatientChoiceField(bounds.ModelChoiceField):
-    def label_from_instance(self, obj):
-        nhs = f" · NHS {obj.nhs_number_display}" if obj.nhs_number else ""
-        return f"{obj}{nhs}"
-
-
 class ChairChoiceField(bounds.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.location} · {obj.name}"
@@ -49,13 +45,21 @@ class VersionChoiceField(bounds.ModelChoiceField):
         return f"{obj.name}{course} · {obj.chair_minutes} min in chair"
 
 
+def _chosen_patient(form):
+    """The patient the form holds: its data's when bound, else its initial's (a Patient or an id)."""
+    return form.data.get("patient") if form.is_bound else form.initial.get("patient")
+
+
 def _limit_referrals(form) -> None:
-    """Offer the chosen patient's referrals only."""
-    patient_id = form.data.get("patient") or form.initial.get("patient")
+    """Offer (and accept) the chosen patient's referrals only; none before a patient is chosen."""
+    patient_id = _chosen_patient(form)
     if isinstance(patient_id, Patient):
         patient_id = patient_id.pk
-    if bounds.parse_id(patient_id):
-        form.fields["referral"].queryset = Referral.objects.filter(patient_id=patient_id)
+    patient_id = bounds.parse_id(patient_id)
+    referrals = Referral.objects.select_related("patient")
+    form.fields["referral"].queryset = (
+        referrals.filter(patient_id=patient_id) if patient_id else referrals.none()
+    )
 
 
 def _check_referral_patient(form, cleaned) -> None:
@@ -65,13 +69,26 @@ def _check_referral_patient(form, cleaned) -> None:
 
 
 class _BookingChoices:
-    """The choices the slot search and the booking form share: current versions, active chairs, and the
-    chosen patient's referrals (a referral of another patient is refused)."""
+    """The choices the slot search and the booking form share: current versions, active chairs, the
+    patient picker (the chosen patient, or the matches of `patient_query`, a search run without
+    JavaScript; never every patient) and the chosen patient's referrals (a referral of another patient
+    is refused). `lookup_form`: the id of the GET form the picker's search belongs to, when the form
+    itself is posted."""
 
-    def __init__(self, *args, **kwargs):
+    picker = ""  # which form's picker asked for a search (the Search button's `patient_lookup` value)
+
+    def __init__(self, *args, patient_query: str = "", lookup_form: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["protocol_version"].queryset = _versions()
         self.fields["chair"].queryset = _chairs()
+        patient = self.fields["patient"]
+        patient.offer(chosen=_chosen_patient(self), query=patient_query)
+        if patient_query and not self.is_bound:
+            self.initial["patient"] = patient.widget.chosen  # the one match of a search, or nobody
+        patient.widget.lookup_form = lookup_form
+        patient.widget.lookup_value = self.picker
+        patient.widget.refresh_url = f"{reverse('infusion_sessions:book_referrals')}?form={self.picker}"
+        patient.widget.refresh_target = f"#div_{self.auto_id % 'referral'}"
         _limit_referrals(self)
 
     def clean(self):
@@ -81,7 +98,8 @@ class _BookingChoices:
 
 
 class SlotSearchForm(_BookingChoices, forms.Form):
-    patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
+    picker = "search"
+    patient = PatientField()
     protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
     earliest = bounds.DateField(label="Earliest date", widget=DateInput())
     preference = forms.ChoiceField(choices=Preference.choices, initial=Preference.ANY, label="Time of day")
@@ -103,10 +121,11 @@ class SlotSearchForm(_BookingChoices, forms.Form):
 class BookingForm(_BookingChoices, forms.Form):
     """Book a session, or the whole course for protocols with a course template, at a chosen slot."""
 
-    patient = PatientChoiceField(queryset=Patient.objects.order_by("last_name", "first_name"))
+    picker = "book"
+    patient = PatientField()
     protocol_version = VersionChoiceField(queryset=_versions(), label="Protocol")
     referral = bounds.ModelChoiceField(
-        queryset=Referral.objects.select_related("patient"),
+        queryset=Referral.objects.none(),
         required=False,
         help_text="Leave empty to book against the patient's accepted referral; choose one when there are several.",
     )

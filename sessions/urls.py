@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.day_board, name="day_board"),
     path("week/", views.week_view, name="week_view"),
     path("book/", views.book, name="book"),
+    path("book/referrals/", views.book_referrals, name="book_referrals"),
     path("<int:pk>/", views.session_detail, name="session_detail"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),

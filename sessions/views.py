@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from infusion_clinic import bounds
 from infusion_clinic.dates import uk_date, uk_weekday_datetime
@@ -61,19 +61,30 @@ def _location(request):
 # --- booking ---------------------------------------------------------------------------------
 
 
-def _search_initial(request):
-    return {
-        "earliest": timezone.localdate(),
-        "preference": "any",
-        "patient": request.GET.get("patient"),
-    }
+SEARCH_FIELDS = ("protocol_version", "earliest", "preference", "chair", "referral")
+BOOKING_LOOKUP_FORM = "book-patient-lookup"  # the booking form's patient search, a GET form of its own
+
+
+def _search_initial(request, *, keep_typed=False):
+    initial = {"earliest": timezone.localdate(), "preference": "any", "patient": request.GET.get("patient")}
+    if keep_typed:  # a patient search without JavaScript keeps what was chosen in the slot finder
+        initial.update({key: request.GET[key] for key in SEARCH_FIELDS if request.GET.get(key)})
+    return initial
 
 
 @role_required(BOOK)
 def book(request):
-    """Reception: find slots for a patient and protocol, then book the session or the whole course."""
+    """Reception: find slots for a patient and protocol, then book the session or the whole course.
+
+    The patient fields are pickers (patients/picker.py): without JavaScript their Search buttons ask
+    this page again with `patient_lookup` ("search" or "book": which picker) and `patient_q`, and that
+    picker offers the matches."""
+    lookup = request.GET.get("patient_lookup", "")
+    query = request.GET.get("patient_q", "").strip()[:100] if request.method == "GET" else ""
     search = SlotSearchForm(
-        request.GET if "protocol_version" in request.GET else None, initial=_search_initial(request)
+        request.GET if "protocol_version" in request.GET and lookup != "search" else None,
+        initial=_search_initial(request, keep_typed=lookup == "search"),
+        patient_query=query if lookup == "search" else "",
     )
     found = None
     booking_initial = {}
@@ -84,10 +95,14 @@ def book(request):
         }
     elif request.GET.get("patient"):
         booking_initial = {"patient": request.GET.get("patient")}
-    form = BookingForm(initial=booking_initial)
+    form = BookingForm(
+        initial=booking_initial,
+        patient_query=query if lookup == "book" else "",
+        lookup_form=BOOKING_LOOKUP_FORM,
+    )
 
     if request.method == "POST":
-        form = BookingForm(request.POST)
+        form = BookingForm(request.POST, lookup_form=BOOKING_LOOKUP_FORM)
         if form.is_valid():
             data = form.cleaned_data
             version = data["protocol_version"]
@@ -119,9 +134,26 @@ def book(request):
             "found": found,
             "blockers": [(b, request.user.has_perm(b.permission)) for b in found.blockers] if found else [],
             "form": form,
+            "lookup_form": BOOKING_LOOKUP_FORM,
+            "lookup_keep": [
+                (key, value)
+                for key, values in request.GET.lists()
+                if key not in ("patient_q", "patient_lookup")
+                for value in values
+            ],
         },
         status=status,
     )
+
+
+@role_required(BOOK)
+@require_GET
+def book_referrals(request):
+    """The referral field of the slot finder (?form=search) or the booking form (?form=book) for the
+    patient just picked (?patient=ID): the picker swaps it in, so only that patient's referrals show."""
+    form_class = BookingForm if request.GET.get("form") == "book" else SlotSearchForm
+    form = form_class(initial={"patient": request.GET.get("patient")})
+    return render(request, "infusion_sessions/_referral_field.html", {"field": form["referral"]})
 
 
 # --- the day board and the week view ---------------------------------------------------------
