@@ -43,6 +43,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
     path("audit/", include("audit.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 
