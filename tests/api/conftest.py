@@ -34,14 +34,14 @@ def at(day, hour, minute=0):
 
 
 def call(client, method, url, body=None, **headers):
-    """A JSON request; returns the response (its .json() is the body)."""
+    """A JSON request (headers as WSGI environ keys: HTTP_AUTHORIZATION=...); returns the response."""
     kwargs = {}
     if body is not None:
         kwargs = {
             "data": body if isinstance(body, str | bytes) else json.dumps(body),
             "content_type": "application/json",
         }
-    return getattr(client, method.lower())(url, headers=headers or None, **kwargs)
+    return getattr(client, method.lower())(url, **kwargs, **headers)
 
 
 def token_client(user, *, admin=None) -> Client:
