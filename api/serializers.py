@@ -130,7 +130,9 @@ class DetailSerializer(serializers.Serializer):
 FIELD_ERRORS_SCHEMA = {
     "type": "object",
     "description": 'The refused fields, each with its messages: {"field": ["message"]}. '
-    "Messages not about one field are under non_field_errors; a nested object's errors are nested.",
+    "Messages not about one field are under non_field_errors; a nested object's errors are nested. "
+    'A request that cannot be read at all (malformed JSON, a NUL character) gets {"detail": "..."}.',
+    "properties": {"detail": {"type": "string"}},
     "additionalProperties": {
         "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}],
     },
@@ -142,6 +144,7 @@ FIELD_ERRORS_SCHEMA = {
 
 class PatientSerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField(help_text="E.164, e.g. +447700900123; empty when none.")
+    email = serializers.CharField(read_only=True, help_text="Empty when none.")
     notes = serializers.SerializerMethodField(
         help_text="Clinical notes; null when your role may not see them."
     )

@@ -52,7 +52,10 @@ ERRORS = {
 }
 NOT_FOUND = {404: OpenApiResponse(s.DetailSerializer, description="No such row.")}
 BAD_INPUT = {400: OpenApiResponse(s.FIELD_ERRORS_SCHEMA, description="Refused: nothing was saved.")}
-BAD_QUERY = {400: OpenApiResponse(s.FIELD_ERRORS_SCHEMA, description="A query parameter was refused.")}
+BAD_QUERY = {
+    400: OpenApiResponse(s.FIELD_ERRORS_SCHEMA, description="A query parameter was refused."),
+    404: OpenApiResponse(s.DetailSerializer, description="No such page of results."),
+}
 
 
 class _AuditedRequest:
