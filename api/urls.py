@@ -29,5 +29,9 @@ urlpatterns = [
     path("sessions/<int:pk>/observations/", _open(views.ObservationList), name="observations"),
     path("schema/", _open(SpectacularAPIView), name="schema"),
     # Swagger UI with its start-up script served as a file from here (not inline), under the CSP.
-    path("docs/", _open(SpectacularSwaggerSplitView, url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        _open(SpectacularSwaggerSplitView, url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
+    ),
 ]
