@@ -2,6 +2,7 @@
 the JSON (strict: a string is a string, a boolean a boolean, and an unknown field is refused) and hand
 the values to the page's own form and service, where every rule lives (views.py)."""
 
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -84,8 +85,6 @@ class BoundedDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value):
         if not isinstance(value, str):
             self.fail("invalid")
-        from django.utils.dateparse import parse_datetime
-
         try:
             parsed = parse_datetime(value)
         except ValueError:

@@ -50,7 +50,11 @@ ERRORS = {
         s.DetailSerializer, description="Your role may not do this, or your session needs its second factor."
     ),
 }
-NOT_FOUND = {404: OpenApiResponse(s.DetailSerializer, description="No such row.")}
+NOT_FOUND = {
+    404: OpenApiResponse(s.DetailSerializer, description="No such row."),
+    # Any request can be unreadable: a NUL character in it is refused before any view runs.
+    400: OpenApiResponse(s.FIELD_ERRORS_SCHEMA, description="The request could not be read."),
+}
 BAD_INPUT = {400: OpenApiResponse(s.FIELD_ERRORS_SCHEMA, description="Refused: nothing was saved.")}
 BAD_QUERY = {
     400: OpenApiResponse(s.FIELD_ERRORS_SCHEMA, description="A query parameter was refused."),
@@ -207,7 +211,7 @@ class PatientDetail(ApiView):
     @extend_schema(
         summary="Change a patient's details (only the fields given)",
         request=s.PatientWriteSerializer(partial=True),
-        responses={200: s.PatientSerializer, **BAD_INPUT, **ERRORS, **NOT_FOUND},
+        responses={200: s.PatientSerializer, **NOT_FOUND, **BAD_INPUT, **ERRORS},
     )
     def patch(self, request, pk):
         patient = get_object_or_404(Patient, pk=pk)
@@ -403,7 +407,7 @@ class SessionCancel(ApiView):
     @extend_schema(
         summary="Cancel a session",
         request=s.CancelSerializer,
-        responses={200: s.SessionSerializer, **BAD_INPUT, **ERRORS, **NOT_FOUND},
+        responses={200: s.SessionSerializer, **NOT_FOUND, **BAD_INPUT, **ERRORS},
     )
     def post(self, request, pk):
         session = get_object_or_404(InfusionSession, pk=pk)
@@ -444,7 +448,7 @@ class ObservationList(ApiView):
     @extend_schema(
         summary="Chart one set of observations",
         request=s.ObservationCreateSerializer,
-        responses={201: s.ObservationSerializer, **BAD_INPUT, **ERRORS, **NOT_FOUND},
+        responses={201: s.ObservationSerializer, **NOT_FOUND, **BAD_INPUT, **ERRORS},
     )
     def post(self, request, pk):
         session = self._session(pk)

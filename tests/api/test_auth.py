@@ -12,6 +12,7 @@ from django.test import Client
 
 from api import tokens
 from api.models import ApiToken
+from audit.models import AccessEvent
 
 from .. import factories
 from .conftest import call
@@ -120,8 +121,6 @@ def test_unverified_session_of_a_two_factor_role_is_refused(world, client):
     response = call(client, "GET", f"/api/patients/{world.patient.pk}/")
     assert response.status_code == 403
     assert "Two-factor" in response.json()["detail"]
-    from audit.models import AccessEvent
-
     assert not AccessEvent.objects.filter(user=nurse).exists()
 
 

@@ -18,10 +18,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api import tokens
 from infusion_clinic.roles import NURSE
 
 from .. import factories
-from .conftest import token_client  # noqa: F401  (the world's fixtures come from conftest)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -41,8 +41,6 @@ def api_schema(world):
 
 @pytest.fixture
 def writer_token(world):
-    from api import tokens
-
     user = factories.reception_user(username="fuzzer")
     user.groups.add(Group.objects.get(name=NURSE))
     _, key = tokens.issue_token(
