@@ -1,9 +1,13 @@
 """How an API request says who it is: a token issued by a clinic admin, or the signed-in browser
 session of the pages (with its CSRF check and, for the roles that need one, the second factor)."""
 
+import time
+
+from django.contrib.auth import logout
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from audit import idle
 from infusion_clinic.mfa import services as mfa
 from infusion_clinic.mfa.middleware import REFUSAL
 
@@ -39,12 +43,20 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
 class VerifiedSessionAuthentication(authentication.SessionAuthentication):
     """The pages' session, for scripts in the signed-in browser: CSRF is checked on writes, and a
     session of a role that needs two-factor sign-in counts only once the second factor is verified
-    (infusion_clinic/mfa); before that every API request is refused with 403."""
+    (infusion_clinic/mfa); before that every API request is refused with 403. The staff idle sign-out
+    holds as on the pages (audit/idle.py): a session idle for longer than STAFF_IDLE_TIMEOUT_MINUTES is
+    ended and the request refused; an API request is activity, as a page is."""
 
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is None:
             return None
+        django_request = request._request
+        last = django_request.session.get(idle.SESSION_KEY)
+        if last is not None and time.time() - last > idle.timeout_seconds():
+            logout(django_request)
+            raise exceptions.AuthenticationFailed(idle.signed_out_message())
+        idle.touch(django_request)
         user = result[0]
         if mfa.required_for(user) and not user.is_verified():
             raise exceptions.PermissionDenied(REFUSAL)

@@ -128,3 +128,14 @@ def test_verified_session_of_a_two_factor_role_is_served(world, nurse_client):
     response = call(nurse_client, "GET", f"/api/patients/{world.patient.pk}/")
     assert response.status_code == 200
     assert response.json()["last_name"] == "Lovelace"
+
+
+def test_an_idle_session_is_signed_out_as_on_the_pages(world, reception_client, time_machine, settings):
+    assert call(reception_client, "GET", "/api/patients/").status_code == 200
+    time_machine.shift(timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES - 1))
+    assert call(reception_client, "GET", "/api/patients/").status_code == 200  # activity: the clock restarts
+    time_machine.shift(timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES + 1))
+    response = call(reception_client, "GET", "/api/patients/")
+    assert response.status_code == 401
+    assert "signed out" in response.json()["detail"]
+    assert call(reception_client, "GET", "/api/patients/").status_code == 401  # the session is gone

@@ -52,7 +52,7 @@ def writer_token(world):
 # schemathesis' own pytest integration (schemathesis.pytest.from_fixture) reads a pytest internal that
 # pytest 9 no longer has, so each operation's strategy is run with Hypothesis here directly.
 FUZZ = settings(
-    max_examples=15,
+    max_examples=12,
     deadline=None,
     database=None,  # nothing written into the repository
     derandomize=True,  # the same requests on every run
@@ -61,23 +61,43 @@ FUZZ = settings(
 )
 
 
+def _real_ids(world) -> dict[str, int]:
+    """A row that exists for each path with an {id}: generated ids almost never find one, and the
+    services' refusals (a booked session cancelled twice, charting a checked-in session) are reached
+    only through real rows."""
+    return {
+        "/api/patients/{id}/": world.patient.pk,
+        "/api/referrals/{id}/": world.referral.pk,
+        "/api/sessions/{id}/": world.booked.pk,
+        "/api/sessions/{id}/cancel/": world.booked.pk,
+        "/api/sessions/{id}/observations/": world.checked_in.pk,
+    }
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_api_never_answers_a_server_error(api_schema, writer_token, mode):
+def test_api_never_answers_a_server_error(world, api_schema, writer_token, mode):
     headers = {"Authorization": f"Token {writer_token}"}
+    real_ids = _real_ids(world)
     failures = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) >= 13
-    for operation in operations:
-        if operation.path.startswith(("/api/schema", "/api/docs")):
-            continue
+    assert len(operations) == 13
+    runs = [(operation, None) for operation in operations]
+    runs += [
+        (operation, {"id": real_ids[operation.path]})
+        for operation in operations
+        # A read of one row has nothing left to make invalid once its id is fixed.
+        if operation.path in real_ids and not (mode == GenerationMode.NEGATIVE and operation.method == "get")
+    ]
+    for operation, path_parameters in runs:
 
         @FUZZ
-        @given(case=operation.as_strategy(generation_mode=mode))
+        @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
         def fuzz(case):
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         try:
             fuzz()
         except Exception as exc:  # collect every operation's failure, then report them together
-            failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
+            where = f" (id {path_parameters['id']})" if path_parameters else ""
+            failures.append(f"{operation.method.upper()} {operation.path}{where}: {exc}")
     assert not failures, "\n\n".join(failures)
