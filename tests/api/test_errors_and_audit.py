@@ -121,3 +121,19 @@ def test_observation_list_queries_are_constant(world, django_assert_max_num_quer
     with django_assert_max_num_queries(8):
         response = call(client, "GET", url)
     assert response.json()["count"] == 4
+
+
+def test_deeply_nested_json_is_400_not_a_server_error(reception_api):
+    response = call(reception_api, "POST", "/api/patients/", "[" * 100_000 + "]" * 100_000)
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_nul_characters_are_400_in_a_body_and_in_a_query(reception_api, world):
+    body = {"first_name": "A\x00", "last_name": "B", "date_of_birth": "1970-01-01", "sex": "F"}
+    response = call(reception_api, "POST", "/api/patients/", body)
+    assert response.status_code == 400 and "first_name" in response.json()
+    response = call(reception_api, "POST", f"/api/sessions/{world.booked.pk}/cancel/", {"reason": "x\x00"})
+    assert response.status_code == 400 and "reason" in response.json()
+    response = call(reception_api, "GET", "/api/patients/?q=a%00b")
+    assert response.status_code == 400 and response.json() == {"detail": "Bad request."}

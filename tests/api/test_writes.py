@@ -180,3 +180,21 @@ def test_charting_refuses_values_beyond_the_hard_ranges(nurse_api, world):
     response = call(nurse_api, "POST", url, {**VITALS, "observed_at": "2026-11-25T09:00:00+00:00"})
     assert response.status_code == 400 and "before check-in" in response.json()["observed_at"][0]
     assert not VitalSigns.objects.exists()
+
+
+def test_a_protocol_with_a_course_books_the_whole_course_as_the_page_does(reception_api, world):
+    course_version = factories.ProtocolVersionFactory(course_sessions=3, course_interval_days=1)
+    body = {
+        "patient": world.patient.pk,
+        "protocol_version": course_version.pk,
+        "chair": world.chairs[2].pk,
+        "start": at(world.tomorrow, 14).isoformat(),
+    }
+    response = call(reception_api, "POST", "/api/sessions/", body)
+    assert response.status_code == 201, response.content
+    first = response.json()
+    assert first["sequence"] == 1 and first["course"] is not None
+    listed = call(reception_api, "GET", f"/api/sessions/?course={first['course']}").json()
+    assert [s["sequence"] for s in listed["results"]] == [1, 2, 3]
+    # Thursday, Friday, then the weekend is skipped: Monday.
+    assert [s["start"][:10] for s in listed["results"]] == ["2026-11-26", "2026-11-27", "2026-11-30"]
