@@ -43,6 +43,9 @@ def issue_token(*, user, name: str, by, days: int | None = None) -> tuple[ApiTok
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": "Say what the token is for, e.g. 'EPR integration'."})
+    if user.is_superuser and not by.is_superuser:
+        # As on the staff pages (staff.services.may_manage): a token would hand its powers to the issuer.
+        raise ValidationError({"user": "Only a superuser can issue a token for a superuser's account."})
     if not user.is_active:
         raise ValidationError({"user": "This account is deactivated: it cannot hold an API token."})
     if not user_roles(user):

@@ -75,6 +75,10 @@ def test_only_clinic_admins_issue_tokens(issued):
         tokens.issue_token(user=nurse, name="Mine", by=nurse)
     with pytest.raises(ValidationError):
         tokens.issue_token(user=factories.UserFactory(username="nobody"), name="x", by=issued[0])
+    superuser = factories.UserFactory(username="root", is_superuser=True)
+    with pytest.raises(ValidationError, match="Only a superuser"):
+        tokens.issue_token(user=superuser, name="x", by=issued[0])
+    assert not ApiToken.objects.filter(user=superuser).exists()
 
 
 def test_management_command_issues_lists_and_revokes(issued):
