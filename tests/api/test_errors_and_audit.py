@@ -137,3 +137,25 @@ def test_nul_characters_are_400_in_a_body_and_in_a_query(reception_api, world):
     assert response.status_code == 400 and "reason" in response.json()
     response = call(reception_api, "GET", "/api/patients/?q=a%00b")
     assert response.status_code == 400 and response.json() == {"detail": "Bad request."}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "HEAD", "PUT", "DELETE"])
+def test_other_methods_answer_json_and_change_nothing(reception_api, world, method):
+    before = Patient.objects.count()
+    response = call(reception_api, method, f"/api/patients/{world.patient.pk}/")
+    assert response.status_code in (200, 403, 405)
+    if method in ("PUT", "DELETE"):
+        assert response.status_code == 405
+        assert "not allowed" in response.json()["detail"]
+    assert Patient.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/patients/{patient}/", "/api/referrals/{referral}/", "/api/sessions/{session}/"]
+)
+def test_detail_queries_are_few(world, django_assert_max_num_queries, path):
+    client = token_client(factories.reception_user(username="api-detail"))
+    url = path.format(patient=world.patient.pk, referral=world.referral.pk, session=world.booked.pk)
+    call(client, "GET", url)
+    with django_assert_max_num_queries(6):
+        assert call(client, "GET", url).status_code == 200
