@@ -153,7 +153,7 @@ def _check_clinical_fields(request, validated):
         raise ValidationError({name: "Only clinical staff may set this." for name in refused_fields})
 
 
-def patient_form_for(request, validated, *, patient=None, prefix=None):
+def patient_form_for(request, validated, *, patient=None):
     _check_clinical_fields(request, validated)
     return PatientForm(
         _patient_form_data(validated, patient=patient),
