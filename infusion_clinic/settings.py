@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",  # Content-Security-Policy header (settings below)
+    "rest_framework",  # the REST API (api/, docs/api.md)
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from /static/ (no CDN under the CSP)
     "infusion_clinic.apps.InfusionClinicConfig",
     # Before billing: the roles are synced after billing's post_migrate, when the audit's permission
     # must exist already (infusion_clinic/roles.py).
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
     "billing.apps.BillingConfig",
     "reports.apps.ReportsConfig",
     "staff.apps.StaffConfig",
+    "api.apps.ApiConfig",
     "demo.apps.DemoConfig",
 ]
 
@@ -312,6 +316,41 @@ if env.bool("CSP_REPORT_ONLY", default=False):
     CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY
 else:
     CONTENT_SECURITY_POLICY = _CSP_POLICY
+
+# The REST API under /api/ (api/, docs/api.md): JSON only, hashed tokens issued by clinic admins or the
+# signed-in session (CSRF and the second factor enforced), the roles' permissions, bounded pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.HashedTokenAuthentication",
+        "api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermissions"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Infusion Clinic API",
+    "DESCRIPTION": "Patients, referrals, sessions and observations of the infusion clinic. "
+    "Authentication, roles and errors: docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+# An API token stops working after this many days unless issued with another lifetime (api/tokens.py).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
 
 LOGGING = {
     "version": 1,

@@ -43,7 +43,9 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
+    path("staff/", include("api.token_urls")),  # a staff member's API tokens (docs/api.md)
     path("audit/", include("audit.urls")),
+    path("api/", include("api.urls")),
     path("fhir/", include("interop.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -62,19 +62,30 @@ def favicon(request):
     return HttpResponsePermanentRedirect(static("img/favicon.ico"))
 
 
+# The REST API's callers are machines: an error page under /api/ (a NUL character refused by the
+# middleware, an unknown address) answers JSON as the API's own refusals do (api/exceptions.py).
+API_PREFIX = "/api/"
+
+
+def _api_error(request, status, detail):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": detail}, status=status)
+    return None
+
+
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    return _api_error(request, 403, "Forbidden.") or render(request, "403.html", status=403)
 
 
 @login_not_required
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    return _api_error(request, 400, "Bad request.") or render(request, "400.html", status=400)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return _api_error(request, 404, "Not found.") or render(request, "404.html", status=404)
 
 
 @login_not_required
 def server_error(request):
-    return render(request, "500.html", status=500)
+    return _api_error(request, 500, "Server error.") or render(request, "500.html", status=500)
