@@ -3,7 +3,8 @@ the CapabilityStatement (`GET /fhir/metadata`). docs/fhir.md describes it for in
 
 Every answer is FHIR JSON (`application/fhir+json`), errors included: an OperationOutcome with a 4xx
 status, never an HTML page or a redirect to the sign-in page, since the caller is a machine. The views
-are therefore marked login_not_required and check the session themselves: anonymous 401, a role
+are therefore marked login_not_required and check the caller themselves: an API token (`Authorization:
+Bearer <token>`, as on /api/; a bad one 401) or the staff session: anonymous 401, a role
 that needs a second factor not yet given 403 (the rule SecondFactorRequiredMiddleware applies to the
 pages), a role without the permission of the pages that show the data 403.
 """
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from api.tokens import token_for_key
 from audit.models import AccessKind
 from audit.services import record_access
 from infusion_clinic.mfa import services as mfa
@@ -31,6 +33,8 @@ FHIR_JSON = "application/fhir+json"
 # Parameters any request may carry: _format=json (the only format served).
 GENERAL_PARAMS = ("_format",)
 JSON_FORMATS = ("json", "application/json", "application/fhir+json")
+# A machine signs in with an API token (api/tokens.py), as on /api/: `Authorization: Bearer <token>`.
+TOKEN_SCHEMES = ("Bearer", "Token")
 
 
 def answer(data, *, status=200):
@@ -62,10 +66,26 @@ def fhir_view(view=None, *, public=False):
             response = error(405, "not-supported", "This FHIR server is read-only: only GET is supported.")
             response["Allow"] = "GET, HEAD"
             return response
+        header = request.headers.get("Authorization", "")
+        token = None
+        if header and not public:
+            scheme, _, key = header.strip().partition(" ")
+            if scheme not in TOKEN_SCHEMES or not key.strip():
+                return error(401, "login", "Give the API token as 'Authorization: Bearer <token>'.")
+            token = token_for_key(key.strip())
+            if token is None:
+                return error(401, "login", "Invalid, expired or revoked token.")
+            # The token acts as its user, with that user's role (docs/api.md: issued by a clinic admin).
+            request.user = token.user
         user = request.user
         if not public and not user.is_authenticated:
-            return error(401, "login", "Sign in first: the FHIR server takes the clinic's staff session.")
-        if not public and mfa.required_for(user) and not user.is_verified():
+            return error(
+                401,
+                "login",
+                "Sign in first: the FHIR server takes an API token (Authorization: Bearer <token>) "
+                "or the clinic's staff session.",
+            )
+        if not public and token is None and mfa.required_for(user) and not user.is_verified():
             return error(
                 403,
                 "security",

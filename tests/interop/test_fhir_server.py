@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api import tokens
 from audit.models import AccessEvent, AccessKind
 from infusion_clinic.mfa.services import has_authenticator
 from records.models import VitalSigns
@@ -512,6 +513,34 @@ def test_a_nurse_who_has_not_given_the_second_factor_is_refused(clinic):
         client.get("/fhir/Observation"), 403, "security"
     )  # no Accept header either
     assert not AccessEvent.objects.exists()
+
+
+def test_a_machine_signs_in_with_an_api_token_as_on_the_api(clinic):
+    nurse = factories.nurse_user(username="monitor")  # the role's second factor is not asked of a token
+    _, key = tokens.issue_token(user=nurse, name="Ward dashboard", by=factories.admin_user(username="it"))
+    for scheme in ("Bearer", "Token"):
+        bundle = ok(fhir_get(Client(HTTP_AUTHORIZATION=f"{scheme} {key}"), "/fhir/Observation"))
+        assert bundle["resourceType"] == "Bundle" and bundle["total"] > 0
+    rows = list(AccessEvent.objects.filter(kind=AccessKind.FHIR))
+    assert len(rows) == 2 and {r.user for r in rows} == {nurse}
+
+
+def test_a_bad_revoked_or_malformed_token_is_401_and_reads_nothing(clinic):
+    admin = factories.admin_user(username="it")
+    receptionist = factories.reception_user(username="desk")
+    token, key = tokens.issue_token(user=receptionist, name="Kiosk", by=admin)
+    tokens.revoke_token(token=token, by=admin)
+    for header in (f"Bearer {key}", "Bearer ic_not-a-token", "Bearer", "Basic dXNlcjpwYXNz"):
+        outcome(fhir_get(Client(HTTP_AUTHORIZATION=header), "/fhir/Patient"), 401, "login")
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_token_acts_with_its_users_role(clinic):
+    receptionist = factories.reception_user(username="desk")
+    _, key = tokens.issue_token(user=receptionist, name="Kiosk", by=factories.admin_user(username="it"))
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert ok(fhir_get(client, "/fhir/Patient"))["total"] == 2
+    assert "may not read" in outcome(fhir_get(client, "/fhir/Observation"), 403, "forbidden")
 
 
 # --- the access audit ---------------------------------------------------------------------------------
