@@ -333,7 +333,11 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(total__gte=0), name="invoice_total_not_negative"),
         ]
-        indexes = [models.Index(fields=["status", "kind"], name="invoice_status_kind")]
+        indexes = [
+            models.Index(fields=["status", "kind"], name="invoice_status_kind"),
+            # The invoice list by status and unpaid invoices by issue date: docs/performance.md#indexes.
+            models.Index(fields=["status", "issued_on"], name="invoice_status_issued"),
+        ]
 
     def __str__(self):
         return self.display_number

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from followup.models import OutcomeReview
-from infusion_clinic.dates import uk_format
+from infusion_clinic.dates import days_bounds, uk_format
 from patients.models import FundingRoute, Referral, ReferralStatus
 from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
 from records.models import AdverseEvent
@@ -50,10 +50,8 @@ def _pct(part, whole) -> Decimal | None:
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (
-        timezone.make_aware(datetime.combine(start, time.min)),
-        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)),
-    )
+    """The period's [start, end) in Europe/London (infusion_clinic/dates.py: days_bounds)."""
+    return days_bounds(start, end)
 
 
 def _days(start: date, end: date):
