@@ -1,7 +1,8 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -167,7 +168,10 @@ class InfusionSessionQuerySet(models.QuerySet):
         `start < end and end > start` it bounds `start` from below by MAX_SESSION_DURATION, which the
         overlap implies, so that the (chair, start), (patient, start) and (start) indexes read only
         the sessions near the period instead of every session before its end."""
-        qs = self.filter(end__gt=start, start__gt=start - MAX_SESSION_DURATION)
+        # In UTC: an aware datetime minus a timedelta is wall-clock arithmetic in its own zone, an
+        # hour short of the real bound the day after the spring clock change.
+        earliest = start.astimezone(UTC) - MAX_SESSION_DURATION
+        qs = self.filter(end__gt=start, start__gt=earliest)
         if end is not None:
             qs = qs.filter(start__lt=end)
         return qs
@@ -226,8 +230,15 @@ class InfusionSession(models.Model):
             models.CheckConstraint(
                 condition=models.Q(start__lt=models.F("end")), name="session_start_before_end"
             ),
+            # end - start, not start + 25 hours: an interval of timestamps is absolute, whereas adding
+            # "1 day 1 hour" to one would depend on the database session's time zone.
             models.CheckConstraint(
-                condition=models.Q(end__lte=models.F("start") + MAX_SESSION_DURATION),
+                condition=LessThanOrEqual(
+                    models.ExpressionWrapper(
+                        models.F("end") - models.F("start"), output_field=models.DurationField()
+                    ),
+                    models.Value(MAX_SESSION_DURATION, output_field=models.DurationField()),
+                ),
                 name="session_within_max_duration",
                 violation_error_message="A session cannot hold its chair for more than 25 hours.",
             ),

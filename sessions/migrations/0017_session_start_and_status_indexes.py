@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("infusion_sessions", "0016_session_max_duration"),
+        ("infusion_sessions", "0016_session_max_duration_check"),
     ]
 
     operations = [

@@ -99,3 +99,15 @@ def test_the_day_board_reads_the_same_queries_whatever_the_history(
     with django_assert_max_num_queries(13):  # 12 + the second-factor device
         response = nurse_client.get(reverse("infusion_sessions:day_board"), {"date": monday.isoformat()})
     assert response.context["board"].session_count == 1
+
+
+def test_the_bound_is_25_real_hours_the_day_after_the_spring_clock_change(chair, booker):
+    """Midnight of Monday 29 March 2027 less 25 hours is 22:00 GMT on the Saturday in real time (the
+    Sunday had 23 hours); wall-clock arithmetic would say 23:00 and miss a session starting at 22:30."""
+    from datetime import UTC, date
+
+    lo, hi = day_bounds(date(2027, 3, 29))
+    saturday_evening = _session(chair, lo.astimezone(UTC) - timedelta(hours=24, minutes=30), 25 * 60, booker)
+    assert saturday_evening.end > lo  # it runs into the Monday
+    found = InfusionSession.objects.overlapping(lo, hi).values_list("pk", flat=True)
+    assert list(found) == [saturday_evening.pk]
