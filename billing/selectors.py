@@ -1,12 +1,13 @@
 """The reads the billing pages need, each a fixed number of queries whatever the data size."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 
+from infusion_clinic.dates import days_bounds, on_day
 from patients.models import FundingRoute
 from sessions.models import InfusionSession, SessionStatus
 
@@ -94,7 +95,7 @@ def todays_invoice_lines():
     """Invoice lines of today's sessions, for reception's dashboard: one query."""
     today = timezone.localdate()
     return (
-        InvoiceLine.objects.filter(session__start__date=today, kind="session")
+        InvoiceLine.objects.filter(kind="session", **on_day("session__start", today))
         .select_related("invoice", "session__patient")
         .order_by("session__start")
     )
@@ -143,8 +144,7 @@ def nhs_activity(month: date, commissioner=None) -> NhsActivity:
 
     NHS care is not invoiced: this count is what the clinic reports to each commissioning ICB."""
     first, last = month_bounds(month)
-    lo = timezone.make_aware(datetime.combine(first, time.min))
-    hi = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    lo, hi = days_bounds(first, last)
     given = (SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF)
     qs = InfusionSession.objects.filter(start__gte=lo, start__lt=hi, referral__funding_route=FundingRoute.NHS)
     if commissioner is not None:

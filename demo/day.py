@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from infusion_clinic.dates import uk_format
+from infusion_clinic.dates import day_bounds, on_day, uk_format
 from infusion_clinic.roles import NURSE, RECEPTION, SPECIALIST
 from patients.models import Patient
 from protocols.models import ProtocolVersion
@@ -121,7 +121,7 @@ def _referral(patient):
 def _free(chair, patient, start, end):
     active = InfusionSession.objects.exclude(
         status__in=(SessionStatus.CANCELLED, SessionStatus.RESCHEDULED, SessionStatus.DID_NOT_ATTEND)
-    ).filter(start__lt=end, end__gt=start)
+    ).overlapping(start, end)
     return not active.filter(chair=chair).exists() and not active.filter(patient=patient).exists()
 
 
@@ -251,7 +251,7 @@ def seed(*, users, stdout):
 
 def seed_board(*, day, today, now, chairs, version, users, stdout):
     marker = _patient(DAY_PLAN[0][0])
-    if marker is None or InfusionSession.objects.filter(patient=marker, start__date=day).exists():
+    if marker is None or InfusionSession.objects.filter(patient=marker, **on_day("start", day)).exists():
         return
     nurse, specialist, reception = users[NURSE], users[SPECIALIST], users[RECEPTION]
     # The anchor is "now" on the clinic day, kept where the whole plan fits inside opening hours.
@@ -314,7 +314,7 @@ def seed_history(*, day, chairs, version, users, stdout):
     if first is None:
         return
     earliest = _weekdays_from(day, -HISTORY[0][1])
-    if InfusionSession.objects.filter(patient=first, start__date=earliest).exists():
+    if InfusionSession.objects.filter(patient=first, **on_day("start", earliest)).exists():
         return
     nurse, specialist, reception = users[NURSE], users[SPECIALIST], users[RECEPTION]
     made = 0
@@ -375,7 +375,7 @@ def _book_first_slot(*, patient, version, earliest, booked_by, stdout):
 
 def seed_later(*, day, version, ketamine, booked_by, stdout):
     marker = _patient(LATER[0][0])
-    if marker is None or marker.infusion_sessions.filter(start__date__gt=day).exists():
+    if marker is None or marker.infusion_sessions.filter(start__gte=day_bounds(day)[1]).exists():
         return
     booked = 0
     for last, ahead in LATER:

@@ -50,7 +50,7 @@ def seed(*, users, stdout):
     def at(minutes):
         return timezone.make_aware(datetime.combine(day, time(9, 0))) + timedelta(minutes=minutes)
 
-    if InfusionSession.objects.filter(chair=chair, start__lt=at(180), end__gt=at(0)).exists():
+    if InfusionSession.objects.filter(chair=chair).overlapping(at(0), at(180)).exists():
         return
     referral = (
         weight.patient.referrals.filter(status__in=("accepted", "in_treatment"))

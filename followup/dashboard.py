@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from followup.models import ReminderLog, ReminderStatus
 from infusion_clinic.dashboard import Card
+from infusion_clinic.dates import today_bounds
 from infusion_clinic.roles import RECEPTION, SPECIALIST
 
 from .models import OutcomeReview, OutcomeReviewStatus, PainDiaryEntry
@@ -44,11 +46,25 @@ def outcomes_card(request):
     )
 
 
+def reminder_window(now=None):
+    """The reminders reception can still act on: those of sessions from today on.
+
+    A reminder is claimed at most max(REMINDER_LEAD_HOURS) before its session (followup/reminders.py:
+    due_reminders) and a retry only moves `claimed_at` later, so the reminders of sessions from
+    today's midnight on were all claimed after that midnight less the longest lead. That bound on
+    `claimed_at` lets the (status, claimed_at) index read only the last days' reminders, not ten
+    years of them (docs/performance.md#reminder-card)."""
+    today_start, _ = today_bounds(now)
+    longest_lead = timedelta(hours=max(settings.REMINDER_LEAD_HOURS or [0]))
+    return Q(claimed_at__gte=today_start - longest_lead, session__start__gte=today_start)
+
+
 def failed_reminders_card(request):
     if not request.user.has_perm("followup.view_reminderlog"):
         return None
 
-    counts = ReminderLog.objects.aggregate(
+    counted = (ReminderStatus.FAILED, ReminderStatus.UNKNOWN, ReminderStatus.SENT)
+    counts = ReminderLog.objects.filter(reminder_window(), status__in=counted).aggregate(
         failed=Count("pk", filter=Q(status__in=(ReminderStatus.FAILED, ReminderStatus.UNKNOWN))),
         sent=Count("pk", filter=Q(status=ReminderStatus.SENT)),
     )

@@ -120,10 +120,14 @@ class PainDiaryEntry(models.Model):
                 violation_error_message="Today's diary has already been filled in through this link.",
             ),
         ]
+        # Why each index, and what EXPLAIN showed: docs/performance.md#indexes.
         indexes = [
             models.Index(fields=["patient", "recorded_at"], name="diary_patient_recorded"),
+            # The review queue and the specialists' card: unreviewed entries per patient, oldest first.
             models.Index(
-                fields=["patient"], condition=models.Q(reviewed_at__isnull=True), name="diary_unreviewed"
+                fields=["patient", "recorded_at"],
+                condition=models.Q(reviewed_at__isnull=True),
+                name="diary_unreviewed_recorded",
             ),
         ]
 
@@ -289,6 +293,12 @@ class OutcomeReview(models.Model):
                 & ~models.Q(decision=""),
                 name="outcome_completed_is_complete",
             ),
+        ]
+        # The outcome review queue (due, by date; recently completed) and the outcomes report
+        # (completed in a period): docs/performance.md#indexes.
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="outcome_status_due"),
+            models.Index(fields=["status", "completed_at"], name="outcome_status_completed"),
         ]
 
     def __str__(self):

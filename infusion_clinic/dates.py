@@ -6,7 +6,7 @@ infusion_clinic/templatetags/uk_dates.py). Machine formats (ISO, FHIR, CSV, inpu
 for these functions.
 """
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.utils import dateformat, timezone
 
@@ -62,3 +62,37 @@ def uk_weekday(value) -> str:
 def uk_weekday_datetime(value) -> str:
     """Wed 25 Nov 2026 14:30"""
     return uk_format(value, "weekday_datetime")
+
+
+# --- the bounds of UK days, for queries ---------------------------------------------------------
+# docs/performance.md#day-bounds: a `start__date=day` lookup makes PostgreSQL convert every row's
+# timestamp to the local date before comparing, so no index on `start` can serve it. Compare the
+# column itself with the day's bounds instead: `start__gte=lo, start__lt=hi`.
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UK day `day` as the aware [start, end) it covers: local midnight to the next local midnight.
+
+    23 hours on the spring-forward Sunday, 25 on the autumn one: the bounds are midnights on the
+    wall clock, not 24 hours apart."""
+    tz = timezone.get_default_timezone()
+    return datetime.combine(day, time.min, tzinfo=tz), datetime.combine(
+        day + timedelta(days=1), time.min, tzinfo=tz
+    )
+
+
+def days_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The UK days `first` to `last` (both included) as one aware [start, end)."""
+    return day_bounds(first)[0], day_bounds(last)[1]
+
+
+def on_day(field: str, day: date) -> dict:
+    """Filter keywords for "`field` (a DateTimeField) falls on the UK day `day`", index-friendly:
+    `Model.objects.filter(**on_day("start", day))` instead of `start__date=day`."""
+    lo, hi = day_bounds(day)
+    return {f"{field}__gte": lo, f"{field}__lt": hi}
+
+
+def today_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Today's bounds in Europe/London (of `now` when given)."""
+    return day_bounds(timezone.localdate(now))

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from followup.models import OutcomeReview
-from infusion_clinic.dates import uk_format
+from infusion_clinic.dates import days_bounds, uk_format
 from patients.models import FundingRoute, Referral, ReferralStatus
 from patients.rtt import BREACH_AFTER_DAYS, rtt_clock
 from records.models import AdverseEvent
@@ -50,10 +50,8 @@ def _pct(part, whole) -> Decimal | None:
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (
-        timezone.make_aware(datetime.combine(start, time.min)),
-        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)),
-    )
+    """The period's [start, end) in Europe/London (infusion_clinic/dates.py: days_bounds)."""
+    return days_bounds(start, end)
 
 
 def _days(start: date, end: date):
@@ -162,6 +160,22 @@ def _booked_minutes(start: date, end: date) -> dict[tuple[int, date], int]:
     return {(chair_id, day): int(minutes.total_seconds() // 60) for chair_id, day, minutes in rows}
 
 
+def _usage_row(name, location, is_chair, used, cap, week_of_day, week_count) -> ChairUsage:
+    """A breakdown row from its booked and open minutes per day."""
+    weeks = [Usage() for _ in range(week_count)]
+    for i, w in enumerate(week_of_day):
+        weeks[w].booked += used[i]
+        weeks[w].open += cap[i]
+    return ChairUsage(
+        name=name,
+        location=location,
+        is_chair=is_chair,
+        days=[Usage(b, c) for b, c in zip(used, cap, strict=True)],
+        weeks=weeks,
+        total=Usage(sum(used), sum(cap)),
+    )
+
+
 def chair_usage(start: date, end: date) -> tuple[list[date], list[date], list[ChairUsage]]:
     """Utilisation per location and per chair, per day and per week (four queries whatever the data).
 
@@ -181,34 +195,29 @@ def chair_usage(start: date, end: date) -> tuple[list[date], list[date], list[Ch
     weeks = list(OrderedDict.fromkeys(d - timedelta(days=d.weekday()) for d in days))
     week_index = {w: i for i, w in enumerate(weeks)}
 
-    def blank(name, location, is_chair):
-        return ChairUsage(
-            name=name,
-            location=location,
-            is_chair=is_chair,
-            days=[Usage() for _ in days],
-            weeks=[Usage() for _ in weeks],
-        )
-
+    # Per chair, a list of booked and open minutes per day; weeks, totals and the location rows are
+    # sums of those lists (chairs x days of work, whatever the number of sessions).
+    week_of_day = [week_index[d - timedelta(days=d.weekday())] for d in days]
     rows, by_location = [], {}
     for chair_id, name, active, location_id, location_name, location_active in chairs:
+        open_here = active and location_active
+        used = [booked.get((chair_id, d), 0) for d in days]
+        cap = [
+            hours.get((location_id, d.weekday()), 0) if open_here and (location_id, d) not in closed else 0
+            for d in days
+        ]
         if location_id not in by_location:
-            by_location[location_id] = blank(location_name, location_name, False)
-            rows.append(by_location[location_id])
-        place, row = by_location[location_id], blank(name, location_name, True)
-        rows.append(row)
-        for i, d in enumerate(days):
-            used = booked.get((chair_id, d), 0)
-            cap = (
-                hours.get((location_id, d.weekday()), 0)
-                if active and location_active and (location_id, d) not in closed
-                else 0
-            )
-            w = week_index[d - timedelta(days=d.weekday())]
-            for target in (row, place):
-                target.days[i].add(used, cap)
-                target.weeks[w].add(used, cap)
-                target.total.add(used, cap)
+            by_location[location_id] = ([0] * len(days), [0] * len(days), location_name, [])
+        place_used, place_cap, _name, members = by_location[location_id]
+        for i in range(len(days)):
+            place_used[i] += used[i]
+            place_cap[i] += cap[i]
+        members.append(_usage_row(name, location_name, True, used, cap, week_of_day, len(weeks)))
+    for place_used, place_cap, location_name, members in by_location.values():
+        rows.append(
+            _usage_row(location_name, location_name, False, place_used, place_cap, week_of_day, len(weeks))
+        )
+        rows.extend(members)
     return days, weeks, rows
 
 

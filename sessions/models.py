@@ -1,5 +1,8 @@
+from datetime import UTC, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -146,13 +149,36 @@ ACTIVE_STATUSES = (
 )
 
 
+# The longest a session may hold its chair. Booking refuses a session that does not fit inside one
+# opening-hours band of one day (sessions/slots.py: slot_problems), so none is longer than the longest
+# UK day (25 hours, the autumn clock change); the constraint `session_within_max_duration` holds it in
+# the database for any other path (the admin, a script). It is what lets an overlap query bound `start`
+# from below: see `overlapping` and docs/performance.md#bounded-overlap.
+MAX_SESSION_DURATION = timedelta(hours=25)
+
+
 class InfusionSessionQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
 
+    def overlapping(self, start, end=None):
+        """Sessions whose [start, end) overlaps [start, end) (open-ended when `end` is None).
+
+        The one overlap test of every read (day board, slot finder, booking checks): besides
+        `start < end and end > start` it bounds `start` from below by MAX_SESSION_DURATION, which the
+        overlap implies, so that the (chair, start), (patient, start) and (start) indexes read only
+        the sessions near the period instead of every session before its end."""
+        # In UTC: an aware datetime minus a timedelta is wall-clock arithmetic in its own zone, an
+        # hour short of the real bound the day after the spring clock change.
+        earliest = start.astimezone(UTC) - MAX_SESSION_DURATION
+        qs = self.filter(end__gt=start, start__gt=earliest)
+        if end is not None:
+            qs = qs.filter(start__lt=end)
+        return qs
+
     def occupying(self, *, start, end, chair=None, patient=None):
         """Active sessions that overlap [start, end) on the chair and/or for the patient."""
-        qs = self.active().filter(start__lt=end, end__gt=start)
+        qs = self.active().overlapping(start, end)
         if chair is not None:
             qs = qs.filter(chair=chair)
         if patient is not None:
@@ -204,10 +230,27 @@ class InfusionSession(models.Model):
             models.CheckConstraint(
                 condition=models.Q(start__lt=models.F("end")), name="session_start_before_end"
             ),
+            # end - start, not start + 25 hours: an interval of timestamps is absolute, whereas adding
+            # "1 day 1 hour" to one would depend on the database session's time zone.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(
+                    models.ExpressionWrapper(
+                        models.F("end") - models.F("start"), output_field=models.DurationField()
+                    ),
+                    models.Value(MAX_SESSION_DURATION, output_field=models.DurationField()),
+                ),
+                name="session_within_max_duration",
+                violation_error_message="A session cannot hold its chair for more than 25 hours.",
+            ),
         ]
+        # Why each index, and what EXPLAIN showed: docs/performance.md#indexes.
         indexes = [
             models.Index(fields=["chair", "start"], name="session_chair_start"),
             models.Index(fields=["patient", "start"], name="session_patient_start"),
+            # Reports over a period and the day's sessions at every location (no chair or patient).
+            models.Index(fields=["start"], name="session_start"),
+            # Queues and cards by status: awaiting sign-off, today's arrivals, reminders due.
+            models.Index(fields=["status", "start"], name="session_status_start"),
         ]
         permissions = [
             ("book_session", "Can book, move and cancel sessions"),

@@ -67,7 +67,8 @@ def upcoming_sessions_for_patient(*, patient, limit: int = 20):
     today_start = _at(timezone.localdate(), 0, _tz())
     return list(
         session_queryset()
-        .filter(patient=patient, status__in=ACTIVE_STATUSES, end__gte=today_start)
+        .filter(patient=patient, status__in=ACTIVE_STATUSES)
+        .overlapping(today_start)
         .exclude(status__in=[SessionStatus.COMPLETED, SessionStatus.SIGNED_OFF])
         .order_by("start")[:limit]
     )
@@ -143,7 +144,8 @@ def day_board(*, location: Location, day: date) -> DayBoard:
     start, end = _at(day, 0, tz), _at(day + timedelta(days=1), 0, tz)
     sessions = (
         session_queryset()
-        .filter(chair__location=location, start__lt=end, end__gt=start)
+        .filter(chair__location=location)
+        .overlapping(start, end)
         .exclude(status=SessionStatus.RESCHEDULED)
         .order_by("start")
     )

@@ -181,7 +181,8 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
     range_end = _at(last + timedelta(days=1), 0, tz)
     sessions = (
         InfusionSession.objects.active()
-        .filter(chair__location_id__in=location_ids, start__lt=range_end, end__gt=range_start)
+        .filter(chair__location_id__in=location_ids)
+        .overlapping(range_start, range_end)
         .exclude(pk__in=list(exclude_ids))
         .order_by()  # the model's ordering joins locations and sorts: not needed here
         .values_list(
@@ -202,7 +203,8 @@ def _load(*, location_ids, first: date, last: date, patient=None, exclude_ids=()
     if patient is not None:
         for start, end in (
             InfusionSession.objects.active()
-            .filter(patient=patient, start__lt=range_end, end__gt=range_start)
+            .filter(patient=patient)
+            .overlapping(range_start, range_end)
             .exclude(pk__in=list(exclude_ids))
             .order_by()
             .values_list("start", "end")

@@ -160,4 +160,6 @@ def test_the_reminders_card_says_all_delivered_only_when_some_were_sent(receptio
         status=ReminderStatus.SENT, last_error="", sent_at=timezone.now()
     )
     page = reception_client.get("/").content
-    assert b"All reminders delivered" in page and b"No reminders sent yet" not in page
+    assert (
+        b"All reminders for sessions from today on delivered" in page and b"No reminders sent yet" not in page
+    )
