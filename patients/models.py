@@ -83,6 +83,13 @@ class Patient(models.Model):
                 violation_error_message="A patient with this NHS number is already registered.",
             ),
         ]
+        indexes = [
+            # The patient search box and picker (patients/selectors.py: search_patients), by a date of
+            # birth and by the first digits of an NHS number (LIKE '943%': the unique index cannot serve
+            # a prefix under a non-C collation; varchar_pattern_ops can). Migration 0011 says more.
+            models.Index(fields=["date_of_birth"], name="patient_date_of_birth"),
+            models.Index(fields=["nhs_number"], opclasses=["varchar_pattern_ops"], name="patient_nhs_prefix"),
+        ]
         permissions = [("view_clinical", "Can see labs and clinical notes")]
 
     def __str__(self):
