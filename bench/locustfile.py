@@ -6,8 +6,9 @@ the run, so the timed window holds page requests only (a sign-in hashes a passwo
 crowd the pages out of a short run).
 
 All clients request the same page, with no think time (a closed loop: each client sends its next
-request as soon as the last one answered), until its slice has passed and as many requests as there
-are clients have answered; then all move to the next page, and the run ends after the last one. So
+request as soon as the last one answered), until its slice has passed and every client has had an
+answer (a client with its answer sends no more once the slice is over); then all move to the next
+page, and the run ends after the last one. So
 every page is measured, a slow page cannot starve the others of samples, and the run lasts about
 slice x pages, longer only where a page is slower than its slice.
 """
@@ -24,7 +25,7 @@ with open(os.environ["BENCH_PLAN"]) as plan_file:
     PLAN = json.load(plan_file)
 PAGES = PLAN["pages"]
 SLICE = float(PLAN["slice"])
-_state = {"index": 0, "since": None, "answered": 0, "in_flight": 0, "draining": False}
+_state = {"index": 0, "since": None, "answered": set(), "in_flight": 0, "draining": False}
 SPANS = {}  # page name -> seconds it was measured (its slice, from its first request to the move on)
 
 
@@ -56,6 +57,20 @@ class ClinicUser(HttpUser):
             gevent.sleep(0.2)
             return
         page = PAGES[index]
+        clients = max(self.environment.runner.user_count, 1)
+        elapsed = time.monotonic() - _state["since"]
+        if elapsed >= SLICE and id(self) in _state["answered"]:
+            # The slice is over and this client has its answer: wait for the others' first answer.
+            if len(_state["answered"]) >= clients and not _state["draining"]:
+                SPANS[page["name"]] = elapsed
+                with open(os.environ["BENCH_SPANS"], "w") as spans_file:
+                    json.dump(SPANS, spans_file)
+                _state.update(index=index + 1, answered=set(), draining=True)
+                if index + 1 >= len(PAGES):
+                    gevent.spawn(self.environment.runner.quit)  # every page measured: end the run
+            else:
+                gevent.sleep(0.02)
+            return
         session = self.sessions[page["role"]]
         _state["in_flight"] += 1
         try:
@@ -64,15 +79,5 @@ class ClinicUser(HttpUser):
                     r.failure(f"status {r.status_code}")
         finally:
             _state["in_flight"] -= 1
-        if _state["index"] != index:
-            return  # the others moved on while this request ran; it still counts for its page
-        _state["answered"] += 1
-        clients = max(self.environment.runner.user_count, 1)
-        elapsed = time.monotonic() - _state["since"]
-        if elapsed >= SLICE and _state["answered"] >= clients:
-            SPANS[page["name"]] = elapsed
-            _state.update(index=index + 1, answered=0, draining=True)
-            if index + 1 >= len(PAGES):
-                with open(os.environ["BENCH_SPANS"], "w") as spans_file:
-                    json.dump(SPANS, spans_file)
-                gevent.spawn(self.environment.runner.quit)  # every page measured: end the run
+        if _state["index"] == index:
+            _state["answered"].add(id(self))
