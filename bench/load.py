@@ -98,9 +98,12 @@ def free_port():
 def setup_django(env):
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    import logging
+
     import django
 
     django.setup()
+    logging.getLogger("axes").setLevel(logging.WARNING)  # the test client's sign-ins, one line each
 
 
 def dataset_and_pages():

@@ -245,9 +245,20 @@ class PatientPlan:
     weight: Decimal
     referral_id: int
     received_on: date
-    courses: list = field(default_factory=list)  # (course id, version, [session ids])
+    waiting: bool
+    consent_sms: bool
+    phone: str
+    email: str
+    registered: datetime
+    insurer: int | None
+    commissioner: int | None
+    practice: tuple
+    condition: str
+    # (course id, version, [session ids], first day, last day)
+    courses: list = field(default_factory=list)
     first_session: date | None = None
     last_session: date | None = None
+    preauth_id: int | None = None
 
 
 @dataclass
@@ -459,16 +470,16 @@ def seed_scale(options: Options, *, stream=None) -> Result:
             weight=Decimal(rng.randint(480, 1150)) / 10,
             referral_id=referral_id,
             received_on=received,
+            waiting=waiting,
+            consent_sms=consent_sms,
+            phone=f"+447700900{rng.randint(0, 999):03d}",
+            email=f"{first.lower()}.{last.lower()}.{patient_id}@example.org",
+            registered=registered,
+            insurer=rng.choice(insurers) if funding == "insured" else None,
+            commissioner=rng.choice(commissioners) if funding == "nhs" else None,
+            practice=(practice, ods),
+            condition=rng.choice(CONDITIONS),
         )
-        plan.waiting = waiting
-        plan.consent_sms = consent_sms
-        plan.phone = f"+447700900{rng.randint(0, 999):03d}"
-        plan.email = f"{first.lower()}.{last.lower()}.{patient_id}@example.org"
-        plan.registered = registered
-        plan.insurer = rng.choice(insurers) if funding == "insured" else None
-        plan.commissioner = rng.choice(commissioners) if funding == "nhs" else None
-        plan.practice = (practice, ods)
-        plan.condition = rng.choice(CONDITIONS)
         plans.append(plan)
         patient_id += 1
         referral_id += 1
