@@ -107,8 +107,12 @@ test-clock: install check-services
 	done; \
 	if [ -n "$$failed" ]; then echo "make test-clock: the suite failed with the clock at$$failed"; exit 1; fi
 
+# The pytest benchmarks (slot finder, reminders), then the load benchmark on the scale dataset in
+# BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/infusion_clinic_bench; seeded once,
+# a few minutes): gunicorn and locust, the table in bench/results.md (bench/README.md).
 bench: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest bench -p no:cacheprovider -s -o testpaths=bench -o python_files='bench_*.py' $(PYTEST_ARGS)
+	$(PY) bench/load.py
 
 lint: install
 	$(VENV)/bin/ruff check .
