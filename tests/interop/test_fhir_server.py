@@ -13,6 +13,7 @@ from django.utils import timezone
 from api import tokens
 from audit.models import AccessEvent, AccessKind
 from infusion_clinic.mfa.services import has_authenticator
+from records import services as records_services
 from records.models import VitalSigns
 from tests import factories
 
@@ -473,6 +474,29 @@ def test_a_search_costs_the_same_queries_for_many_rows(
         ok(fhir_get(client, path, _count=3, _offset=2))
     with django_assert_max_num_queries(10):  # the last page (for Observation: the recorded weights)
         ok(fhir_get(client, path, _count=3, _offset=big["total"] - 3))
+
+
+def test_a_page_of_amended_rows_and_weights_keeps_the_budget(
+    clinic, nurse, specialist, nurse_client, django_assert_max_num_queries
+):
+    """The worst case of an Observation search: a page that reads charted rows, their amendments and
+    the recorded weights after them."""
+    session = clinic.bob_session
+    records_services.complete_session(session=session, by=nurse)
+    row = VitalSigns.objects.get(session=session)
+    records_services.amend_vital_signs(
+        vital_signs=row, by=specialist, field="heart_rate", value="92", reason="misread"
+    )
+    with django_assert_max_num_queries(10):
+        bundle = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.bob)))
+    assert bundle["total"] == 8  # Bob's one row of seven, and his weight
+    by_id = {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
+    assert by_id[f"vitals-{row.pk}-hr"]["status"] == "amended"
+    assert by_id[f"vitals-{row.pk}-hr"]["valueQuantity"]["value"] == 92
+    assert ids(bundle)[-1] == f"weight-{clinic.bob.weights.get().pk}"
+    with django_assert_max_num_queries(10):  # past the rows: the totals, then the weights
+        past = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.bob), _offset=7))
+    assert past["total"] == 8 and ids(past) == [f"weight-{clinic.bob.weights.get().pk}"]
 
 
 def test_a_read_costs_the_same_queries_as_a_search(clinic, nurse_client, django_assert_max_num_queries):
