@@ -10,7 +10,10 @@ DOCS = {
     "Patient": "The clinic's patients; identifier https://fhir.nhs.uk/Id/nhs-number|<NHS number>.",
     "ServiceRequest": "Referrals to the clinic (GP or self-referral).",
     "Appointment": "Infusion sessions (booked, attended, cancelled, did not attend).",
-    "Observation": "Charted vital signs (LOINC, UCUM), pain score and NEWS2 score (SNOMED CT).",
+    "Observation": (
+        "Charted vital signs (LOINC, UCUM), pain score and NEWS2 score (SNOMED CT); recorded body "
+        "weights (LOINC 29463-7, kg)."
+    ),
     "MedicationAdministration": "The dose actually given in an infusion, from the session record.",
 }
 

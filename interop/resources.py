@@ -14,13 +14,14 @@ from decimal import Decimal
 from django.conf import settings
 
 from records import fhir as record_fhir
-from records.fhir import LOINC, OBSERVATION_CATEGORY, SNOMED, UCUM, instant
+from records.fhir import LOINC, OBSERVATION_CATEGORY, SNOMED, UCUM, VITAL_SIGNS_CATEGORY, instant
 
 # Resource ids: <prefix>-<row id>, the prefix naming the row's kind.
 PATIENT_PREFIX = "patient"
 REFERRAL_PREFIX = "referral"
 SESSION_PREFIX = "session"
 VITALS_PREFIX = "vitals"
+WEIGHT_PREFIX = "weight"
 INFUSION_SUFFIX = "infusion"
 
 SURVEY_CATEGORY = {
@@ -41,6 +42,13 @@ NEWS2_CODE = {
 }
 NEWS2_KEY = "news2"
 
+# A recorded body weight (patients.WeightRecord): one Observation per row, `weight-<row id>`.
+WEIGHT_KEY = "weight"
+BODY_WEIGHT_CODE = {
+    "coding": [{"system": LOINC, "code": "29463-7", "display": "Body weight"}],
+    "text": "Body weight",
+}
+
 REFERRAL_CATEGORY = {
     "coding": [{"system": SNOMED, "code": "3457005", "display": "Patient referral"}],
     "text": "Referral",
@@ -53,8 +61,10 @@ OBSERVATION_CODES: dict[tuple[str, str], str] = {
     (LOINC, code): m.key for m in record_fhir.MEASURES for code, _display in m.codings
 }
 OBSERVATION_CODES[(SNOMED, NEWS2_CODE["coding"][0]["code"])] = NEWS2_KEY
+OBSERVATION_CODES[(LOINC, BODY_WEIGHT_CODE["coding"][0]["code"])] = WEIGHT_KEY
+# The keys of a charted row's observations; a body weight (WEIGHT_KEY) comes from another table.
 ALL_OBSERVATION_KEYS = (*OBSERVATION_KEYS, NEWS2_KEY)
-CATEGORY_KEYS = {"vital-signs": tuple(OBSERVATION_KEYS), "survey": (NEWS2_KEY,)}
+CATEGORY_KEYS = {"vital-signs": (*OBSERVATION_KEYS, WEIGHT_KEY), "survey": (NEWS2_KEY,)}
 
 REFERRAL_STATUS = {
     "received": "active",
@@ -238,6 +248,32 @@ def row_observations(vital_signs, *, keys, amendments=()) -> list[dict]:
         vital_signs, session_status=session.status, subject=subject, amended=bool(amendments)
     )
     return [by_key[key] for key in ALL_OBSERVATION_KEYS if key in keys]
+
+
+# --- Observation: a recorded body weight -------------------------------------------------------------
+
+
+def weight_id(weight) -> str:
+    return f"{WEIGHT_PREFIX}-{weight.pk}"
+
+
+def body_weight(weight) -> dict:
+    """A recorded weight (patients.WeightRecord, its patient and recorder joined) as a vital-signs
+    Observation: LOINC 29463-7 in kg, on the day it was recorded. Weights are not amended in place
+    (a new one is recorded), so the status is always final."""
+    user = weight.recorded_by
+    return {
+        "resourceType": "Observation",
+        "id": weight_id(weight),
+        "status": "final",
+        "category": [VITAL_SIGNS_CATEGORY],
+        "code": BODY_WEIGHT_CODE,
+        "subject": patient_reference(weight.patient),
+        "effectiveDateTime": weight.recorded_on.isoformat(),
+        "issued": instant(weight.created_at),
+        "performer": [{"display": user.get_full_name() or user.get_username()}],
+        "valueQuantity": {"value": _number(weight.weight_kg), "unit": "kg", "system": UCUM, "code": "kg"},
+    }
 
 
 # --- MedicationAdministration: the dose given ------------------------------------------------------

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from audit.models import AccessEvent, AccessKind
 from infusion_clinic.permissions import role_required
 from infusion_clinic.shortcuts import get_or_404
 from patients.models import Patient
@@ -13,6 +14,7 @@ from .forms import SubjectAccessForm
 from .subject_access import export_for, file_name
 
 PERMISSION = "interop.export_subject_access"
+EARLIER_SHOWN = 5
 
 
 @never_cache
@@ -26,4 +28,17 @@ def subject_access(request, pk):
         response["Content-Disposition"] = f'attachment; filename="{file_name(patient, timezone.now())}"'
         return response
     status = 400 if form.errors else 200
-    return render(request, "interop/subject_access.html", {"patient": patient, "form": form}, status=status)
+    context = {"patient": patient, "form": form, "earlier": _earlier_exports(patient)}
+    return render(request, "interop/subject_access.html", context, status=status)
+
+
+def _earlier_exports(patient) -> list[AccessEvent]:
+    """The patient's latest subject access exports from the access audit, each with its reason."""
+    events = list(
+        AccessEvent.objects.filter(kind=AccessKind.SUBJECT_ACCESS, patient_id=patient.pk)
+        .select_related("user")
+        .order_by("-at", "-pk")[:EARLIER_SHOWN]
+    )
+    for event in events:
+        event.reason = event.label.partition("Reason: ")[2]
+    return events

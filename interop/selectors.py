@@ -13,10 +13,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, F, Func, Q, Subquery, Window
 from django.utils import timezone
 
-from patients.models import Patient, Referral
+from patients.models import Patient, Referral, WeightRecord
 from records.fhir import NHS_NUMBER_SYSTEM, local_patient_system
 from records.models import Amendment, InfusionRecord, RateChange, VitalSigns
 from records.selectors import delivered_so_far
@@ -167,23 +169,35 @@ def search_appointments(params, page: Page) -> Found:
 # --- Observation -------------------------------------------------------------------------------------
 
 _OBSERVATION_ID = re.compile(rf"{res.VITALS_PREFIX}-(\d{{1,18}})-([a-z0-9]+)")
+_WEIGHT_ID = re.compile(rf"{res.WEIGHT_PREFIX}-(\d{{1,18}})")
+_KEYS = (*res.ALL_OBSERVATION_KEYS, res.WEIGHT_KEY)
 
 
-def _observation_keys(params) -> tuple[Q, tuple[str, ...]]:
-    """The rows to read and the observations to make from each row (the same keys for every row)."""
-    keys = set(res.ALL_OBSERVATION_KEYS)
-    q = Q()
+def _observation_keys(params) -> tuple[Q, Q, tuple[str, ...]]:
+    """The charted rows to read, the weights to read, and the observations wanted: the keys of a
+    charted row's observations (the same for every row) and WEIGHT_KEY when body weights are wanted."""
+    keys = set(_KEYS)
+    q, weights_q = Q(), Q()
     for values in _values(params, "_id"):
-        ids, wanted = [], set()
+        ids, weight_ids, wanted = [], [], set()
         for value in values:
             match = _OBSERVATION_ID.fullmatch(value.strip())
+            weight = _WEIGHT_ID.fullmatch(value.strip())
+            if weight:
+                weight_ids.append(int(weight.group(1)))
+                wanted.add(res.WEIGHT_KEY)
+                continue
             if not match or match.group(2) not in res.ALL_OBSERVATION_KEYS:
-                raise SearchError(f"'{value}' is not an Observation id of this server (e.g. vitals-12-hr).")
+                raise SearchError(
+                    f"'{value}' is not an Observation id of this server (e.g. vitals-12-hr, weight-3)."
+                )
             ids.append(int(match.group(1)))
             wanted.add(match.group(2))
-        if len(wanted) > 1 and len(set(ids)) > 1:
+        row_keys = wanted - {res.WEIGHT_KEY}
+        if len(row_keys) > 1 and len(set(ids)) > 1:
             raise SearchError("Several _id values must name observations of one kind or of one charted row.")
         q &= Q(pk__in=ids)
+        weights_q &= Q(pk__in=weight_ids)
         keys &= wanted
     for values in _values(params, "code"):
         wanted = set()
@@ -200,38 +214,100 @@ def _observation_keys(params) -> tuple[Q, tuple[str, ...]]:
             if system in (None, res.OBSERVATION_CATEGORY):
                 wanted |= set(res.CATEGORY_KEYS.get(code, ()))
         keys &= wanted
-    return q, tuple(k for k in res.ALL_OBSERVATION_KEYS if k in keys)
+    return q, weights_q, tuple(k for k in _KEYS if k in keys)
+
+
+def _count_expression(queryset):
+    """The number of rows of `queryset` as a scalar subquery (COUNT without GROUP BY)."""
+    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
+def _counts(*querysets) -> list[int]:
+    """The number of rows of each queryset, in one query."""
+    parts, params = [], []
+    for queryset in querysets:
+        try:
+            sql, part_params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (e.g. pk__in=[])
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return [int(n) for n in cursor.fetchone()]
 
 
 def search_observations(params, page: Page) -> Found:
-    """Each charted row gives the same observations (one per key), so the page of observations is a
-    page of rows: rows [offset // k, (offset + count) // k] are read and the observations cut from them."""
-    q, keys = _observation_keys(params)
+    """The charted rows' observations (by when observed), then the recorded body weights (by the day
+    recorded).
+
+    Each charted row gives the same observations (one per key), so a page of its observations is a
+    page of rows: rows [offset // k, (offset + count) // k] are read and the observations cut from
+    them; the weights fill the rest of the page. The page of rows carries both totals (a window count
+    and a subquery), so a search costs at most three queries whatever the number of rows: the page of
+    rows (or, past them, the totals), the page's amendments, the page of weights."""
+    q, weights_q, keys = _observation_keys(params)
     q &= _patient_filter(params, ("patient", "subject"), "session__patient_id")
     q &= _date_filter(params, "date", "observed_at")
+    row_keys = tuple(k for k in keys if k != res.WEIGHT_KEY)
+    k = len(row_keys)
+    if not row_keys:
+        q = Q(pk__in=[])
+    if res.WEIGHT_KEY in keys:
+        weights_q &= _patient_filter(params, ("patient", "subject"), "patient_id")
+        weights_q &= _date_filter(params, "date", "recorded_on", date_field=True)
+    else:
+        weights_q = Q(pk__in=[])
     if not keys:
         return Found(0, [])
-    k = len(keys)
     queryset = (
         VitalSigns.objects.filter(q)
         .select_related("session__patient", "recorded_by")
         .order_by("observed_at", "pk")
     )
-    total = queryset.count() * k
+    weights = (
+        WeightRecord.objects.filter(weights_q)
+        .select_related("patient", "recorded_by")
+        .order_by("recorded_on", "pk")
+    )
+    vitals = []
+    if k and page.count:
+        first_row = page.offset // k
+        last_row = (page.offset + page.count - 1) // k
+        vitals = list(
+            queryset.annotate(rows_total=Window(Count("pk")), weights_total=_count_expression(weights))[
+                first_row : last_row + 1
+            ]
+        )
+    if vitals:
+        row_total, weight_total = vitals[0].rows_total, vitals[0].weights_total or 0
+    else:
+        row_total, weight_total = _counts(queryset, weights)
+    charted = row_total * k
+    total = charted + weight_total
     if not page.count or page.offset >= total:
         return Found(total, [])
-    first_row = page.offset // k
-    last_row = (page.offset + page.count - 1) // k
-    rows = list(queryset[first_row : last_row + 1])
-    by_row = defaultdict(list)
-    for amendment in Amendment.objects.filter(vital_signs__in=[r.pk for r in rows]):
-        by_row[amendment.vital_signs_id].append(amendment)
-    observations = [
-        o for row in rows for o in res.row_observations(row, keys=keys, amendments=by_row[row.pk])
-    ]
-    skip = page.offset - first_row * k
-    resources = observations[skip : skip + page.count]
-    return Found(total, resources, {r.session.patient_id for r in rows}, rows)
+    resources, patient_ids = [], set()
+    if vitals:
+        by_row = defaultdict(list)
+        for amendment in Amendment.objects.filter(vital_signs__in=[r.pk for r in vitals]):
+            by_row[amendment.vital_signs_id].append(amendment)
+        observations = [
+            o for row in vitals for o in res.row_observations(row, keys=row_keys, amendments=by_row[row.pk])
+        ]
+        skip = page.offset - first_row * k
+        resources += observations[skip : skip + page.count]
+        patient_ids |= {r.session.patient_id for r in vitals}
+    rows = list(vitals)
+    left = page.count - len(resources)
+    if weight_total and left > 0:
+        start = max(page.offset - charted, 0)
+        found = list(weights[start : start + left])
+        resources += [res.body_weight(w) for w in found]
+        rows += found
+        patient_ids |= {w.patient_id for w in found}
+    return Found(total, resources, patient_ids, rows)
 
 
 # --- MedicationAdministration -----------------------------------------------------------------------
@@ -345,7 +421,7 @@ SEARCHES = {
             "category": "token",
         },
         "records.view_vitalsigns",
-        "charted observation",
+        "observation",
     ),
     "MedicationAdministration": Search(
         "MedicationAdministration",

@@ -72,24 +72,27 @@ def find_patient(value: str) -> Patient:
 
 
 def _weight_observations(weight) -> list[dict]:
-    subject = res.patient_reference(weight.patient)
-    found = []
-    for key, code, display, value, unit in (
-        ("weight", "29463-7", "Body weight", weight.weight_kg, "kg"),
-        ("height", "8302-2", "Body height", weight.height_cm, "cm"),
-    ):
-        if value is None:
-            continue
+    """The body weight as the FHIR server serves it (weight-<id>), and the height recorded with it."""
+    found = [res.body_weight(weight)]
+    if weight.height_cm is not None:
         found.append(
             {
                 "resourceType": "Observation",
-                "id": f"{key}-{weight.pk}",
+                "id": f"height-{weight.pk}",
                 "status": "final",
                 "category": [VITAL_SIGNS_CATEGORY],
-                "code": {"coding": [{"system": LOINC, "code": code, "display": display}], "text": display},
-                "subject": subject,
+                "code": {
+                    "coding": [{"system": LOINC, "code": "8302-2", "display": "Body height"}],
+                    "text": "Body height",
+                },
+                "subject": res.patient_reference(weight.patient),
                 "effectiveDateTime": weight.recorded_on.isoformat(),
-                "valueQuantity": {"value": _number(value), "unit": unit, "system": UCUM, "code": unit},
+                "valueQuantity": {
+                    "value": _number(weight.height_cm),
+                    "unit": "cm",
+                    "system": UCUM,
+                    "code": "cm",
+                },
             }
         )
     return found
@@ -112,7 +115,9 @@ def build_bundle(patient, *, now) -> tuple[dict, list[Referral], list[OutcomeRev
         .order_by("start", "pk")
     )
     weights = list(
-        WeightRecord.objects.filter(patient=patient).select_related("patient").order_by("recorded_on", "pk")
+        WeightRecord.objects.filter(patient=patient)
+        .select_related("patient", "recorded_by")
+        .order_by("recorded_on", "pk")
     )
     vitals = list(
         VitalSigns.objects.filter(session__patient=patient)

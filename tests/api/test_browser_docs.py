@@ -4,7 +4,8 @@ script from /api/docs/?script=) runs under the clinic's CSP with no violation an
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot
+from tests import factories
+from tests.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,3 +33,23 @@ def test_docs_page_runs_under_the_csp(page, live_server):
     assert violations == []
     assert not [m for m in messages if "Content Security Policy" in m]
     assert all(url.startswith(live_server.url) for url in requests), requests  # no CDN
+
+
+def test_docs_page_is_styled_for_a_signed_in_admin(page, live_server):
+    """Signed in (the staff session), the docs page has Swagger UI's own styles: the operations are
+    drawn as Swagger UI's coloured blocks, not as unstyled text."""
+    factories.admin_user(username="docs-admin")
+    page.context.add_init_script(LISTEN)
+    login(page, "docs-admin")
+    response = page.goto("/api/docs/")
+    assert response.status == 200
+    operation = page.locator(".opblock").first
+    expect(operation).to_be_visible()
+    method = page.locator(".opblock-summary-method").first
+    assert method.evaluate("e => getComputedStyle(e).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
+    back = page.get_by_role("link", name="Back to the clinic")
+    expect(back).to_be_visible()
+    screenshot(page, "api-docs-admin")
+    assert page.evaluate("window.__cspViolations") == []
+    back.click()
+    expect(page.get_by_role("link", name="Patients").first).to_be_visible()

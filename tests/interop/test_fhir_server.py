@@ -13,6 +13,7 @@ from django.utils import timezone
 from api import tokens
 from audit.models import AccessEvent, AccessKind
 from infusion_clinic.mfa.services import has_authenticator
+from records import services as records_services
 from records.models import VitalSigns
 from tests import factories
 
@@ -280,7 +281,7 @@ def test_observations_by_code_category_and_date(clinic, nurse_client):
     survey = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.ada), category="survey"))
     assert ids(survey) == [f"vitals-{r.pk}-news2" for r in ada_rows]
     vitals = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.ada), category="vital-signs"))
-    assert vitals["total"] == 18
+    assert vitals["total"] == 19  # 3 rows x 6 vital signs, and her recorded weight
     news2 = ok(
         fhir_get(nurse_client, "/fhir/Observation", code=f"{SNOMED}|1104051000000101", category="survey")
     )
@@ -305,6 +306,56 @@ def test_it_reads_one_observation(clinic, nurse_client):
     )
     outcome(fhir_get(nurse_client, f"/fhir/Observation/vitals-{row.pk}-weight"), 404, "not-found")
     outcome(fhir_get(nurse_client, "/fhir/Observation/vitals-999999-hr"), 404, "not-found")
+
+
+def test_a_recorded_weight_is_a_body_weight_observation(clinic, nurse, nurse_client):
+    weight = clinic.ada.weights.get()
+    data = ok(fhir_get(nurse_client, f"/fhir/Observation/weight-{weight.pk}"))
+    assert data["code"]["coding"] == [{"system": LOINC, "code": "29463-7", "display": "Body weight"}]
+    assert data["valueQuantity"] == {
+        "value": 70,
+        "unit": "kg",
+        "system": "http://unitsofmeasure.org",
+        "code": "kg",
+    }
+    assert data["category"][0]["coding"][0]["code"] == "vital-signs"
+    assert data["status"] == "final"
+    assert data["effectiveDateTime"] == "2026-11-18"  # a week before the pinned morning
+    assert data["subject"] == {"reference": f"Patient/{pid(clinic.ada)}", "display": "Ada Lovelace"}
+    event = AccessEvent.objects.get()
+    assert (event.patient_id, event.object_id, event.content_type.model) == (
+        clinic.ada.pk,
+        weight.pk,
+        "weightrecord",
+    )
+    outcome(fhir_get(nurse_client, "/fhir/Observation/weight-999999"), 404, "not-found")
+    outcome(fhir_get(nurse_client, f"/fhir/Observation/weight-{weight.pk}-hr"), 404, "not-found")
+
+
+def test_weights_by_patient_code_category_and_date(clinic, nurse, nurse_client):
+    later = factories.WeightRecordFactory(
+        patient=clinic.ada, recorded_on=timezone.localdate(), weight_kg="68.5", height_cm="165.0"
+    )
+    first = clinic.ada.weights.order_by("recorded_on").first()
+    ada = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.ada), code=f"{LOINC}|29463-7"))
+    assert ids(ada) == [f"weight-{first.pk}", f"weight-{later.pk}"]
+    assert ada["entry"][1]["resource"]["valueQuantity"]["value"] == 68.5
+    assert ok(fhir_get(nurse_client, "/fhir/Observation", code="29463-7"))["total"] == 3  # Bob's too
+    assert ok(fhir_get(nurse_client, "/fhir/Observation", code=f"{SNOMED}|29463-7"))["total"] == 0
+    assert ok(fhir_get(nurse_client, "/fhir/Observation", code="29463-7", category="survey"))["total"] == 0
+    today = ok(fhir_get(nurse_client, "/fhir/Observation", code="29463-7", date="2026-11-25"))
+    assert ids(today) == [f"weight-{later.pk}"]
+    before = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.ada), date="lt2026-11-25"))
+    assert ids(before) == [f"weight-{first.pk}"]  # her charted rows are of this morning
+    both = ok(fhir_get(nurse_client, "/fhir/Observation", code="29463-7,8867-4", patient=pid(clinic.ada)))
+    assert both["total"] == 5 and ids(both)[-2:] == [f"weight-{first.pk}", f"weight-{later.pk}"]
+    by_id = ok(fhir_get(nurse_client, "/fhir/Observation", _id=f"weight-{first.pk},weight-{later.pk}"))
+    assert by_id["total"] == 2
+    row = VitalSigns.objects.filter(session=clinic.ada_session).first()
+    mixed = ok(fhir_get(nurse_client, "/fhir/Observation", _id=f"vitals-{row.pk}-hr,weight-{later.pk}"))
+    assert ids(mixed) == [f"vitals-{row.pk}-hr", f"weight-{later.pk}"]
+    only_weights = ok(fhir_get(nurse_client, "/fhir/Observation", _id=f"weight-{later.pk}", code="8867-4"))
+    assert only_weights["total"] == 0
 
 
 # --- MedicationAdministration -----------------------------------------------------------------------
@@ -350,13 +401,15 @@ def _relative(url):
 
 def test_count_pages_through_every_observation_by_next_links(clinic, nurse_client):
     expected = ok(fhir_get(nurse_client, "/fhir/Observation", _count=200))
-    assert expected["total"] == 28  # Ada's 3 rows and Bob's 1, seven observations each
+    # Ada's 3 rows and Bob's 1, seven observations each, then their two recorded weights.
+    assert expected["total"] == 30
+    assert [i.split("-")[0] for i in ids(expected)] == ["vitals"] * 28 + ["weight"] * 2
     seen, pages = [], 0
     url = "/fhir/Observation?_count=5"
     while url:
         bundle = ok(fhir_get(nurse_client, url))
         links = {link["relation"]: link["url"] for link in bundle["link"]}
-        assert bundle["total"] == 28
+        assert bundle["total"] == 30
         assert ("previous" in links) == (pages > 0)
         assert links["self"].startswith("http://testserver/fhir/Observation?")
         seen += ids(bundle)
@@ -419,6 +472,31 @@ def test_a_search_costs_the_same_queries_for_many_rows(
     assert big["total"] > small["total"]
     with django_assert_max_num_queries(10):
         ok(fhir_get(client, path, _count=3, _offset=2))
+    with django_assert_max_num_queries(10):  # the last page (for Observation: the recorded weights)
+        ok(fhir_get(client, path, _count=3, _offset=big["total"] - 3))
+
+
+def test_a_page_of_amended_rows_and_weights_keeps_the_budget(
+    clinic, nurse, specialist, nurse_client, django_assert_max_num_queries
+):
+    """The worst case of an Observation search: a page that reads charted rows, their amendments and
+    the recorded weights after them."""
+    session = clinic.bob_session
+    records_services.complete_session(session=session, by=nurse)
+    row = VitalSigns.objects.get(session=session)
+    records_services.amend_vital_signs(
+        vital_signs=row, by=specialist, field="heart_rate", value="92", reason="misread"
+    )
+    with django_assert_max_num_queries(10):
+        bundle = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.bob)))
+    assert bundle["total"] == 8  # Bob's one row of seven, and his weight
+    by_id = {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
+    assert by_id[f"vitals-{row.pk}-hr"]["status"] == "amended"
+    assert by_id[f"vitals-{row.pk}-hr"]["valueQuantity"]["value"] == 92
+    assert ids(bundle)[-1] == f"weight-{clinic.bob.weights.get().pk}"
+    with django_assert_max_num_queries(10):  # past the rows: the totals, then the weights
+        past = ok(fhir_get(nurse_client, "/fhir/Observation", patient=pid(clinic.bob), _offset=7))
+    assert past["total"] == 8 and ids(past) == [f"weight-{clinic.bob.weights.get().pk}"]
 
 
 def test_a_read_costs_the_same_queries_as_a_search(clinic, nurse_client, django_assert_max_num_queries):
@@ -555,7 +633,7 @@ def test_a_search_writes_one_audit_row_with_the_patient_when_there_is_one(clinic
         clinic.ada.pk,
         None,
     )
-    assert event.label == "FHIR search Observation: 21 of 21"
+    assert event.label == "FHIR search Observation: 22 of 22"
     assert event.path == f"/fhir/Observation?patient={pid(clinic.ada)}"
 
     ok(fhir_get(nurse_client, "/fhir/Observation", _count=100))

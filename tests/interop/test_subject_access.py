@@ -257,3 +257,19 @@ def test_the_role_holds_the_permission(clinic_admin, nurse):
     assert clinic_admin.has_perm("interop.export_subject_access")
     assert not nurse.has_perm("interop.export_subject_access")
     assert not factories.reception_user().has_perm("interop.export_subject_access")
+
+
+def test_the_page_lists_earlier_exports_in_few_queries(
+    record, clinic_admin, admin_client_role, django_assert_max_num_queries
+):
+    url = reverse("subject_access:export", args=[record.ada.pk])
+    with django_assert_max_num_queries(12):
+        page = admin_client_role.get(url).content.decode()
+    assert "None yet for Ada Lovelace" in page
+    assert "record.json" in page and "access audit" in page
+    for n in range(3):
+        assert admin_client_role.post(url, {"reason": f"{REASON} ({n})"}).status_code == 200
+    with django_assert_max_num_queries(12):
+        page = admin_client_role.get(url).content.decode()
+    assert page.count(REASON) == 3
+    assert "25 Nov 2026" in page  # the pinned morning, in UK form
