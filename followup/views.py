@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -397,7 +397,10 @@ def _course_context(review):
     }
 
 
-LIST_LIMIT = 200
+REMINDER_PAGE_SIZE = 50
+# The Sent and Not sent tabs grow with every session, so they list (and count) the reminders
+# claimed in this many days only; the tabs staff act on (failed/unknown, waiting) hold every row.
+REMINDER_HISTORY_DAYS = 30
 STATUS_TABS = [
     ("failed", "Failed or unknown"),
     ("waiting", "Waiting or retrying"),
@@ -410,28 +413,46 @@ _TAB_STATUSES = {
     "sent": [ReminderStatus.SENT],
     "skipped": [ReminderStatus.SKIPPED],
 }
+_WINDOWED_TABS = ("sent", "skipped")
+
+
+def _tab_filter(tab, since):
+    q = Q(status__in=_TAB_STATUSES[tab])
+    return q & Q(claimed_at__gte=since) if tab in _WINDOWED_TABS else q
 
 
 @role_required("followup.view_reminderlog")
 def reminder_list(request):
+    """A page of 50 of one tab's reminders, newest claimed first, and the tabs' badges in one query.
+    Every condition is on `reminder_status_claimed` (status, claimed_at): the failed/unknown and
+    waiting tabs are counted whole (few rows, the ones staff act on); Sent and Not sent are bounded
+    to the last REMINDER_HISTORY_DAYS days (docs/performance.md#reminder-list)."""
     tab = request.GET.get("status", "failed")
     if tab not in _TAB_STATUSES:
         tab = "failed"
+    since = timezone.now() - timedelta(days=REMINDER_HISTORY_DAYS)
     logs = (
-        ReminderLog.objects.filter(status__in=_TAB_STATUSES[tab])
+        ReminderLog.objects.filter(_tab_filter(tab, since))
         .select_related("session__patient", "session__chair__location")
-        .order_by("-claimed_at", "-pk")[:LIST_LIMIT]
+        .order_by("-claimed_at", "-pk")
     )
-    counts = dict(ReminderLog.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    page = Paginator(logs, REMINDER_PAGE_SIZE).get_page(request.GET.get("page"))
+    any_tab = Q()
+    for key in _TAB_STATUSES:
+        any_tab |= _tab_filter(key, since)
+    counts = dict(
+        ReminderLog.objects.filter(any_tab).values_list("status").annotate(n=Count("pk")).order_by()
+    )
     tab_counts = {key: sum(counts.get(s, 0) for s in statuses) for key, statuses in _TAB_STATUSES.items()}
     return render(
         request,
         "followup/reminders/list.html",
         {
-            "logs": list(logs),
+            "page": page,
             "tab": tab,
-            "tabs": [(key, label, tab_counts[key]) for key, label in STATUS_TABS],
-            "limit": LIST_LIMIT,
+            "tabs": [(key, label, tab_counts[key], key in _WINDOWED_TABS) for key, label in STATUS_TABS],
+            "history_days": REMINDER_HISTORY_DAYS,
+            "windowed": tab in _WINDOWED_TABS,
             "retryable": [str(status) for status in reminders.RETRYABLE_BY_STAFF],
             "lead_hours_text": " and ".join(f"{h} hours" for h in settings.REMINDER_LEAD_HOURS),
         },
