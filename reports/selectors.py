@@ -318,7 +318,7 @@ def utilisation(start: date, end: date) -> Report:
     elif grain == "month":
         summary = _summary("month", "Month", months, clinic_months, total.figures())
         chart.update(
-            labels=[uk_format(m, "month") for m in months],
+            labels=[uk_format(m, "short_month") for m in months],
             values=[float(r["utilisation"]) if r["utilisation"] is not None else None for r in summary.rows],
             label="Utilisation per month (%)",
         )

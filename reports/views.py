@@ -23,8 +23,8 @@ VIEW_REPORTS = "billing.view_reports"
 REPORTS = {
     "utilisation": (
         "Chair utilisation",
-        "Chair hours booked against chair hours open, per day and per week, for the clinic and per "
-        "location and chair.",
+        "Chair hours booked against chair hours open, for the clinic and per location and chair: per day "
+        "and week up to five weeks, per week or month over longer periods.",
         selectors.utilisation,
     ),
     "attendance": (

@@ -250,7 +250,7 @@ def test_a_year_shows_months_in_a_bounded_page_with_the_same_figures(
     months = result.extra["breakdown"]["months"]
     assert len(months) == 13 and months[0] == start.replace(day=1)
     for m in months:
-        assert f">{uk_format(m, 'month')}</th>" in page
+        assert f">{uk_format(m, 'short_month')}</th>" in page
         assert f"<td>{uk_format(m, 'month')}\n" in page
     # The months add up to the period, per chair and for the clinic, from minutes.
     for row in result.extra["breakdown"]["rows"]:
@@ -260,7 +260,7 @@ def test_a_year_shows_months_in_a_bounded_page_with_the_same_figures(
     assert summary.totals == result.totals and len(summary.rows) == 13
     booked = sum(r.total.booked for r in result.extra["breakdown"]["rows"] if not r.is_chair)
     assert result.totals["booked_hours"] == round(booked / 60, 1) > 0
-    assert result.chart["labels"] == [uk_format(m, "month") for m in months]
+    assert result.chart["labels"] == [uk_format(m, "short_month") for m in months]
     # The CSV keeps a row per day.
     rows = list(
         csv.reader(io.StringIO(admin_client_role.get(URL, {**year, "format": "csv"}).content.decode()))
