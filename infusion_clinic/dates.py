@@ -18,6 +18,7 @@ STYLES = {
     "datetime": "DATETIME_FORMAT",
     "time": "TIME_FORMAT",
     "month": "YEAR_MONTH_FORMAT",
+    "short_month": "SHORT_MONTH_FORMAT",
     "weekday": "WEEKDAY_DATE_FORMAT",
     "weekday_datetime": "WEEKDAY_DATETIME_FORMAT",
     "weekday_day_month": "WEEKDAY_DAY_MONTH_FORMAT",

@@ -110,6 +110,7 @@ class ChairUsage:
     days: list[Usage]
     weeks: list[Usage]
     total: Usage = field(default_factory=Usage)
+    months: list[Usage] = field(default_factory=list)  # filled by utilisation() for long periods
 
 
 def _open_minutes(start: date, end: date, location_ids) -> tuple[dict, set]:
@@ -245,8 +246,45 @@ def chair_usage_rows(days, weeks, rows) -> list[dict]:
     return out
 
 
+# A long period is shown in weeks or months, not days (docs/performance.md#reports): a year in days was
+# 365 rows and a chairs x 365 grid (429 KB). The CSV keeps the day rows.
+DAYS_UP_TO = 35  # a period of up to 5 weeks is shown per day
+WEEKS_UP_TO = 26 * 7  # up to 26 weeks per week; longer, per month
+
+
+def utilisation_grain(start: date, end: date) -> str:
+    """ "day", "week" or "month": the rows of the page and the columns of its breakdown."""
+    length = (end - start).days + 1
+    if length <= DAYS_UP_TO:
+        return "day"
+    return "week" if length <= WEEKS_UP_TO else "month"
+
+
+def _by_month(days: list[date], cells: list[Usage]) -> tuple[list[date], list[Usage]]:
+    """Day cells summed per calendar month (the 1st of each), in the period's order."""
+    months: dict[date, Usage] = {}
+    for d, cell in zip(days, cells, strict=True):
+        months.setdefault(d.replace(day=1), Usage()).add(cell.booked, cell.open)
+    return list(months), list(months.values())
+
+
+def _summary(key: str, heading: str, dates, cells, totals: dict) -> Report:
+    """The page's table of a long period: a row per week or month, the same totals."""
+    return Report(
+        columns=[
+            (key, heading),
+            ("booked_hours", "Chair hours booked"),
+            ("open_hours", "Chair hours open"),
+            ("utilisation", "Utilisation %"),
+        ],
+        rows=[{key: d, **cell.figures()} for d, cell in zip(dates, cells, strict=True)],
+        totals=totals,
+    )
+
+
 def utilisation(start: date, end: date) -> Report:
     days, weeks, breakdown = chair_usage(start, end)
+    grain = utilisation_grain(start, end)
     clinic_days = [Usage() for _ in days]
     clinic_weeks = [Usage() for _ in weeks]
     for place in (r for r in breakdown if not r.is_chair):
@@ -260,6 +298,30 @@ def utilisation(start: date, end: date) -> Report:
     total = Usage()
     for cell in clinic_days:
         total.add(cell.booked, cell.open)
+    months, clinic_months = _by_month(days, clinic_days)
+    if grain == "month":
+        for row in breakdown:
+            row.months = _by_month(days, row.days)[1]
+    chart = {
+        "labels": [uk_format(r["day"], "day_month") for r in rows],
+        "values": [float(r["utilisation"]) if r["utilisation"] is not None else None for r in rows],
+        "label": "Utilisation per day (%)",
+        "week_labels": [f"w/c {w['week']:%-d %b}" for w in week_rows],
+        "week_values": [float(w["utilisation"]) if w["utilisation"] is not None else None for w in week_rows],
+    }
+    summary = None
+    if grain == "week":
+        summary = _summary("week", "Week commencing", weeks, clinic_weeks, total.figures())
+        chart.update(
+            labels=chart["week_labels"], values=chart["week_values"], label="Utilisation per week (%)"
+        )
+    elif grain == "month":
+        summary = _summary("month", "Month", months, clinic_months, total.figures())
+        chart.update(
+            labels=[uk_format(m, "short_month") for m in months],
+            values=[float(r["utilisation"]) if r["utilisation"] is not None else None for r in summary.rows],
+            label="Utilisation per month (%)",
+        )
     return Report(
         columns=[
             ("day", "Day"),
@@ -269,17 +331,20 @@ def utilisation(start: date, end: date) -> Report:
         ],
         rows=rows,
         totals=total.figures(),
-        chart={
-            "labels": [uk_format(r["day"], "day_month") for r in rows],
-            "values": [float(r["utilisation"]) if r["utilisation"] is not None else None for r in rows],
-            "week_labels": [f"w/c {w['week']:%-d %b}" for w in week_rows],
-            "week_values": [
-                float(w["utilisation"]) if w["utilisation"] is not None else None for w in week_rows
-            ],
-        },
+        chart=chart,
         extra={
             "weeks": week_rows,
-            "breakdown": {"days": days, "weeks": weeks, "rows": breakdown},
+            "grain": grain,
+            # The page's table when the period is long (rows per week or month); the CSV keeps the days.
+            "summary": summary,
+            "breakdown": {
+                "days": days,
+                "weeks": weeks,
+                "months": months,
+                "grain": grain,
+                "columns": months if grain == "month" else weeks,
+                "rows": breakdown,
+            },
         },
     )
 

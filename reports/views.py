@@ -23,8 +23,8 @@ VIEW_REPORTS = "billing.view_reports"
 REPORTS = {
     "utilisation": (
         "Chair utilisation",
-        "Chair hours booked against chair hours open, per day and per week, for the clinic and per "
-        "location and chair.",
+        "Chair hours booked against chair hours open, for the clinic and per location and chair: per day "
+        "and week up to five weeks, per week or month over longer periods.",
         selectors.utilisation,
     ),
     "attendance": (
@@ -90,7 +90,9 @@ def report(request, slug):
     if not request.GET:
         context["form"] = DateRangeForm(initial=period)
     csv_query = f"start={period['start']}&end={period['end']}&format=csv"
-    context.update(result=result, period=period, csv_query=csv_query, breakdown=breakdown)
+    # A long utilisation period shows a row per week or month; its CSV (above) keeps a row per day.
+    table = result.extra.get("summary") or result
+    context.update(result=result, table=table, period=period, csv_query=csv_query, breakdown=breakdown)
     return render(request, "reports/report.html", context)
 
 

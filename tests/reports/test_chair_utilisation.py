@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from infusion_clinic.dates import uk_date, uk_format
 from reports import selectors
 from sessions.models import OpeningHours
 
@@ -186,3 +187,82 @@ def test_the_clinic_total_is_worked_out_from_minutes_like_the_locations(clinic):
     assert result.totals["booked_hours"] == 3.5  # not 3.6, the sum of the rounded days
     river = next(r for r in result.extra["breakdown"]["rows"] if r.name == "Riverside Infusion Suite")
     assert river.total.booked_hours == result.totals["booked_hours"]
+
+
+# --- long periods: per week over 35 days, per month over 26 weeks; the CSV keeps the days ---------------
+
+
+def _period(start, days):
+    return {"start": start.isoformat(), "end": (start + timedelta(days=days - 1)).isoformat()}
+
+
+@pytest.mark.parametrize(
+    ("days", "grain"), [(1, "day"), (35, "day"), (36, "week"), (182, "week"), (183, "month"), (367, "month")]
+)
+def test_the_grain_follows_the_length_of_the_period(days, grain, clinic):
+    start = clinic["monday"]
+    assert selectors.utilisation_grain(start, start + timedelta(days=days - 1)) == grain
+
+
+def test_on_the_threshold_the_page_shows_days_and_one_day_more_weeks(admin_client_role, clinic):
+    start = clinic["monday"] - timedelta(weeks=4)
+    session(referral=referral("nhs"), on=start, chair=clinic["r1"], hour=9)
+    short = admin_client_role.get(URL, _period(start, 35)).content.decode()
+    assert 'data-testid="chair-day-table"' in short and 'data-testid="week-table"' in short
+    assert '<th scope="col">Day</th>' in short
+    assert f"w/c {uk_format(start, 'day_month')}<" in short
+    longer = admin_client_role.get(URL, _period(start, 36)).content.decode()
+    assert 'data-testid="chair-day-table"' not in longer and 'data-testid="week-table"' not in longer
+    assert '<th scope="col">Week commencing</th>' in longer
+    assert f"w/c {uk_date(start)}<" in longer  # w/c 7 Dec 2026
+    assert "the CSV has every day" in longer
+
+
+def _year_of_sessions(clinic, start):
+    extra = [factories.ChairFactory(location=clinic["river"], name=f"Extra {i}") for i in range(6)]
+    for week in range(0, 52, 3):
+        for chair in [clinic["r1"], clinic["n1"], *extra[: 1 + week % 6]]:
+            session(
+                referral=referral("nhs"), on=start + timedelta(weeks=week, days=week % 5), chair=chair, hour=9
+            )
+
+
+def test_a_year_shows_months_in_a_bounded_page_with_the_same_figures(
+    admin_client_role,
+    clinic,
+    django_assert_max_num_queries,
+):
+    end = clinic["monday"] + timedelta(days=6)
+    start = end - timedelta(days=364)
+    _year_of_sessions(clinic, start)
+    short = _period(end - timedelta(days=27), 28)
+    year = {"start": start.isoformat(), "end": end.isoformat()}
+    with CaptureQueriesContext(connection) as four_weeks:
+        assert admin_client_role.get(URL, short).status_code == 200
+    with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as queries:
+        response = admin_client_role.get(URL, year)
+    assert response.status_code == 200
+    assert len(queries) == len(four_weeks)
+    page = response.content.decode()
+    assert len(response.content) < 80_000, len(response.content)
+    assert 'data-testid="chair-day-table"' not in page and '<th scope="col">Month</th>' in page
+    result = selectors.utilisation(start, end)
+    months = result.extra["breakdown"]["months"]
+    assert len(months) == 13 and months[0] == start.replace(day=1)
+    for m in months:
+        assert f">{uk_format(m, 'short_month')}</th>" in page
+        assert f"<td>{uk_format(m, 'month')}\n" in page
+    # The months add up to the period, per chair and for the clinic, from minutes.
+    for row in result.extra["breakdown"]["rows"]:
+        assert sum(c.booked for c in row.months) == row.total.booked
+        assert sum(c.open for c in row.months) == row.total.open
+    summary = result.extra["summary"]
+    assert summary.totals == result.totals and len(summary.rows) == 13
+    booked = sum(r.total.booked for r in result.extra["breakdown"]["rows"] if not r.is_chair)
+    assert result.totals["booked_hours"] == round(booked / 60, 1) > 0
+    assert result.chart["labels"] == [uk_format(m, "short_month") for m in months]
+    # The CSV keeps a row per day.
+    rows = list(
+        csv.reader(io.StringIO(admin_client_role.get(URL, {**year, "format": "csv"}).content.decode()))
+    )
+    assert rows[0][0] == "Day" and sum(1 for r in rows[1:] if r[0] != "Total") == 365

@@ -14,6 +14,7 @@ WEEKDAY_DATE_FORMAT = "D j M Y"  # Wed 25 Nov 2026
 WEEKDAY_DATETIME_FORMAT = "D j M Y H:i"  # Wed 25 Nov 2026 14:30
 WEEKDAY_DAY_MONTH_FORMAT = "D j M"  # Wed 25 Nov
 DAY_MONTH_FORMAT = "j M"  # 25 Nov
+SHORT_MONTH_FORMAT = "M Y"  # Nov 2026
 DAY_MONTH_TIME_FORMAT = "j M H:i"  # 25 Nov 14:30
 LONG_DATE_FORMAT = "l j F Y"  # Wednesday 25 November 2026
 LONG_DAY_MONTH_FORMAT = "l j F"  # Wednesday 25 November

@@ -10,7 +10,7 @@
   const blue = "rgba(13, 110, 253, 0.7)", orange = "rgba(253, 126, 20, 0.8)", red = "rgba(176, 42, 55, 0.8)";
   let config;
   if (kind === "utilisation") {
-    config = { type: "bar", data: { labels: data.labels, datasets: [{ label: "Utilisation per day (%)", data: data.values, backgroundColor: blue }] }, options: { scales: { y: { beginAtZero: true, suggestedMax: 100, title: { display: true, text: "%" } } } } };
+    config = { type: "bar", data: { labels: data.labels, datasets: [{ label: data.label || "Utilisation per day (%)", data: data.values, backgroundColor: blue }] }, options: { scales: { y: { beginAtZero: true, suggestedMax: 100, title: { display: true, text: "%" } } } } };
   } else if (kind === "attendance") {
     config = { type: "line", data: { labels: data.labels, datasets: [
       { label: "Did-not-attend rate (%)", data: data.dna, borderColor: red, backgroundColor: red },
