@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from infusion_clinic import bounds
+from patients.forms import PatientForm
 from patients.models import Condition, FundingRoute, Patient, Referral, ReferralSource, ReferralStatus, Sex
 from records.models import ACVPU, POSS, VitalSigns
 from sessions.models import InfusionSession, SessionStatus
@@ -153,26 +154,10 @@ class PatientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
+        # The patient form's fields (the page and the API register the same details), plus id and when.
         fields = [
             "id",
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "sex",
-            "nhs_number",
-            "address_line1",
-            "address_line2",
-            "town",
-            "postcode",
-            "phone",
-            "email",
-            "consent_sms",
-            "consent_email",
-            "gp_practice_name",
-            "gp_practice_ods",
-            "allergies",
-            "notes",
-            "news2_spo2_scale2",
+            *PatientForm.Meta.fields,
             "created_at",
             "updated_at",
         ]
